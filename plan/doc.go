@@ -1,0 +1,6 @@
+// Package plan turns a script's statements into units of work and the graph between
+// them: transaction blocks become one unit, "-- stage:" lines become barriers, "-- after:"
+// lines become edges. It checks the graph before anything runs (unknown names, cycles,
+// duplicates, open transaction blocks) and provides the Scheduler that hands out ready
+// units in file order, and the critical path of a finished run. Standard library only.
+package plan

@@ -1,0 +1,48 @@
+package plan
+
+import (
+	"github.com/qrunhq/qrun/queries"
+)
+
+// Unit is what the runner executes as one piece: a single statement, or a transaction
+// block from BEGIN/START TRANSACTION to COMMIT/END/ROLLBACK/ABORT that runs on one
+// connection, in order.
+type Unit struct {
+	Index int    // position in Plan.Units
+	Name  string // the statement's name; for a block, the name above its BEGIN
+	// Stage is the index of the unit's stage in Plan.Stages.
+	Stage int
+	// After holds the indexes of the units this one waits for (from "-- after:").
+	After []int
+	// AfterNames are the names as written, for reports.
+	AfterNames []string
+	// Statements holds one statement, or every statement of a transaction block.
+	Statements []*queries.Statement
+	// Tx reports whether the unit is a transaction block.
+	Tx bool
+	// SessionChanging reports whether the unit changes session state (SET, RESET,
+	// SET ROLE, set_config, CREATE TEMP ...) outside a transaction block.
+	SessionChanging bool
+}
+
+// Plan is the checked graph of units. It is read-only once built and safe for concurrent
+// readers.
+type Plan struct {
+	Units []*Unit
+	// Stages holds the stage labels in order; Stages[0] is "" when statements come before
+	// the first "-- stage:" line.
+	Stages []string
+	// Warnings are non-fatal remarks, such as a session-changing statement in parallel
+	// mode, one per kind.
+	Warnings []*queries.Error
+}
+
+// Options tune Build.
+type Options struct {
+	// Parallel is true for --parallel; in sequential mode a dependency on a later
+	// statement is an error.
+	Parallel bool
+	// Rollback is true for --rollback: statements that cannot run inside a transaction
+	// block are rejected, and explicit transaction control is rejected too.
+	Rollback bool
+}

@@ -1,0 +1,205 @@
+package result
+
+import "time"
+
+// SchemaVersion is the version of the JSON report. It changes when a stable key changes
+// meaning or disappears; new keys may be added without a change.
+const SchemaVersion = 1
+
+// Status is the outcome of one query (or unit) in one run.
+type Status string
+
+// The statuses a query can end in.
+const (
+	StatusOK        Status = "ok"
+	StatusError     Status = "error"
+	StatusTimeout   Status = "timeout"   // cancelled on the server after --timeout
+	StatusCancelled Status = "cancelled" // running when the run was interrupted
+	StatusSkipped   Status = "skipped"   // a dependency failed
+	StatusNotRun    Status = "not_run"   // never started: --stop-on-error or interrupted
+	StatusPlanned   Status = "planned"   // --dry-run
+)
+
+// Error describes a failed query.
+type Error struct {
+	SQLState string `json:"sqlstate,omitempty"`
+	Message  string `json:"message"`
+	Detail   string `json:"detail,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	// Position is the file:line:col the server's error position points to, when it gave
+	// one, else the statement's position.
+	Position string `json:"position,omitempty"`
+}
+
+// Stats summarises samples in milliseconds.
+type Stats struct {
+	N        int     `json:"n"`
+	MinMs    float64 `json:"min_ms"`
+	P50Ms    float64 `json:"p50_ms"`
+	P90Ms    float64 `json:"p90_ms"`
+	P95Ms    float64 `json:"p95_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
+	MeanMs   float64 `json:"mean_ms"`
+	StddevMs float64 `json:"stddev_ms"`
+	Errors   int     `json:"errors"`
+}
+
+// Query is one unit's measurements: a statement, or a transaction block whose statements
+// are listed in Statements. Times are milliseconds; StartMs and EndMs are offsets from
+// the start of the run.
+type Query struct {
+	Name    string   `json:"name"`
+	File    string   `json:"file"`
+	Line    int      `json:"line"`
+	Col     int      `json:"col"`
+	SQL     string   `json:"sql"`
+	Stage   string   `json:"stage,omitempty"`
+	After   []string `json:"after,omitempty"`
+	Status  Status   `json:"status"`
+	Reason  string   `json:"reason,omitempty"` // why skipped or not run
+	WallMs  float64  `json:"wall_ms"`
+	WaitMs  float64  `json:"wait_ms"`
+	Rows    int64    `json:"rows"`
+	Command string   `json:"command,omitempty"` // the command tag, e.g. "INSERT 0 3"
+	StartMs float64  `json:"start_ms"`
+	EndMs   float64  `json:"end_ms"`
+	// Attempts is the number of times the query was sent (more than 1 after retries).
+	Attempts int `json:"attempts,omitempty"`
+	// Conn numbers the connection the query ran on (1-based), for timelines.
+	Conn  int    `json:"conn,omitempty"`
+	Error *Error `json:"error,omitempty"`
+
+	// RunsMs holds the wall time of every measured run (repeated runs only).
+	RunsMs []float64 `json:"runs_ms,omitempty"`
+	Stats  *Stats    `json:"stats,omitempty"`
+
+	// Statements lists a transaction block's statements with their own times.
+	Statements []Query `json:"statements,omitempty"`
+}
+
+// Run is one execution of a plan, as the runner measured it.
+type Run struct {
+	StartedAt   time.Time
+	WallMs      float64 // from the first send to the last result
+	Queries     []Query // one per unit, in plan order
+	Interrupted bool    // Ctrl-C, SIGTERM or --max-time
+}
+
+// Context records where and how a report was made. It never holds a password.
+type Context struct {
+	QrunVersion   string    `json:"qrun_version"`
+	ServerVersion string    `json:"server_version,omitempty"`
+	Target        string    `json:"target,omitempty"` // a label: user@host:port/db
+	Host          string    `json:"host,omitempty"`
+	Port          int       `json:"port,omitempty"`
+	Database      string    `json:"database,omitempty"`
+	User          string    `json:"user,omitempty"`
+	StartedAt     time.Time `json:"started_at"`
+	Files         []string  `json:"files,omitempty"`
+}
+
+// Counts counts units by status.
+type Counts struct {
+	OK        int `json:"ok"`
+	Error     int `json:"error"`
+	Timeout   int `json:"timeout"`
+	Cancelled int `json:"cancelled"`
+	Skipped   int `json:"skipped"`
+	NotRun    int `json:"not_run"`
+}
+
+// Report is qrun's complete output for one target, or, with Targets set, for several.
+type Report struct {
+	SchemaVersion int     `json:"schema_version"`
+	Context       Context `json:"context"`
+	Mode          string  `json:"mode"` // "sequential", "parallel" or "dry-run"
+	Concurrency   int     `json:"concurrency"`
+	Runs          int     `json:"runs"`
+	Warmup        int     `json:"warmup,omitempty"`
+	ConnectMs     float64 `json:"connect_ms"`
+	// TotalWallMs is the run's wall time; the median over runs when Runs > 1.
+	TotalWallMs float64 `json:"total_wall_ms"`
+	// SumMs is the sum of the queries' wall times (medians when Runs > 1).
+	SumMs   float64 `json:"sum_ms"`
+	Speedup float64 `json:"speedup"` // SumMs / TotalWallMs
+	// CriticalPath names the longest chain of units by measured time; CriticalPathMs is its
+	// length and Efficiency is CriticalPathMs / TotalWallMs.
+	CriticalPath   []string  `json:"critical_path,omitempty"`
+	CriticalPathMs float64   `json:"critical_path_ms,omitempty"`
+	Efficiency     float64   `json:"efficiency,omitempty"`
+	TotalRunsMs    []float64 `json:"total_runs_ms,omitempty"`
+	TotalStats     *Stats    `json:"total_stats,omitempty"`
+	Summary        Counts    `json:"summary"`
+	Interrupted    bool      `json:"interrupted,omitempty"`
+	Warnings       []string  `json:"warnings,omitempty"`
+	Queries        []Query   `json:"queries"`
+
+	// Targets holds one full report per server when qrun ran against several; the
+	// top-level Queries is then empty and Comparison compares the first target with
+	// each other one.
+	Targets    []Report     `json:"targets,omitempty"`
+	Comparison []Comparison `json:"comparison,omitempty"`
+}
+
+// Verdict is the outcome of comparing one query's samples.
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictSame   Verdict = "~"      // no significant difference, or too few samples
+	VerdictSlower Verdict = "slower" // significantly slower at alpha 0.05
+	VerdictFaster Verdict = "faster" // significantly faster at alpha 0.05
+	VerdictAdded  Verdict = "added"  // only in the new report
+	VerdictGone   Verdict = "gone"   // only in the base report
+)
+
+// Comparison compares a base report with a new one, statement by statement.
+type Comparison struct {
+	Base         string          `json:"base"` // labels: a file name or a target
+	New          string          `json:"new"`
+	ThresholdPct float64         `json:"threshold_pct,omitempty"`
+	Alpha        float64         `json:"alpha"`
+	Rows         []ComparisonRow `json:"rows"`
+	Total        *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
+	// Regressions counts rows that are significantly slower by more than ThresholdPct.
+	Regressions int `json:"regressions"`
+}
+
+// ComparisonRow compares one query's samples.
+type ComparisonRow struct {
+	Name     string  `json:"name"`
+	BaseMs   float64 `json:"base_ms"` // median
+	NewMs    float64 `json:"new_ms"`
+	BaseN    int     `json:"base_n"`
+	NewN     int     `json:"new_n"`
+	DeltaPct float64 `json:"delta_pct"` // (new - base) / base * 100
+	Ratio    float64 `json:"ratio"`     // new / base
+	P        float64 `json:"p"`         // Mann-Whitney U p-value; 1 when not computed
+	Verdict  Verdict `json:"verdict"`
+	// Regression is true when the row fails the --threshold gate.
+	Regression bool   `json:"regression,omitempty"`
+	Note       string `json:"note,omitempty"` // e.g. "too few samples"
+}
+
+// Event is something the runner reports as a run goes, for progress displays and
+// --verbose narration. Observers must not block.
+type Event struct {
+	Kind    EventKind
+	Target  int    // index of the target (several --dsn)
+	Run     int    // 0-based run number; negative for warmup runs
+	Name    string // the unit's name
+	Query   *Query // set for EventDone
+	Elapsed time.Duration
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// Event kinds.
+const (
+	EventStart    EventKind = iota // a unit was sent
+	EventDone                      // a unit finished (any status)
+	EventRunStart                  // a run of the plan began
+	EventRunDone                   // a run of the plan finished
+)

@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/result"
+)
+
+// Config describes how to reach one server. Fields left empty fall back to the connection
+// string, then to libpq's PG* environment variables, .pgpass and the service file.
+type Config struct {
+	// ConnString is a URL or keyword/value string as psql's -d takes; "" uses the
+	// environment alone.
+	ConnString string
+	// Host, Port, User and Database override the connection string (psql's -h, -p, -U
+	// and a plain database name given to -d).
+	Host     string
+	Port     uint16
+	User     string
+	Database string
+	// ApplicationName is used unless the connection string sets one; default "qrun".
+	ApplicationName string
+	// ConnectTimeout bounds opening each connection; 0 means 10s.
+	ConnectTimeout time.Duration
+	// Setup statements run on every connection as it opens, outside the timings.
+	Setup []string
+	// ReadOnly sets default_transaction_read_only = on on every connection.
+	ReadOnly bool
+}
+
+// Options tune execution.
+type Options struct {
+	Parallel    bool
+	Concurrency int // connections in parallel mode (at least 1); sequential mode uses 1
+	StopOnError bool
+	// Timeout cancels a unit on the server after this long (0: no limit).
+	Timeout time.Duration
+	// Retries retries a unit after a serialization failure, a deadlock or a connection
+	// error before it was sent.
+	Retries int
+	// Rollback runs each unit in a transaction that is rolled back.
+	Rollback bool
+	// OnEvent, when set, receives progress events. It may be called from several
+	// goroutines at once and must not block.
+	OnEvent func(result.Event)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// BenchOptions say how often to run the plan.
+type BenchOptions struct {
+	Runs     int           // measured runs (at least 1)
+	Warmup   int           // unmeasured runs first
+	Duration time.Duration // when > 0, repeat until this much time has passed (at least once)
+}
+
+// ErrNotImplemented is returned by parts still being written.
+var ErrNotImplemented = errors.New("not implemented")
+
+// ConnectError reports that a server could not be reached or a connection could not be
+// set up. Its message names host and port and never holds a password.
+type ConnectError struct {
+	Host string
+	Port uint16
+	Err  error // already redacted
+}
+
+func (e *ConnectError) Error() string { return "connect: " + e.Err.Error() }
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// Target is one server, connected: a single connection in sequential mode, a warmed pool
+// in parallel mode. It is not safe for concurrent runs.
+type Target struct {
+	info      result.Context
+	connectMs float64
+}
+
+// Connect opens and checks the connections a run needs before any clock starts.
+func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
+	return nil, ErrNotImplemented
+}
+
+// Info describes the target for reports, without its password.
+func (t *Target) Info() result.Context { return t.info }
+
+// ConnectMs is the time it took to open and check the connections.
+func (t *Target) ConnectMs() float64 { return t.connectMs }
+
+// Run executes the plan once.
+func (t *Target) Run(ctx context.Context, p *plan.Plan) (result.Run, error) {
+	return result.Run{}, ErrNotImplemented
+}
+
+// Close closes the target's connections.
+func (t *Target) Close() {}
+
+// Bench runs the plan on every target, warmup runs first, then the measured runs
+// interleaved (A, B, A, B, ...) so that drift hits all targets alike. It returns the
+// measured runs per target.
+func Bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions) ([][]result.Run, error) {
+	return nil, ErrNotImplemented
+}
