@@ -72,7 +72,11 @@ type Query struct {
 
 	// RunsMs holds the wall time of every measured run (repeated runs only).
 	RunsMs []float64 `json:"runs_ms,omitempty"`
-	Stats  *Stats    `json:"stats,omitempty"`
+	// RunsStatus holds the status of every measured run, parallel to RunsMs, when some
+	// run did not end ok; it is empty when every run was ok. Use Samples for the times of
+	// the ok runs.
+	RunsStatus []Status `json:"runs_status,omitempty"`
+	Stats      *Stats   `json:"stats,omitempty"`
 
 	// Statements lists a transaction block's statements with their own times.
 	Statements []Query `json:"statements,omitempty"`

@@ -1,0 +1,341 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+// sample returns n samples around ms with seeded noise: a log-normal spread of sigma
+// (0.1 is about ±10%) and, with spikes, one run in twenty taking 1.5–3× as long, as a
+// busy machine does.
+func sample(seed uint64, n int, ms, sigma float64, spikes bool) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = ms * math.Exp(sigma*rng.NormFloat64())
+		if spikes && rng.IntN(20) == 0 {
+			xs[i] *= 1.5 + 1.5*rng.Float64()
+		}
+	}
+	return xs
+}
+
+func scale(xs []float64, f float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = x * f
+	}
+	return out
+}
+
+// rep makes a repeated-run report whose queries have the given samples.
+func rep(qs ...result.Query) *result.Report {
+	r := &result.Report{SchemaVersion: result.SchemaVersion, Runs: 1, Queries: qs}
+	for _, q := range qs {
+		if len(q.RunsMs) > 0 {
+			r.Runs = len(q.RunsMs)
+		}
+	}
+	return r
+}
+
+func runsQ(name string, runs []float64) result.Query {
+	return result.Query{Name: name, Status: result.StatusOK, RunsMs: runs, WallMs: median(runs, 0)}
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	base := sample(1, 30, 10, 0.03, false)
+	tests := []struct {
+		name           string
+		base, new      []float64
+		threshold      float64
+		wantVerdict    result.Verdict
+		wantRegression bool
+		wantNote       string
+	}{
+		{"equal", base, base, 10, result.VerdictSame, false, ""},
+		{"noisy equal", base, sample(2, 30, 10, 0.03, false), 10, result.VerdictSame, false, ""},
+		{"2x slower", base, scale(base, 2), 10, result.VerdictSlower, true, ""},
+		{"2x slower without a gate", base, scale(base, 2), 0, result.VerdictSlower, false, ""},
+		{"2x faster", base, scale(base, 0.5), 10, result.VerdictFaster, false, ""},
+		{"5% slower is significant but under the threshold", base, sample(3, 30, 10.5, 0.01, false), 10, result.VerdictSlower, false, ""},
+		{"too few samples", base[:3], scale(base[:3], 2), 10, result.VerdictSame, false, NoteTooFewSamples},
+		{"single runs", base[:1], scale(base[:1], 2), 10, result.VerdictSame, false, NoteTooFewSamples},
+		{"four runs suffice for 2x", base[:4], scale(base[:4], 2), 10, result.VerdictSlower, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, n := rep(runsQ("q", tt.base)), rep(runsQ("q", tt.new))
+			if len(tt.base) == 1 {
+				b, n = rep(result.Query{Name: "q", Status: result.StatusOK, WallMs: tt.base[0]}), rep(result.Query{Name: "q", Status: result.StatusOK, WallMs: tt.new[0]})
+			}
+			c := Compare("base", b, "new", n, Options{ThresholdPct: tt.threshold})
+			if len(c.Rows) != 1 {
+				t.Fatalf("rows: got %d, want 1", len(c.Rows))
+			}
+			row := c.Rows[0]
+			if row.Verdict != tt.wantVerdict {
+				t.Errorf("verdict: got %q (p=%v, delta %.1f%%), want %q", row.Verdict, row.P, row.DeltaPct, tt.wantVerdict)
+			}
+			if row.Regression != tt.wantRegression {
+				t.Errorf("regression: got %v, want %v", row.Regression, tt.wantRegression)
+			}
+			if wantN := map[bool]int{true: 1, false: 0}[tt.wantRegression]; c.Regressions != wantN {
+				t.Errorf("Regressions: got %d, want %d", c.Regressions, wantN)
+			}
+			if row.Note != tt.wantNote {
+				t.Errorf("note: got %q, want %q", row.Note, tt.wantNote)
+			}
+			if row.BaseN != len(tt.base) || row.NewN != len(tt.new) {
+				t.Errorf("n: got %d/%d, want %d/%d", row.BaseN, row.NewN, len(tt.base), len(tt.new))
+			}
+			if row.Verdict == result.VerdictSame && row.Note == "" && row.P < c.Alpha {
+				t.Errorf("p: got %v with verdict ~, want p >= %v", row.P, c.Alpha)
+			}
+		})
+	}
+}
+
+func TestCompareMediansAndChange(t *testing.T) {
+	c := Compare("a.json", rep(runsQ("q", []float64{9, 10, 11, 100})), "b.json", rep(runsQ("q", []float64{14, 15, 16, 15})), Options{})
+	row := c.Rows[0]
+	if row.BaseMs != 10.5 || row.NewMs != 15 {
+		t.Errorf("medians: got %v/%v, want 10.5/15", row.BaseMs, row.NewMs)
+	}
+	if want := 15 / 10.5; math.Abs(row.Ratio-want) > 1e-12 {
+		t.Errorf("ratio: got %v, want %v", row.Ratio, want)
+	}
+	if want := (15/10.5 - 1) * 100; math.Abs(row.DeltaPct-want) > 1e-9 {
+		t.Errorf("delta: got %v, want %v", row.DeltaPct, want)
+	}
+	if c.Base != "a.json" || c.New != "b.json" {
+		t.Errorf("labels: got %q/%q, want a.json/b.json", c.Base, c.New)
+	}
+	if c.Alpha != DefaultAlpha {
+		t.Errorf("alpha: got %v, want %v", c.Alpha, DefaultAlpha)
+	}
+	zero := Compare("a", rep(runsQ("q", []float64{0, 0, 0, 0})), "b", rep(runsQ("q", []float64{0, 0, 0, 0})), Options{})
+	if r := zero.Rows[0]; r.Ratio != 0 || r.DeltaPct != 0 || r.Verdict != result.VerdictSame {
+		t.Errorf("zero base: got ratio %v delta %v verdict %q, want 0 0 ~", r.Ratio, r.DeltaPct, r.Verdict)
+	}
+}
+
+// TestCompareNoFalseAlarms is the "must not cry wolf" requirement on synthetic data:
+// identical distributions, noisy and spiky, compared at n=30 with a 10% gate, 200 seeded
+// trials each. Measured over 5000 trials, the false-alarm rate per comparison is 0 at
+// sigma 0.05, 0.2% at 0.10 and 1.1% at 0.15 (a noisy machine): the gate needs both
+// significance and a median more than 10% slower, and noise rarely gives both.
+func TestCompareNoFalseAlarms(t *testing.T) {
+	const trials = 200
+	tests := []struct {
+		sigma     float64
+		maxAlarms int
+	}{
+		{0.05, 2},
+		{0.10, 2},
+		{0.15, 4},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("sigma %.2f", tt.sigma), func(t *testing.T) {
+			alarms := 0
+			for i := range uint64(trials) {
+				b := rep(runsQ("q", sample(2*i, 30, 10, tt.sigma, true)))
+				n := rep(runsQ("q", sample(2*i+1, 30, 10, tt.sigma, true)))
+				if c := Compare("base", b, "new", n, Options{ThresholdPct: 10}); c.Regressions > 0 {
+					alarms++
+				}
+			}
+			t.Logf("false alarms: %d of %d trials", alarms, trials)
+			if alarms > tt.maxAlarms {
+				t.Errorf("false alarms: got %d in %d trials, want at most %d", alarms, trials, tt.maxAlarms)
+			}
+		})
+	}
+}
+
+// TestCompareCatchesSlowdown is the other half: a real 2× slowdown of a 10 ms statement
+// fails the gate every time, even with noise and spikes.
+func TestCompareCatchesSlowdown(t *testing.T) {
+	const trials = 200
+	missed := 0
+	for i := range uint64(trials) {
+		b := rep(runsQ("q", sample(2*i, 30, 10, 0.15, true)))
+		n := rep(runsQ("q", sample(2*i+1, 30, 20, 0.15, true)))
+		if c := Compare("base", b, "new", n, Options{ThresholdPct: 10}); c.Regressions != 1 {
+			missed++
+		}
+	}
+	if missed != 0 {
+		t.Errorf("missed slowdowns: got %d in %d trials, want 0", missed, trials)
+	}
+}
+
+func TestCompareRowsAddedGone(t *testing.T) {
+	s := []float64{1, 2, 3, 4}
+	base := rep(runsQ("a", s), runsQ("gone1", s), runsQ("b", s), runsQ("gone2", s))
+	new := rep(runsQ("b", s), runsQ("added", scale(s, 3)), runsQ("a", s))
+	c := Compare("base", base, "new", new, Options{ThresholdPct: 5})
+	want := []struct {
+		name    string
+		verdict result.Verdict
+	}{
+		{"b", result.VerdictSame},
+		{"added", result.VerdictAdded},
+		{"a", result.VerdictSame},
+		{"gone1", result.VerdictGone},
+		{"gone2", result.VerdictGone},
+	}
+	if len(c.Rows) != len(want) {
+		t.Fatalf("rows: got %d, want %d", len(c.Rows), len(want))
+	}
+	for i, w := range want {
+		if r := c.Rows[i]; r.Name != w.name || r.Verdict != w.verdict {
+			t.Errorf("row %d: got %s %q, want %s %q", i, r.Name, r.Verdict, w.name, w.verdict)
+		}
+	}
+	if r := c.Rows[1]; r.NewMs != 7.5 || r.NewN != 4 || r.BaseN != 0 || r.Regression {
+		t.Errorf("added row: got new %v n %d base n %d regression %v, want 7.5 4 0 false", r.NewMs, r.NewN, r.BaseN, r.Regression)
+	}
+	if r := c.Rows[3]; r.BaseMs != 2.5 || r.BaseN != 4 || r.NewN != 0 {
+		t.Errorf("gone row: got base %v n %d new n %d, want 2.5 4 0", r.BaseMs, r.BaseN, r.NewN)
+	}
+	if c.Regressions != 0 {
+		t.Errorf("Regressions: got %d, want 0 (added and gone rows are never regressions)", c.Regressions)
+	}
+}
+
+func TestCompareFailures(t *testing.T) {
+	ok := sample(7, 10, 10, 0.05, false)
+	slow := scale(ok, 3)
+	failedAll := result.Query{Name: "q", Status: result.StatusError, WallMs: 0.4}
+	partly := func(runs []float64) result.Query {
+		q := runsQ("q", runs)
+		q.Status = result.StatusError
+		q.RunsStatus = make([]result.Status, len(runs))
+		for i := range q.RunsStatus {
+			q.RunsStatus[i] = result.StatusOK
+		}
+		q.RunsStatus[len(runs)-1] = result.StatusError
+		return q
+	}
+	tests := []struct {
+		name           string
+		base, new      result.Query
+		wantVerdict    result.Verdict
+		wantRegression bool
+		wantNote       string
+		wantNewMs      float64
+	}{
+		{"failed in new", runsQ("q", ok), failedAll, result.VerdictSame, false, "error in new", 0.4},
+		{"failed in base", failedAll, runsQ("q", ok), result.VerdictSame, false, "error in base", median(ok, 0)},
+		{"some runs failed, still slower", runsQ("q", ok), partly(slow), result.VerdictSlower, true, "1 of 10 runs failed in new", median(slow[:9], 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Compare("base", rep(tt.base), "new", rep(tt.new), Options{ThresholdPct: 10})
+			row := c.Rows[0]
+			if row.Verdict != tt.wantVerdict || row.Regression != tt.wantRegression {
+				t.Errorf("verdict/regression: got %q/%v, want %q/%v", row.Verdict, row.Regression, tt.wantVerdict, tt.wantRegression)
+			}
+			if row.Note != tt.wantNote {
+				t.Errorf("note: got %q, want %q", row.Note, tt.wantNote)
+			}
+			if row.NewMs != tt.wantNewMs {
+				t.Errorf("new ms: got %v, want %v", row.NewMs, tt.wantNewMs)
+			}
+		})
+	}
+}
+
+func TestCompareTotal(t *testing.T) {
+	s := sample(11, 20, 100, 0.02, false)
+	base := &result.Report{Runs: 20, TotalWallMs: median(s, 0), TotalRunsMs: s}
+	new := &result.Report{Runs: 20, TotalWallMs: 2 * median(s, 0), TotalRunsMs: scale(s, 2)}
+	c := Compare("base", base, "new", new, Options{ThresholdPct: 10})
+	if c.Total == nil {
+		t.Fatal("Total: got nil, want a row")
+	}
+	if c.Total.Verdict != result.VerdictSlower || c.Total.BaseN != 20 {
+		t.Errorf("Total: got verdict %q n %d, want slower 20", c.Total.Verdict, c.Total.BaseN)
+	}
+	if c.Total.Regression || c.Regressions != 0 {
+		t.Errorf("Total gated: got regression %v, Regressions %d, want false 0 (the total is reported, not gated)", c.Total.Regression, c.Regressions)
+	}
+	if c := Compare("base", &result.Report{}, "new", new, Options{}); c.Total != nil {
+		t.Errorf("Total without runs: got %+v, want nil", c.Total)
+	}
+}
+
+func TestCompareTargets(t *testing.T) {
+	s := sample(5, 10, 10, 0.02, false)
+	target := func(label string, f float64) result.Report {
+		r := rep(runsQ("q", scale(s, f)))
+		r.Context.Target = label
+		return *r
+	}
+	r := &result.Report{Targets: []result.Report{target("u@a:5432/db", 1), target("u@b:5432/db", 2), target("", 1)}}
+	got := CompareTargets(r, Options{ThresholdPct: 10})
+	want := []struct {
+		base, new string
+		verdict   result.Verdict
+	}{
+		{"u@a:5432/db", "u@b:5432/db", result.VerdictSlower},
+		{"u@a:5432/db", "target 3", result.VerdictSame},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("comparisons: got %d, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].Base != w.base || got[i].New != w.new || got[i].Rows[0].Verdict != w.verdict {
+			t.Errorf("comparison %d: got %s vs %s %q, want %s vs %s %q", i, got[i].Base, got[i].New, got[i].Rows[0].Verdict, w.base, w.new, w.verdict)
+		}
+	}
+	if got := CompareTargets(&result.Report{Targets: []result.Report{target("x", 1)}}, Options{}); got != nil {
+		t.Errorf("one target: got %d comparisons, want nil", len(got))
+	}
+}
+
+func TestMinP(t *testing.T) {
+	// Reference: benchmath's uTestMinP table for equal sizes, and 2/C(n1+n2, n1).
+	tests := []struct {
+		n1, n2 int
+		want   float64
+	}{
+		{1, 1, 1},
+		{2, 2, 0.3333333333333333},
+		{3, 3, 0.1},
+		{4, 4, 0.02857142857142857},
+		{5, 5, 0.007936507936507936},
+		{1, 30, 2.0 / 31},
+		{30, 30, 2 / 1.1826458156486142e17},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d+%d", tt.n1, tt.n2), func(t *testing.T) {
+			got := minP(tt.n1, tt.n2)
+			// Large binomials are cut short: any p below 1e-11 is as good as the exact one.
+			if tt.want < 1e-11 {
+				if got > 1e-11 {
+					t.Errorf("minP: got %v, want below 1e-11", got)
+				}
+				return
+			}
+			if math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("minP: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompareDoesNotModifyReports(t *testing.T) {
+	b := []float64{5, 1, 4, 2, 3}
+	n := []float64{50, 10, 40, 20, 30}
+	Compare("a", rep(runsQ("q", b)), "b", rep(runsQ("q", n)), Options{})
+	if !strings.HasPrefix(fmt.Sprint(b, n), "[5 1 4 2 3] [50 10 40 20 30]") {
+		t.Errorf("samples: got %v %v, want them unsorted as given", b, n)
+	}
+}

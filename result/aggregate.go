@@ -1,0 +1,324 @@
+package result
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/qrunhq/qrun/stats"
+)
+
+// Aggregate combines the measured runs of one plan on one target into a report. It is a
+// pure function: it neither keeps nor modifies base or runs.
+//
+// From base it copies what the runs do not know: Context, Mode, Concurrency, Warmup,
+// ConnectMs, Warnings and the critical path (CriticalPath, CriticalPathMs, Efficiency).
+// runs[i].Queries hold the units in plan order, the same order in every run; a unit
+// missing from a run (an interrupted run cut short) counts as not_run there.
+//
+// Each unit takes its description, status, rows, error, timeline position and connection
+// from the last run. With more than one run:
+//   - RunsMs holds every run's wall time and RunsStatus every run's status when some run
+//     did not end ok;
+//   - WallMs and WaitMs are medians over the runs that ended ok, or over all runs when
+//     none did, so that WallMs matches Stats.P50;
+//   - Stats summarises the ok runs, and Stats.Errors counts the others;
+//   - the statements of a transaction block are aggregated the same way.
+//
+// TotalWallMs is the median of the runs' wall times. With more than one run TotalRunsMs
+// holds them all and TotalStats summarises them: every run counts there, and
+// TotalStats.Errors counts the runs in which some unit did not end ok.
+// SumMs adds up the units' WallMs and Speedup is SumMs / TotalWallMs (0 when the total is
+// 0). Summary counts the units' statuses in the last run; Interrupted is set when any run
+// was interrupted.
+//
+// Aggregate appends warnings, as hyperfine does, when a unit's (or the run's) first
+// measured run took more than twice the median of the others — a cold cache — and when
+// statistical outliers (stats.Outliers) make the statistics unreliable. Warnings are
+// never repeated, and when many units draw the same warning they share one line.
+//
+// With no runs, Aggregate returns base with SchemaVersion set and Runs 0.
+func Aggregate(base Report, runs []Run) Report {
+	if len(runs) == 0 {
+		base.SchemaVersion = SchemaVersion
+		base.Runs = 0
+		return base
+	}
+	out := Report{
+		SchemaVersion:  SchemaVersion,
+		Context:        base.Context,
+		Mode:           base.Mode,
+		Concurrency:    base.Concurrency,
+		Runs:           len(runs),
+		Warmup:         base.Warmup,
+		ConnectMs:      base.ConnectMs,
+		CriticalPath:   slices.Clone(base.CriticalPath),
+		CriticalPathMs: base.CriticalPathMs,
+		Efficiency:     base.Efficiency,
+		Warnings:       slices.Clone(base.Warnings),
+	}
+	out.Context.Files = slices.Clone(base.Context.Files)
+	multi := len(runs) > 1
+
+	units := 0
+	for _, r := range runs {
+		units = max(units, len(r.Queries))
+		out.Interrupted = out.Interrupted || r.Interrupted
+	}
+	w := newWarner(out.Warnings)
+	out.Queries = make([]Query, units)
+	perRun := make([]Query, len(runs))
+	for i := range units {
+		for k, r := range runs {
+			if i < len(r.Queries) {
+				perRun[k] = r.Queries[i]
+			} else {
+				perRun[k] = Query{Status: StatusNotRun}
+			}
+		}
+		tmpl := lastWith(runs, i)
+		q := aggregateQuery(tmpl, perRun, multi)
+		out.Queries[i] = q
+		out.SumMs += q.WallMs
+		out.Summary.add(q.Status)
+		if multi {
+			w.check(q.Name, q.Samples(), perRun[0].Status == StatusOK)
+		}
+	}
+
+	walls := make([]float64, len(runs))
+	failedRuns := 0
+	for k, r := range runs {
+		walls[k] = r.WallMs
+		if r.Interrupted || slices.ContainsFunc(r.Queries, func(q Query) bool { return q.Status != StatusOK }) {
+			failedRuns++
+		}
+	}
+	out.TotalWallMs = stats.Median(walls)
+	if multi {
+		out.TotalRunsMs = walls
+		out.TotalStats = statsOf(walls, failedRuns)
+		w.check("", walls, true)
+	}
+	if out.TotalWallMs > 0 {
+		out.Speedup = out.SumMs / out.TotalWallMs
+	}
+	out.Warnings = w.result()
+	return out
+}
+
+// lastWith returns the unit i of the last run that has it.
+func lastWith(runs []Run, i int) Query {
+	for k := len(runs) - 1; k >= 0; k-- {
+		if i < len(runs[k].Queries) {
+			return runs[k].Queries[i]
+		}
+	}
+	return Query{Status: StatusNotRun}
+}
+
+// aggregateQuery combines one unit (or statement) measured in every run: perRun[k] is its
+// measurement in run k and tmpl the measurement it takes its description from.
+func aggregateQuery(tmpl Query, perRun []Query, multi bool) Query {
+	q := cloneQuery(tmpl)
+	if !multi {
+		return q
+	}
+	q.RunsMs = make([]float64, len(perRun))
+	q.RunsStatus = nil
+	var okWall, okWait, allWait []float64
+	errs := 0
+	for k, m := range perRun {
+		q.RunsMs[k] = m.WallMs
+		allWait = append(allWait, m.WaitMs)
+		if m.Status == StatusOK {
+			okWall = append(okWall, m.WallMs)
+			okWait = append(okWait, m.WaitMs)
+		} else {
+			errs++
+		}
+	}
+	if errs > 0 {
+		q.RunsStatus = make([]Status, len(perRun))
+		for k, m := range perRun {
+			q.RunsStatus[k] = m.Status
+		}
+	}
+	if len(okWall) > 0 {
+		q.WallMs = stats.Median(okWall)
+		q.WaitMs = stats.Median(okWait)
+	} else {
+		q.WallMs = stats.Median(q.RunsMs)
+		q.WaitMs = stats.Median(allWait)
+	}
+	q.Stats = statsOf(okWall, errs)
+
+	stmts := make([]Query, len(perRun))
+	for j := range q.Statements {
+		for k, m := range perRun {
+			if j < len(m.Statements) {
+				stmts[k] = m.Statements[j]
+			} else {
+				stmts[k] = Query{Status: StatusNotRun}
+			}
+		}
+		q.Statements[j] = aggregateQuery(tmpl.Statements[j], stmts, true)
+	}
+	return q
+}
+
+// statsOf summarises samples in milliseconds; errors counts the runs left out.
+func statsOf(xs []float64, errors int) *Stats {
+	s := stats.Summarize(xs)
+	return &Stats{
+		N:        s.N,
+		MinMs:    s.Min,
+		P50Ms:    s.P50,
+		P90Ms:    s.P90,
+		P95Ms:    s.P95,
+		P99Ms:    s.P99,
+		MaxMs:    s.Max,
+		MeanMs:   s.Mean,
+		StddevMs: s.Stddev,
+		Errors:   errors,
+	}
+}
+
+// cloneQuery returns a deep copy of q, so that a report never shares memory with the runs
+// it was made from.
+func cloneQuery(q Query) Query {
+	q.After = slices.Clone(q.After)
+	q.RunsMs = slices.Clone(q.RunsMs)
+	q.RunsStatus = slices.Clone(q.RunsStatus)
+	if q.Error != nil {
+		e := *q.Error
+		q.Error = &e
+	}
+	if q.Stats != nil {
+		s := *q.Stats
+		q.Stats = &s
+	}
+	if q.Statements != nil {
+		stmts := make([]Query, len(q.Statements))
+		for i, s := range q.Statements {
+			stmts[i] = cloneQuery(s)
+		}
+		q.Statements = stmts
+	}
+	return q
+}
+
+func (c *Counts) add(s Status) {
+	switch s {
+	case StatusOK:
+		c.OK++
+	case StatusError:
+		c.Error++
+	case StatusTimeout:
+		c.Timeout++
+	case StatusCancelled:
+		c.Cancelled++
+	case StatusSkipped:
+		c.Skipped++
+	case StatusNotRun:
+		c.NotRun++
+	}
+}
+
+// coldRatio is how many times the median of the other runs the first run must take to
+// draw the cold-cache warning.
+const coldRatio = 2
+
+// maxNamed is how many units one kind of warning names on lines of their own; beyond it
+// they share one line.
+const maxNamed = 3
+
+// warner collects the repeated-run warnings. The zero name "" stands for the run's
+// total wall time.
+type warner struct {
+	existing []string
+	cold     []coldFinding
+	outliers []outlierFinding
+}
+
+type coldFinding struct {
+	name  string
+	ratio float64
+}
+
+type outlierFinding struct {
+	name string
+	n    int
+}
+
+func newWarner(existing []string) *warner { return &warner{existing: existing} }
+
+// check judges the ok samples of one unit in run order; first says whether xs[0] is the
+// first run's. Like hyperfine, it reports a slow first run in preference to outliers,
+// since a slow first run is itself an outlier.
+func (w *warner) check(name string, xs []float64, first bool) {
+	if len(xs) < 3 {
+		return
+	}
+	if rest := stats.Median(xs[1:]); first && rest > 0 && xs[0] > coldRatio*rest {
+		w.cold = append(w.cold, coldFinding{name, xs[0] / rest})
+		return
+	}
+	if n := len(stats.Outliers(xs)); n > 0 {
+		w.outliers = append(w.outliers, outlierFinding{name, n})
+	}
+}
+
+func (w *warner) result() []string {
+	out := w.existing
+	add := func(msg string) {
+		if !slices.Contains(out, msg) {
+			out = append(out, msg)
+		}
+	}
+	if len(w.cold) <= maxNamed {
+		for _, f := range w.cold {
+			add(fmt.Sprintf("first run of %s took %.1f× the median of the rest: cold cache? try --warmup", subject(f.name), f.ratio))
+		}
+	} else {
+		names := make([]string, len(w.cold))
+		for i, f := range w.cold {
+			names[i] = subject(f.name)
+		}
+		add(fmt.Sprintf("first run of %d queries (%s) took over %d× the median of the rest: cold cache? try --warmup", len(names), list(names), coldRatio))
+	}
+	if len(w.outliers) <= maxNamed {
+		for _, f := range w.outliers {
+			add(fmt.Sprintf("%d statistical %s in %s: consider --warmup or a quieter system", f.n, plural(f.n, "outlier"), subject(f.name)))
+		}
+	} else {
+		names := make([]string, len(w.outliers))
+		for i, f := range w.outliers {
+			names[i] = subject(f.name)
+		}
+		add(fmt.Sprintf("statistical outliers in %d queries (%s): consider --warmup or a quieter system", len(names), list(names)))
+	}
+	return out
+}
+
+func subject(name string) string {
+	if name == "" {
+		return "the whole plan"
+	}
+	return name
+}
+
+// list names the first few of names and counts the rest.
+func list(names []string) string {
+	if len(names) <= maxNamed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamed], ", "), len(names)-maxNamed)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

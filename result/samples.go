@@ -1,0 +1,58 @@
+package result
+
+// Failed counts the units that did not end ok: errors, timeouts, cancelled, skipped and
+// not run. Planned units (--dry-run) are not failures. For a report with Targets it counts
+// the units of every target.
+func (r *Report) Failed() int {
+	n := 0
+	for i := range r.Queries {
+		if r.Queries[i].Status.Failed() {
+			n++
+		}
+	}
+	for i := range r.Targets {
+		n += r.Targets[i].Failed()
+	}
+	return n
+}
+
+// Failed reports whether s is a status a unit fails with: error, timeout, cancelled,
+// skipped or not_run.
+func (s Status) Failed() bool {
+	switch s {
+	case StatusError, StatusTimeout, StatusCancelled, StatusSkipped, StatusNotRun:
+		return true
+	}
+	return false
+}
+
+// Samples returns the wall times of the runs of q that ended ok, in run order. For a
+// single run (RunsMs empty) it is q.WallMs when q is ok, else nil. The result is a new
+// slice that the caller may modify.
+func (q *Query) Samples() []float64 {
+	if len(q.RunsMs) == 0 {
+		if q.Status == StatusOK {
+			return []float64{q.WallMs}
+		}
+		return nil
+	}
+	out := make([]float64, 0, len(q.RunsMs))
+	for i, ms := range q.RunsMs {
+		if len(q.RunsStatus) == 0 || (i < len(q.RunsStatus) && q.RunsStatus[i] == StatusOK) {
+			out = append(out, ms)
+		}
+	}
+	return out
+}
+
+// TotalSamples returns the wall times of every run of r (TotalRunsMs), or TotalWallMs
+// alone for a single run. The result is a new slice that the caller may modify.
+func (r *Report) TotalSamples() []float64 {
+	if len(r.TotalRunsMs) == 0 {
+		if r.Runs == 0 {
+			return nil
+		}
+		return []float64{r.TotalWallMs}
+	}
+	return append([]float64(nil), r.TotalRunsMs...)
+}
