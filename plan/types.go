@@ -43,6 +43,20 @@ type Options struct {
 	// statement is an error.
 	Parallel bool
 	// Rollback is true for --rollback: statements that cannot run inside a transaction
-	// block are rejected, and explicit transaction control is rejected too.
+	// block are rejected, as are COMMIT AND CHAIN inside a block and transaction control
+	// joined to other commands with "\;" (both would commit what must be rolled back).
+	// Explicit transaction blocks are allowed: see Unit.Body.
 	Rollback bool
+}
+
+// Body returns the statements to run under --rollback, between a BEGIN and the ROLLBACK
+// that replaces the unit's own end. For a transaction block these are the statements
+// between its first (the BEGIN, which the runner still sends, so that its isolation level
+// holds) and its last (the COMMIT, END, ROLLBACK, ABORT or PREPARE TRANSACTION it ends
+// with); for a single statement, the statement itself. The result shares u.Statements.
+func (u *Unit) Body() []*queries.Statement {
+	if !u.Tx {
+		return u.Statements
+	}
+	return u.Statements[1 : len(u.Statements)-1]
 }

@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/qrunhq/qrun/queries"
+)
+
+// benchStatements returns n statements of a mixed script: named and unnamed statements,
+// a transaction block every 50, a stage line every n/4, and each named statement
+// depending on up to three earlier named statements of its stage or an earlier one.
+func benchStatements(n int) []*queries.Statement {
+	rng := rand.New(rand.NewPCG(1, 2))
+	stmts := make([]*queries.Statement, 0, n)
+	var named []string
+	stage := 0
+	sqls := []string{
+		"SELECT 1;",
+		"/* lookup */ SELECT * FROM t WHERE id = $1;",
+		"INSERT INTO t VALUES (1, 'a;b');",
+		"UPDATE t SET a = a + 1 WHERE id = 7;",
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 && i%max(1, n/4) == 0 {
+			stage++
+		}
+		s := &queries.Statement{
+			Pos:        queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
+			AfterPos:   queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
+			Name:       fmt.Sprintf("bench.sql:%d", i+1),
+			Stage:      fmt.Sprint("stage ", stage),
+			StageIndex: stage,
+		}
+		switch {
+		case i%50 == 0 && i+2 < n && (i+3)%max(1, n/4) > 2:
+			s.SQL = "BEGIN;"
+			s.Name, s.Named = fmt.Sprint("q", i), true
+			stmts = append(stmts, s)
+			for j, sql := range []string{"INSERT INTO t VALUES (1);", "COMMIT;"} {
+				i++
+				stmts = append(stmts, &queries.Statement{
+					SQL: sql, Pos: queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
+					Name: fmt.Sprintf("bench.sql:%d:%d", i+1, j), Stage: s.Stage, StageIndex: stage,
+				})
+			}
+			named = append(named, s.Name)
+			continue
+		case i%3 == 0:
+			s.Name, s.Named = fmt.Sprint("q", i), true
+			for range rng.IntN(4) {
+				if len(named) > 0 {
+					s.After = append(s.After, named[rng.IntN(len(named))])
+				}
+			}
+			named = append(named, s.Name)
+		}
+		s.SQL = sqls[i%len(sqls)]
+		stmts = append(stmts, s)
+	}
+	return stmts
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			stmts := benchStatements(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Build(stmts, Options{Parallel: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(stmts)), "ns/stmt")
+		})
+	}
+}
+
+// benchPlan returns a plan of n units in four stages, each unit depending on 0 to 3
+// random earlier units of its stage or an earlier one.
+func benchPlan(n int) *Plan {
+	rng := rand.New(rand.NewPCG(3, 4))
+	p := &Plan{Stages: []string{"a", "b", "c", "d"}}
+	for i := range n {
+		u := &Unit{Index: i, Name: fmt.Sprint("u", i), Stage: i * len(p.Stages) / n}
+		if i > 0 {
+			for range rng.IntN(4) {
+				if d := rng.IntN(i); !containsInt(u.After, d) {
+					u.After = append(u.After, d)
+				}
+			}
+		}
+		p.Units = append(p.Units, u)
+	}
+	return p
+}
+
+// BenchmarkScheduler runs every unit of a 10,000-unit graph through a Scheduler with
+// eight workers, finishing the oldest running unit each time, as the dispatcher does.
+func BenchmarkScheduler(b *testing.B) {
+	const n, workers = 10_000, 8
+	p := benchPlan(n)
+	run := make([]int, 0, workers)
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewScheduler(p)
+		run = run[:0]
+		for s.Remaining() > 0 {
+			for len(run) < workers {
+				u, ok := s.Next()
+				if !ok {
+					break
+				}
+				run = append(run, u)
+			}
+			s.Finish(run[0], true)
+			run = append(run[:0], run[1:]...)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/unit")
+}
+
+func BenchmarkCriticalPath(b *testing.B) {
+	const n = 10_000
+	p := benchPlan(n)
+	ms := make([]float64, n)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range ms {
+		ms[i] = rng.Float64() * 100
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		CriticalPath(p, ms)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/unit")
+}

@@ -1,0 +1,244 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Skip reports that a unit will not run because a unit it depends on, directly or through
+// others, failed.
+type Skip struct {
+	Unit  int // the skipped unit
+	Cause int // the failed unit that caused the skip
+}
+
+// unit states in a Scheduler.
+const (
+	stWaiting uint8 = iota // dependencies or stage not done
+	stReady                // in the ready heap
+	stRunning
+	stDone
+	stFailed
+	stSkipped
+)
+
+// Scheduler hands out the units of a Plan as they become ready: a unit is ready when its
+// stage is open (every unit of every earlier stage has finished, whatever its outcome)
+// and every unit it depends on has finished successfully. Among ready units the lowest
+// index (file order) comes first.
+//
+// A Scheduler is meant for one dispatcher goroutine and is not safe for concurrent use.
+// It never polls: Next and Finish cost O(log n) plus the edges they touch. Create one per
+// run with NewScheduler; the zero value is not usable.
+type Scheduler struct {
+	p *Plan
+	// dependents of unit u are dependents[depStart[u]:depStart[u+1]] (compressed rows).
+	depStart   []int32
+	dependents []int32
+	pending    []int32 // dependencies of each unit not yet finished successfully
+	state      []uint8
+	stageLeft  []int32 // units of each stage not yet finished or skipped
+	stageStart []int32 // first unit of each stage; units are in stage order
+	open       int     // every stage <= open is open
+	ready      minHeap
+	running    int
+	remaining  int
+	stack      []int32 // scratch for skip propagation
+}
+
+// NewScheduler returns a Scheduler for one run of p. p must come from Build (its units
+// are in stage order and its graph has no cycle).
+func NewScheduler(p *Plan) *Scheduler {
+	n := len(p.Units)
+	s := &Scheduler{
+		p:          p,
+		depStart:   make([]int32, n+1),
+		pending:    make([]int32, n),
+		state:      make([]uint8, n),
+		stageLeft:  make([]int32, len(p.Stages)),
+		stageStart: make([]int32, len(p.Stages)+1),
+		remaining:  n,
+	}
+	edges := 0
+	for _, u := range p.Units {
+		s.pending[u.Index] = int32(len(u.After))
+		s.stageLeft[u.Stage]++
+		for _, d := range u.After {
+			s.depStart[d+1]++
+		}
+		edges += len(u.After)
+	}
+	for i := range n {
+		s.depStart[i+1] += s.depStart[i]
+	}
+	s.dependents = make([]int32, edges)
+	fill := slices.Clone(s.depStart[:n])
+	for _, u := range p.Units {
+		for _, d := range u.After {
+			s.dependents[fill[d]] = int32(u.Index)
+			fill[d]++
+		}
+	}
+	// Units are in stage order, so stage k spans stageStart[k]:stageStart[k+1].
+	for k := range p.Stages {
+		s.stageStart[k+1] = s.stageStart[k] + s.stageLeft[k]
+	}
+	s.ready = make(minHeap, 0, min(n, 1024))
+	if len(p.Stages) > 0 {
+		s.openStage(0)
+		s.advance()
+	}
+	return s
+}
+
+// Next returns the lowest-index unit that is ready now and marks it started. ok is false
+// when no unit is ready: every unit has finished, or the ready ones wait for running ones.
+func (s *Scheduler) Next() (unit int, ok bool) {
+	if len(s.ready) == 0 {
+		return 0, false
+	}
+	u := s.ready.pop()
+	s.state[u] = stRunning
+	s.running++
+	return int(u), true
+}
+
+// Finish records that a started unit ended, successfully or not. When it failed, every
+// unit that depends on it, directly or transitively, is skipped: they are returned in
+// plan order and count as finished for stage barriers. Finish panics if unit is not
+// running, which is a bug in the caller.
+func (s *Scheduler) Finish(unit int, ok bool) (skipped []Skip) {
+	if unit < 0 || unit >= len(s.state) || s.state[unit] != stRunning {
+		panic(fmt.Sprintf("plan: Finish(%d) of a unit that is not running", unit))
+	}
+	s.running--
+	s.remaining--
+	s.stageLeft[s.p.Units[unit].Stage]--
+	deps := s.dependents[s.depStart[unit]:s.depStart[unit+1]]
+	if ok {
+		s.state[unit] = stDone
+		for _, d := range deps {
+			s.pending[d]--
+			if s.pending[d] == 0 && s.state[d] == stWaiting && s.p.Units[d].Stage <= s.open {
+				s.push(d)
+			}
+		}
+	} else {
+		s.state[unit] = stFailed
+		skipped = s.skipFrom(unit)
+	}
+	s.advance()
+	return skipped
+}
+
+// skipFrom marks every unit that depends on the failed unit, transitively, as skipped.
+func (s *Scheduler) skipFrom(failed int) []Skip {
+	var out []Skip
+	s.stack = append(s.stack[:0], int32(failed))
+	for len(s.stack) > 0 {
+		v := s.stack[len(s.stack)-1]
+		s.stack = s.stack[:len(s.stack)-1]
+		for _, d := range s.dependents[s.depStart[v]:s.depStart[v+1]] {
+			// A dependant cannot have started: v never finished successfully.
+			if s.state[d] == stSkipped {
+				continue
+			}
+			s.state[d] = stSkipped
+			s.remaining--
+			s.stageLeft[s.p.Units[d].Stage]--
+			out = append(out, Skip{Unit: int(d), Cause: failed})
+			s.stack = append(s.stack, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b Skip) int { return a.Unit - b.Unit })
+	return out
+}
+
+// advance opens the following stages while the current one has nothing left.
+func (s *Scheduler) advance() {
+	for s.stageLeft[s.open] == 0 && s.open+1 < len(s.stageLeft) {
+		s.open++
+		s.openStage(s.open)
+	}
+}
+
+// openStage makes the units of stage k whose dependencies are done ready.
+func (s *Scheduler) openStage(k int) {
+	for u := s.stageStart[k]; u < s.stageStart[k+1]; u++ {
+		if s.pending[u] == 0 && s.state[u] == stWaiting {
+			s.push(u)
+		}
+	}
+}
+
+func (s *Scheduler) push(u int32) {
+	s.state[u] = stReady
+	s.ready.push(u)
+}
+
+// Remaining returns the number of units that have neither finished nor been skipped,
+// running ones included. The run is over when it is 0.
+func (s *Scheduler) Remaining() int { return s.remaining }
+
+// Running returns the number of units started and not yet finished.
+func (s *Scheduler) Running() int { return s.running }
+
+// Unstarted returns, in plan order, the units that were never started and not skipped:
+// what a run stopped early (--stop-on-error, an interrupt) reports as not run.
+func (s *Scheduler) Unstarted() []int {
+	var out []int
+	for u, st := range s.state {
+		if st == stWaiting || st == stReady {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// minHeap is a binary min-heap of unit indexes, written out rather than through
+// container/heap to keep the dispatcher free of interface calls and allocations.
+type minHeap []int32
+
+func (h *minHeap) push(v int32) {
+	*h = append(*h, v)
+	a := *h
+	i := len(a) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if a[parent] <= v {
+			break
+		}
+		a[i] = a[parent]
+		i = parent
+	}
+	a[i] = v
+}
+
+func (h *minHeap) pop() int32 {
+	a := *h
+	top := a[0]
+	last := a[len(a)-1]
+	a = a[:len(a)-1]
+	*h = a
+	n := len(a)
+	if n == 0 {
+		return top
+	}
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && a[c+1] < a[c] {
+			c++
+		}
+		if last <= a[c] {
+			break
+		}
+		a[i] = a[c]
+		i = c
+	}
+	a[i] = last
+	return top
+}
