@@ -32,7 +32,13 @@ func (p Pos) String() string {
 type Error struct {
 	Pos Pos
 	Msg string
+	// Err is the underlying error, if any (for example an *fs.PathError for a file that
+	// cannot be read), so that callers can use errors.Is and errors.As.
+	Err error
 }
+
+// Unwrap returns the underlying error, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	if e.Pos.File == "" && !e.Pos.IsValid() {
@@ -72,6 +78,15 @@ func (l ErrorList) Error() string {
 		b.WriteString(e.Error())
 	}
 	return b.String()
+}
+
+// Unwrap returns the errors of the list, so errors.Is and errors.As see each of them.
+func (l ErrorList) Unwrap() []error {
+	errs := make([]error, len(l))
+	for i, e := range l {
+		errs[i] = e
+	}
+	return errs
 }
 
 // Err returns l as an error, or nil when l is empty.
@@ -125,6 +140,7 @@ type Statement struct {
 type posMark struct {
 	sqlOff int
 	src    Pos
+	fixed  bool // every byte from sqlOff to the next mark maps to src (a variable's value)
 }
 
 // Script is the result of loading input files: every statement in order.

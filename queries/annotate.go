@@ -1,0 +1,194 @@
+package queries
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// annKind is the kind of an annotation comment.
+type annKind uint8
+
+const (
+	annNone  annKind = iota // an ordinary comment
+	annName                 // -- name: NAME [:suffix]
+	annStage                // -- stage: LABEL
+	annAfter                // -- after: NAME[, NAME...]
+)
+
+// parseAnnotation reads the text of a "--" comment (without the dashes). It returns the
+// annotation's kind and values, or a message for a malformed annotation.
+func parseAnnotation(text string) (kind annKind, vals []string, msg string) {
+	t := strings.TrimSpace(text)
+	key, rest, ok := strings.Cut(t, ":")
+	if !ok {
+		return annNone, nil, ""
+	}
+	rest = strings.TrimSpace(rest)
+	switch key {
+	case "name":
+		f := strings.Fields(rest)
+		switch {
+		case len(f) == 0:
+			return annName, nil, "empty name in -- name: annotation"
+		case len(f) == 2 && len(f[1]) > 1 && f[1][0] == ':':
+			// sqlc's :one, :many, :exec ... suffix: accepted and ignored.
+		case len(f) > 1:
+			return annName, nil, fmt.Sprintf("name %q must not contain spaces", rest)
+		}
+		return annName, f[:1], ""
+	case "stage":
+		if rest == "" {
+			return annStage, nil, "empty label in -- stage: annotation"
+		}
+		return annStage, []string{rest}, ""
+	case "after":
+		if rest == "" {
+			return annAfter, nil, "empty list in -- after: annotation"
+		}
+		for _, item := range strings.Split(rest, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				return annAfter, nil, "empty name in -- after: list"
+			}
+			if strings.ContainsAny(item, " \t") {
+				return annAfter, nil, fmt.Sprintf("name %q in -- after: list must not contain spaces", item)
+			}
+			vals = append(vals, item)
+		}
+		return annAfter, vals, ""
+	}
+	return annNone, nil, ""
+}
+
+// annotate reads the annotations in the comment lines of f.src[from:to], the leading
+// comments of statement s, and applies them to s.
+func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
+	s.Stage, s.StageIndex = p.stage, p.stageIndex
+	region := f.src[from:to]
+	if bytes.IndexByte(region, '-') < 0 {
+		return
+	}
+	lineStart := from == 0 || f.src[from-1] == '\n'
+	for i := 0; i < len(region); {
+		nl := bytes.IndexByte(region[i:], '\n')
+		end := len(region)
+		if nl >= 0 {
+			end = i + nl
+		}
+		line := region[i:end]
+		at := i
+		next := end + 1
+		if lineStart {
+			k := 0
+			for k < len(line) && (line[k] == ' ' || line[k] == '\t') {
+				k++
+			}
+			if k+1 < len(line) && line[k] == '-' && line[k+1] == '-' {
+				p.applyAnnotation(f, s, from+at+k, string(bytes.TrimRight(line[k+2:], "\r")))
+			}
+		}
+		lineStart = true
+		i = next
+	}
+}
+
+func (p *parser) applyAnnotation(f *srcFile, s *Statement, off int, text string) {
+	kind, vals, msg := parseAnnotation(text)
+	if kind == annNone {
+		return
+	}
+	pos := f.pos(off)
+	if msg != "" {
+		p.errs.Add(pos, msg)
+		return
+	}
+	switch kind {
+	case annName:
+		if s.Named {
+			p.errorf(pos, "second -- name: annotation for one statement (already named %s)", s.Name)
+			return
+		}
+		name := vals[0]
+		if first, dup := p.explicit[name]; dup {
+			p.errorf(pos, "duplicate name %s (first at %s)", name, first)
+			return
+		}
+		p.explicit[name] = pos
+		s.Name, s.Named = name, true
+	case annStage:
+		p.stageIndex++
+		p.stage = vals[0]
+		s.Stage, s.StageIndex = p.stage, p.stageIndex
+	case annAfter:
+		if !s.AfterPos.IsValid() {
+			s.AfterPos = pos
+		}
+		s.After = append(s.After, vals...)
+	}
+}
+
+// finish names the unnamed statements, reports the warnings and returns the script or
+// the sorted errors.
+func (p *parser) finish() (*Script, error) {
+	if p.opts.Warn != nil {
+		for _, name := range p.warnOrder {
+			w := p.warns[name]
+			times := "once"
+			if w.count > 1 {
+				times = strconv.Itoa(w.count) + " times"
+			}
+			p.opts.Warn(&Error{Pos: w.pos, Msg: fmt.Sprintf("skipped display-only meta-command \\%s (%s)", name, times)})
+		}
+	}
+	if len(p.errs) > 0 {
+		p.errs.Sort()
+		return nil, p.errs
+	}
+	p.nameStatements()
+	return &Script{Statements: p.stmts, Files: p.files}, nil
+}
+
+// nameStatements names every unnamed statement FILE:LINE, or FILE:LINE:COL when that is
+// taken, then adds #2, #3, ... A map of taken names is kept only for files read more
+// than once: within one reading, statements come in order, so only the previous one
+// can share a line.
+func (p *parser) nameStatements() {
+	used := map[string]bool{}
+	for name := range p.explicit {
+		used[name] = true
+	}
+	var buf []byte
+	last := map[string]*Statement{} // the previous unnamed statement of each file
+	for _, s := range p.stmts {
+		if s.Named {
+			continue
+		}
+		multi := p.instances[s.Pos.File] > 1
+		buf = append(buf[:0], s.Pos.File...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(s.Pos.Line), 10)
+		prev := last[s.Pos.File]
+		sameLine := prev != nil && prev.Pos.Line == s.Pos.Line
+		if sameLine || used[string(buf)] {
+			buf = append(buf, ':')
+			buf = strconv.AppendInt(buf, int64(s.Pos.Col), 10)
+			if used[string(buf)] {
+				n := len(buf)
+				for k := 2; ; k++ {
+					buf = append(buf[:n], '#')
+					buf = strconv.AppendInt(buf, int64(k), 10)
+					if !used[string(buf)] {
+						break
+					}
+				}
+			}
+		}
+		s.Name = string(buf)
+		if multi {
+			used[s.Name] = true
+		}
+		last[s.Pos.File] = s
+	}
+}

@@ -1,0 +1,132 @@
+package queries
+
+import (
+	"bytes"
+	"testing"
+)
+
+// splitSeeds has one input per lexer state and meta-command path.
+var splitSeeds = []string{
+	"SELECT 1; SELECT 2",                                     // plain
+	"SELECT 'a;''b' ;",                                       // standard string
+	"SELECT E'\\';' ;",                                       // escape string
+	"SELECT U&'\\' UESCAPE '!'; U&\"x\"",                     // unicode string and identifier
+	"SELECT \"a\"\";\";",                                     // quoted identifier
+	"SELECT $t$ $$ ; $t$; $1; a$b$",                          // dollar quotes, parameters
+	"SELECT /* /* ; */ */ 1; -- ;\n",                         // comments
+	"CREATE FUNCTION f() BEGIN ATOMIC ; END",                 // begin atomic
+	"SELECT (1;2);;",                                         // parentheses, lone semicolon
+	"\\set x 'a;b'\nSELECT :x, :'x', :\"x\" \\; \\g\n",       // meta-commands and variables
+	"COPY t FROM STDIN;\n1\n\\.\n",                           // copy data
+	"SET standard_conforming_strings = off;\nSELECT '\\';';", // scs off
+	"SELECT 'unterminated",
+}
+
+// onlyBlank reports whether b holds only whitespace and -- comments.
+func onlyBlank(b []byte) bool {
+	for i := 0; i < len(b); {
+		switch {
+		case class[b[i]] == cSpace || b[i] == '\n':
+			i++
+		case b[i] == '-' && i+1 < len(b) && b[i+1] == '-':
+			k := bytes.IndexByte(b[i:], '\n')
+			if k < 0 {
+				return true
+			}
+			i += k
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range splitSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		simple := bytes.IndexByte(src, '\\') < 0 && !bytes.Contains(bytes.ToLower(src), []byte("copy"))
+		hasCopy := bytes.Contains(bytes.ToLower(src), []byte("copy"))
+		prev, prevStart := 0, 0
+		err := Split(src, func(start, end int) bool {
+			// A statement on the rest of a COPY line is read after the COPY's data, as
+			// psql does, so only its start is in order.
+			if start < prevStart || start < prev && !hasCopy || end < start || end > len(src) {
+				t.Fatalf("span [%d,%d) after %d in input of %d bytes", start, end, prev, len(src))
+			}
+			prevStart = start
+			if simple && !onlyBlank(src[prev:start]) {
+				t.Fatalf("gap %q before span [%d,%d) is not blank", src[prev:start], start, end)
+			}
+			prev = end
+			return true
+		})
+		if err == nil && simple && !onlyBlank(src[prev:]) {
+			t.Fatalf("tail %q is not blank", src[prev:])
+		}
+		s, perr := Parse("f.sql", src, Options{Vars: map[string]string{"x": "1;'"}})
+		if perr != nil {
+			return
+		}
+		end := 0
+		for _, st := range s.Statements {
+			if st.Start < 0 || st.End > len(src) || st.Start > st.End || st.Pos.Offset < st.Start {
+				t.Fatalf("bad span [%d,%d) pos %v in %d bytes", st.Start, st.End, st.Pos, len(src))
+			}
+			if simple {
+				if st.Start != end {
+					t.Fatalf("got Start %d, want %d (previous End)", st.Start, end)
+				}
+				if !bytes.Contains(src[st.Start:st.End], []byte(st.SQL)) && !bytes.Contains(src, []byte(":x")) && !bytes.Contains(src, []byte("\n\n")) && !bytes.Contains(src, []byte(":'x'")) && !bytes.Contains(src, []byte(":\"x\"")) {
+					t.Fatalf("SQL %q is not within its span %q", st.SQL, src[st.Start:st.End])
+				}
+			}
+			end = st.End
+			for i := 1; i <= len(st.SQL)+1; i++ {
+				_ = st.PosOf(i)
+			}
+		}
+	})
+}
+
+func FuzzAnnotations(f *testing.F) {
+	for _, s := range []string{" name: a", " name: a :one", " stage: x y", " after: a, b", " after: ,", " name:", " other: x", "name:a b c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		kind, vals, msg := parseAnnotation(text)
+		if bytes.ContainsAny([]byte(text), "\n\r\x00") {
+			return
+		}
+		s, err := Parse("a.sql", []byte("--"+text+"\nSELECT 1;"), Options{})
+		if msg != "" {
+			if err == nil {
+				t.Fatalf("parseAnnotation(%q) failed with %q but Parse succeeded", text, msg)
+			}
+			return
+		}
+		if err != nil {
+			return // for example invalid UTF-8
+		}
+		st := s.Statements[0]
+		switch kind {
+		case annName:
+			if !st.Named || st.Name != vals[0] {
+				t.Fatalf("got name %q (named %v), want %q", st.Name, st.Named, vals[0])
+			}
+		case annStage:
+			if st.Stage != vals[0] || st.StageIndex != 1 {
+				t.Fatalf("got stage %q/%d, want %q/1", st.Stage, st.StageIndex, vals[0])
+			}
+		case annAfter:
+			if len(st.After) != len(vals) {
+				t.Fatalf("got after %q, want %q", st.After, vals)
+			}
+		default:
+			if st.Named || st.Stage != "" || st.After != nil {
+				t.Fatalf("plain comment %q annotated the statement", text)
+			}
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package queries
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sqls parses src and returns the SQL of its statements.
+func sqls(t *testing.T, src string, opts Options) []string {
+	t.Helper()
+	s, err := Parse("t.sql", []byte(src), opts)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", src, err)
+	}
+	var out []string
+	for _, st := range s.Statements {
+		out = append(out, st.SQL)
+	}
+	return out
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"simple", "SELECT 1; SELECT 2;", []string{"SELECT 1;", "SELECT 2;"}},
+		{"leading whitespace and line comments dropped", "  -- c\n\tSELECT 1;", []string{"SELECT 1;"}},
+		{"inner comments kept", "SELECT -- c\n1 /* ; */;", []string{"SELECT -- c\n1 /* ; */;"}},
+		{"leading block comment kept", "/* c */ SELECT 1;", []string{"/* c */ SELECT 1;"}},
+		{"nested block comment", "SELECT /* a /* b; */ c; */ 1;", []string{"SELECT /* a /* b; */ c; */ 1;"}},
+		{"operator before comment", "SELECT 2 !=/**/ 1;", []string{"SELECT 2 !=/**/ 1;"}},
+		{"no final semicolon", "SELECT 1;\nSELECT 2\n", []string{"SELECT 1;", "SELECT 2"}},
+		{"double semicolon sends a lone one", "SELECT 1;;", []string{"SELECT 1;", ";"}},
+		{"single quotes", "SELECT 'a;''b';", []string{"SELECT 'a;''b';"}},
+		{"backslash in standard string", `SELECT 'a\'; SELECT 2;`, []string{`SELECT 'a\';`, "SELECT 2;"}},
+		{"E string escapes", `SELECT E'a\';' ; SELECT 2;`, []string{`SELECT E'a\';' ;`, "SELECT 2;"}},
+		{"lower e string", `SELECT e'\'' ;`, []string{`SELECT e'\'' ;`}},
+		{"e inside identifier is no prefix", `SELECT somee'a\'; SELECT 2;`, []string{`SELECT somee'a\';`, "SELECT 2;"}},
+		{"B and X strings", `SELECT B'1\'; SELECT X'f';`, []string{`SELECT B'1\';`, "SELECT X'f';"}},
+		{"N string", `SELECT N'a;';`, []string{`SELECT N'a;';`}},
+		{"U& string", `SELECT U&'d\0061t\+000061' UESCAPE '!'; SELECT 2;`, []string{`SELECT U&'d\0061t\+000061' UESCAPE '!';`, "SELECT 2;"}},
+		{"U& identifier", `SELECT 1 AS U&"a;b";`, []string{`SELECT 1 AS U&"a;b";`}},
+		{"quoted identifier", `SELECT 1 AS "a"";b";`, []string{`SELECT 1 AS "a"";b";`}},
+		{"dollar quote", "SELECT $$a;b$$;", []string{"SELECT $$a;b$$;"}},
+		{"tagged dollar quote", "SELECT $f$ $$; $x$ $f$;", []string{"SELECT $f$ $$; $x$ $f$;"}},
+		{"parameter is no quote", "PREPARE p AS SELECT $1; SELECT $2;", []string{"PREPARE p AS SELECT $1;", "SELECT $2;"}},
+		{"dollar inside identifier", "SELECT a$b$c; SELECT 2;", []string{"SELECT a$b$c;", "SELECT 2;"}},
+		{"dollar after number starts a quote", "SELECT 1$a$;$a$;", []string{"SELECT 1$a$;$a$;"}},
+		{"parentheses", "SELECT (1;2); SELECT 3;", []string{"SELECT (1;2);", "SELECT 3;"}},
+		{"close paren never below zero", "SELECT 1); SELECT 2;", []string{"SELECT 1);", "SELECT 2;"}},
+		{"brackets do not count", "SELECT a[1;", []string{"SELECT a[1;"}},
+		{"unterminated paren at EOF is sent", "SELECT (1;\n", []string{"SELECT (1;"}},
+		{"begin atomic", "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3;",
+			[]string{"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;", "SELECT 3;"}},
+		{"begin atomic with case", "create or replace procedure p() begin atomic select case when true then 1 end; end; select 2;",
+			[]string{"create or replace procedure p() begin atomic select case when true then 1 end; end;", "select 2;"}},
+		{"empty begin atomic", "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC END; SELECT 1;",
+			[]string{"CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC END;", "SELECT 1;"}},
+		{"begin outside create function", "BEGIN; SELECT 1; END;", []string{"BEGIN;", "SELECT 1;", "END;"}},
+		{"create table is no function", "CREATE TABLE begin (a int); SELECT 1;", []string{"CREATE TABLE begin (a int);", "SELECT 1;"}},
+		{"backslash semicolon", `SELECT 1\; SELECT 2;`, []string{"SELECT 1; SELECT 2;"}},
+		{"backslash colon", `SELECT 1\:x;`, []string{"SELECT 1:x;"}},
+		{"cast is no variable", "SELECT 1::int;", []string{"SELECT 1::int;"}},
+		{"undefined variable left as is", "SELECT :nope, :'nope', :\"nope\";", []string{"SELECT :nope, :'nope', :\"nope\";"}},
+		{"empty line inside statement dropped", "SELECT 1\n\n, 2;", []string{"SELECT 1\n, 2;"}},
+		{"empty line inside quote kept", "SELECT 'a\n\nb';", []string{"SELECT 'a\n\nb';"}},
+		{"CR kept", "SELECT 1\r\n\r\n, 2;", []string{"SELECT 1\r\n\r\n, 2;"}},
+		{"trailing block comment is sent", "SELECT 1;\n/* tail */\n", []string{"SELECT 1;", "/* tail */"}},
+		{"trailing line comment is not", "SELECT 1;\n-- tail\n", []string{"SELECT 1;"}},
+		{"scs off applies from the next line", "SET standard_conforming_strings = off; SELECT 'a\\';\nSELECT 'b\\';';\nRESET standard_conforming_strings;\nSELECT 'c\\';",
+			[]string{"SET standard_conforming_strings = off;", "SELECT 'a\\';", "SELECT 'b\\';';", "RESET standard_conforming_strings;", "SELECT 'c\\';"}},
+		{"scs set with TO and session", "SET SESSION standard_conforming_strings TO 'off';\nSELECT 'b\\';';", []string{"SET SESSION standard_conforming_strings TO 'off';", "SELECT 'b\\';';"}},
+		{"copy from stdin", "COPY t FROM STDIN;\n1\t;\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}},
+		{"copy to stdout has no data", "COPY t TO STDOUT;\nSELECT 1;", []string{"COPY t TO STDOUT;", "SELECT 1;"}},
+		{"copy query form", "COPY (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY (SELECT 1) TO STDOUT;", "SELECT 2;"}},
+		{"g ends a statement", "SELECT 1 \\g\nSELECT 2;", []string{"SELECT 1 ", "SELECT 2;"}},
+		{"meta-only line inside statement dropped", "SELECT 1\n\\set x 1\n, 2;", []string{"SELECT 1\n, 2;"}},
+		{"double backslash ends a meta-command", "\\set x 1 \\\\ SELECT :x;", []string{"SELECT 1;"}},
+		{"restrict accepted", "\\restrict abc\nSELECT 1;\n\\unrestrict abc\n", []string{"SELECT 1;"}},
+		{"quit stops reading", "SELECT 1;\n\\q\nSELECT 2;", []string{"SELECT 1;"}},
+		{"lone backslash at end of line is text", "SELECT 1 \\\n;", []string{"SELECT 1 \\\n;"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sqls(t, tt.src, Options{}); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVariables(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		src  string
+		want []string
+	}{
+		{"set and use", nil, "\\set t foo\nSELECT * FROM :t;", []string{"SELECT * FROM foo;"}},
+		{"preset", map[string]string{"n": "42"}, "SELECT :n;", []string{"SELECT 42;"}},
+		{"set concatenates", nil, "\\set v a 'b c' d\nSELECT ':v', :'v';", []string{"SELECT ':v', 'ab cd';"}},
+		{"quoted literal escapes", map[string]string{"v": `it's \x`}, "SELECT :'v';", []string{`SELECT  E'it''s \\x';`}},
+		{"quoted identifier", map[string]string{"v": `a"b`}, "SELECT 1 AS :\"v\";", []string{`SELECT 1 AS "a""b";`}},
+		{"value is lexed again", map[string]string{"q": "SELECT 1; SELECT 2"}, ":q;", []string{"SELECT 1;", "SELECT 2;"}},
+		{"not inside quotes or comments", map[string]string{"v": "X"}, "SELECT ':v', $$:v$$ /* :v */, \":v\";", []string{"SELECT ':v', $$:v$$ /* :v */, \":v\";"}},
+		{"unset", map[string]string{"v": "X"}, "\\unset v\nSELECT :v;", []string{"SELECT :v;"}},
+		{"existence test", map[string]string{"v": "X"}, "SELECT :{?v}, :{?w};", []string{"SELECT TRUE, FALSE;"}},
+		{"quoted set argument escapes", nil, "\\set v 'a\\tb'\nSELECT :'v';", []string{"SELECT 'a\tb';"}},
+		{"variable in set argument", map[string]string{"a": "x"}, "\\set b :a:a\nSELECT :b;", []string{"SELECT xx;"}},
+		{"recursion is not expanded", map[string]string{"r": ":r"}, "SELECT :r;", []string{"SELECT :r;"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sqls(t, tt.src, Options{Vars: tt.vars}); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		want    string // the first error, as file:line:col: message
+		unsuppd bool   // the error is ErrUnsupported
+	}{
+		{"unterminated quote", "SELECT 1;\nSELECT 'abc;\n", "t.sql:2:8: unterminated quoted string", false},
+		{"unterminated E quote", `SELECT E'\';`, "t.sql:1:8: unterminated quoted string", false},
+		{"unterminated identifier", `SELECT "a;`, "t.sql:1:8: unterminated quoted identifier", false},
+		{"unterminated dollar quote", "SELECT $x$ a $y$;", "t.sql:1:8: unterminated dollar-quoted string", false},
+		{"unterminated comment", "SELECT 1; /* a /* b */", "t.sql:1:11: unterminated /* comment", false},
+		{"unknown meta-command", "SELECT 1;\n  \\gexec\n", "t.sql:2:3: unsupported meta-command \\gexec", true},
+		{"connect", "\\c other\nSELECT 1;", "t.sql:1:1: unsupported meta-command \\c", true},
+		{"if", "\\if true\nSELECT 1;\n\\endif", "t.sql:1:1: unsupported meta-command \\if", true},
+		{"g with argument", "SELECT 1 \\g out.txt", "t.sql:1:10: \\g with arguments is not supported", true},
+		{"gset", "SELECT 1 AS x \\gset", "t.sql:1:15: unsupported meta-command \\gset", true},
+		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported", false},
+		{"unterminated set argument", "\\set x 'abc\nSELECT 1;", "t.sql:1:8: \\set: unterminated quoted string", false},
+		{"invalid variable name", "\\set a-b 1\nSELECT 1;", "t.sql:1:1: \\set: invalid variable name \"a-b\"", false},
+		{"empty file", "", "t.sql: no statements", false},
+		{"comment-only file", "-- nothing\n\n", "t.sql: no statements", false},
+		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff)", false},
+		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
+		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},
+		{"empty name", "-- name:\nSELECT 1;", "t.sql:1:1: empty name in -- name: annotation", false},
+		{"name with spaces", "-- name: a b c\nSELECT 1;", "t.sql:1:1: name \"a b c\" must not contain spaces", false},
+		{"empty after item", "-- after: a,,b\nSELECT 1;", "t.sql:1:1: empty name in -- after: list", false},
+		{"empty stage", "-- stage:\nSELECT 1;", "t.sql:1:1: empty label in -- stage: annotation", false},
+		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
+		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
+		{"two COPY FROM STDIN in one string", "COPY a FROM STDIN\\; COPY b FROM STDIN;\n\\.\n\\.\n", "t.sql:1:1: more than one COPY ... FROM STDIN in one query string is not supported", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.sql", []byte(tt.src), Options{})
+			if s != nil {
+				t.Errorf("got a script with %d statements, want nil", len(s.Statements))
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("got error %v, want an ErrorList", err)
+			}
+			if got := list[0].Error(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if got := errors.Is(err, ErrUnsupported); got != tt.unsuppd {
+				t.Errorf("errors.Is(err, ErrUnsupported) = %v, want %v", got, tt.unsuppd)
+			}
+		})
+	}
+}
+
+func TestErrorsCollected(t *testing.T) {
+	_, err := Parse("t.sql", []byte("\\c x\nSELECT 1;\n\\gexec\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("got %v, want an ErrorList", err)
+	}
+	var lines []int
+	for _, e := range list {
+		lines = append(lines, e.Pos.Line)
+	}
+	if want := []int{1, 3, 4, 6}; !reflect.DeepEqual(lines, want) {
+		t.Errorf("got errors on lines %v, want %v:\n%v", lines, want, err)
+	}
+}
+
+func TestDisplayOnlyWarnings(t *testing.T) {
+	var warns []string
+	src := "\\echo hi\nSELECT 1;\n\\d t\n\\echo again :x\n\\d+ t\n\\timing on\n\\echo third\nSELECT 2;\n"
+	got := sqls(t, src, Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
+	if want := []string{"SELECT 1;", "SELECT 2;"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got statements %q, want %q", got, want)
+	}
+	want := []string{
+		`t.sql:1:1: skipped display-only meta-command \echo (3 times)`,
+		`t.sql:3:1: skipped display-only meta-command \d (once)`,
+		`t.sql:5:1: skipped display-only meta-command \d+ (once)`,
+		`t.sql:6:1: skipped display-only meta-command \timing (once)`,
+	}
+	if !reflect.DeepEqual(warns, want) {
+		t.Errorf("got warnings\n%s\nwant\n%s", strings.Join(warns, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestCopyData(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      string
+		wantSQL  []string
+		wantData string
+	}{
+		{"terminated", "COPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n", []string{"COPY t (a) FROM stdin;", "SELECT 1;"}, "1\n2\n"},
+		{"until EOF", "copy t from STDIN with (format csv);\na,b\n", []string{"copy t from STDIN with (format csv);"}, "a,b\n"},
+		{"data looks like SQL", "COPY t FROM STDIN;\n'unterminated; /*\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, "'unterminated; /*\n"},
+		{"CRLF terminator", "COPY t FROM STDIN;\r\n1\r\n\\.\r\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, "1\r\n"},
+		{"rest of line lexed after data", "COPY t FROM STDIN; SELECT 2;\n1\n\\.\nSELECT 3;", []string{"COPY t FROM STDIN;", "SELECT 2;", "SELECT 3;"}, "1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.sql", []byte(tt.src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, st := range s.Statements {
+				got = append(got, st.SQL)
+			}
+			if !reflect.DeepEqual(got, tt.wantSQL) {
+				t.Fatalf("got %q, want %q", got, tt.wantSQL)
+			}
+			c := s.Statements[0]
+			if !c.IsCopyFromStdin || string(c.CopyData) != tt.wantData {
+				t.Errorf("got IsCopyFromStdin %v, CopyData %q; want true, %q", c.IsCopyFromStdin, c.CopyData, tt.wantData)
+			}
+			if s.Statements[1%len(s.Statements)].IsCopyFromStdin && len(s.Statements) > 1 {
+				t.Errorf("got IsCopyFromStdin on %q, want false", s.Statements[1].SQL)
+			}
+		})
+	}
+}

@@ -1,0 +1,566 @@
+package queries
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// stdinName is the file name shown for standard input.
+const stdinName = "<stdin>"
+
+// Load reads the files in order ("-" is Options.Stdin, shown as "<stdin>"), splits them
+// into statements as psql -f would and checks them. The whole input is read and checked
+// before Load returns; on any input error it returns a nil Script and an ErrorList of
+// file:line:col errors, sorted.
+func Load(paths []string, opts Options) (*Script, error) {
+	p := newParser(opts)
+	for _, path := range paths {
+		if p.quit {
+			break
+		}
+		p.loadFile(path, Pos{}, true)
+	}
+	return p.finish()
+}
+
+// Parse splits one in-memory source named file as Load does. "\i" paths are relative to
+// the working directory, "\ir" paths to the directory of file.
+func Parse(file string, src []byte, opts Options) (*Script, error) {
+	p := newParser(opts)
+	p.parseTop(file, src)
+	return p.finish()
+}
+
+// Split calls yield with the byte span of each statement of src, in order, as psql
+// would split it: start is the statement's first byte (leading whitespace and --
+// comments skipped) and end is just after its terminating ";" (or "\g"), the end of its
+// COPY data, or the end of src. Split does not interpret meta-commands other than
+// "\g", "\;" and "\:" (the others are skipped to the end of their line), expands no
+// variables and follows no includes; standard_conforming_strings starts on. Spans come
+// in order, except that a statement written after "COPY ... FROM STDIN;" on the same
+// line is reported after the COPY's data, as psql reads it. It stops
+// early when yield returns false. Its error reports an unterminated quote or comment
+// as an *Error.
+func Split(src []byte, yield func(start, end int) bool) error {
+	p := &parser{scs: true, split: yield, instances: map[string]int{}, expanding: map[string]bool{}}
+	f := &srcFile{name: "", src: src, text: bytesString(src)}
+	p.parseFile(f)
+	if len(p.errs) > 0 {
+		return p.errs[0]
+	}
+	return nil
+}
+
+// parser holds what is shared by all files of one Load: variables, statements, errors.
+type parser struct {
+	opts       Options
+	vars       map[string]string
+	expanding  map[string]bool
+	errs       ErrorList
+	stmts      []*Statement
+	slab       []Statement
+	files      []string
+	stack      []string // absolute paths of the files being read, for include cycles
+	instances  map[string]int
+	quit       bool
+	split      func(start, end int) bool
+	metas      int
+	scs        bool // standard_conforming_strings
+	scsPending bool
+	scsNext    bool
+	warns      map[string]*warning
+	warnOrder  []string
+	explicit   map[string]Pos // names from -- name: lines
+	stage      string
+	stageIndex int
+}
+
+type warning struct {
+	pos   Pos
+	count int
+}
+
+func newParser(opts Options) *parser {
+	p := &parser{
+		opts:      opts,
+		vars:      make(map[string]string, len(opts.Vars)),
+		expanding: map[string]bool{},
+		instances: map[string]int{},
+		scs:       true,
+		warns:     map[string]*warning{},
+		explicit:  map[string]Pos{},
+	}
+	for k, v := range opts.Vars {
+		if !validVarName(k) {
+			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
+			continue
+		}
+		p.vars[k] = v
+	}
+	return p
+}
+
+func (p *parser) applySCS() {
+	if p.scsPending {
+		p.scs = p.scsNext
+		p.scsPending = false
+	}
+}
+
+// errorf records an input error at pos.
+func (p *parser) errorf(pos Pos, format string, args ...any) {
+	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// loadFile reads path (from is the position of the \i that names it, zero for a file
+// named on the command line) and parses it.
+func (p *parser) loadFile(path string, from Pos, top bool) {
+	errPos := from
+	if !from.IsValid() {
+		errPos = Pos{File: path}
+	}
+	verb := "cannot read"
+	if from.IsValid() {
+		verb = "cannot include " + path + ":"
+	}
+	var data []byte
+	name := path
+	if path == "-" && top {
+		name = stdinName
+		if p.opts.Stdin == nil {
+			p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no standard input to read"})
+			return
+		}
+		b, err := io.ReadAll(p.opts.Stdin)
+		if err != nil {
+			p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "cannot read: " + err.Error(), Err: err})
+			return
+		}
+		data = b
+	} else {
+		abs, err := filepath.Abs(path)
+		if err == nil {
+			for i, s := range p.stack {
+				if s == abs {
+					chain := append(append([]string{}, p.stack[i:]...), abs)
+					for j := range chain {
+						chain[j] = filepath.Base(chain[j])
+					}
+					p.errs = append(p.errs, &Error{Pos: errPos, Msg: "include cycle: " + strings.Join(chain, " -> ")})
+					return
+				}
+			}
+		}
+		fi, err := os.Stat(path)
+		if err == nil && fi.IsDir() {
+			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " is a directory", Err: ErrIsDir})
+			return
+		}
+		if err == nil && !fi.Mode().IsRegular() {
+			// Devices and pipes could block or never end (\i /dev/zero).
+			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " not a regular file", Err: ErrNotRegular})
+			return
+		}
+		if err == nil {
+			data, err = os.ReadFile(path)
+		}
+		if err != nil {
+			var pe *fs.PathError
+			msg := err.Error()
+			if errors.As(err, &pe) {
+				msg = pe.Err.Error()
+			}
+			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " " + msg, Err: err})
+			return
+		}
+		p.stack = append(p.stack, abs)
+		defer func() { p.stack = p.stack[:len(p.stack)-1] }()
+	}
+	if top {
+		p.parseTop(name, data)
+		return
+	}
+	p.parseChecked(name, data)
+}
+
+// ErrIsDir is the Err of an Error for a directory given as an input file.
+var ErrIsDir = errors.New("is a directory")
+
+// ErrNotRegular is the Err of an Error for an input file that is a device or a pipe;
+// use "-" to read standard input.
+var ErrNotRegular = errors.New("not a regular file")
+
+// parseTop parses a file named on the command line (or given to Parse), which must
+// hold at least one statement.
+func (p *parser) parseTop(name string, data []byte) {
+	n, e, m := len(p.stmts), len(p.errs), p.metas
+	if !p.parseChecked(name, data) {
+		return
+	}
+	if len(p.stmts) == n && len(p.errs) == e && p.metas == m && !p.quit {
+		p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no statements"})
+	}
+}
+
+// parseChecked checks that data is valid UTF-8 without NUL bytes and parses it.
+func (p *parser) parseChecked(name string, data []byte) bool {
+	f := &srcFile{name: name, src: data, text: bytesString(data)}
+	p.files = append(p.files, name)
+	bad := false
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		p.errs.Add(f.pos(i), "NUL byte in input")
+		bad = true
+	}
+	if !utf8.Valid(data) {
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				p.errs.Add(f.pos(i), fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]))
+				break
+			}
+			i += size
+		}
+		bad = true
+	}
+	if bad {
+		return false
+	}
+	p.parseFile(f)
+	return true
+}
+
+// parseFile lexes one file with a fresh lexer, as psql runs a fresh MainLoop for each
+// file, and sends what is left at its end.
+func (p *parser) parseFile(f *srcFile) {
+	p.instances[f.name]++
+	p.applySCS()
+	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1}
+	l.run()
+	if p.quit {
+		return
+	}
+	if l.st != stPlain {
+		msg := map[state]string{
+			stQuote:   "unterminated quoted string",
+			stEQuote:  "unterminated quoted string",
+			stIdent:   "unterminated quoted identifier",
+			stDollar:  "unterminated dollar-quoted string",
+			stComment: "unterminated /* comment",
+		}[l.st]
+		pos := Pos{File: f.name, Offset: l.openOff}
+		if p.split == nil {
+			pos = f.pos(l.openOff)
+		}
+		p.errs = append(p.errs, &Error{Pos: pos, Msg: msg})
+		return
+	}
+	if l.started {
+		l.flush(len(l.buf))
+		l.emit(len(f.src))
+	}
+}
+
+// srcFile is one input file and a cursor that turns byte offsets into positions.
+type srcFile struct {
+	name string
+	src  []byte
+	text string // src viewed as a string, sharing its memory
+
+	cOff, cLine, cLineStart, cCol int
+}
+
+// pos returns the position of byte offset off. Calls are cheapest in increasing order.
+func (f *srcFile) pos(off int) Pos {
+	if off > len(f.src) {
+		off = len(f.src)
+	}
+	if f.cLine == 0 {
+		f.cLine, f.cCol = 1, 1
+	}
+	if off < f.cOff {
+		if off >= f.cLineStart {
+			f.cOff, f.cCol = f.cLineStart, 1
+		} else {
+			f.cOff, f.cLine, f.cLineStart, f.cCol = 0, 1, 0, 1
+		}
+	}
+	seg := f.src[f.cOff:off]
+	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+		f.cLine += n
+		f.cLineStart = f.cOff + bytes.LastIndexByte(seg, '\n') + 1
+		f.cCol = 1 + utf8.RuneCount(f.src[f.cLineStart:off])
+	} else {
+		f.cCol += utf8.RuneCount(seg)
+	}
+	f.cOff = off
+	return Pos{File: f.name, Line: f.cLine, Col: f.cCol, Offset: off}
+}
+
+// bytesString views b as a string without copying; b must never change afterwards.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// stringBytes views s as bytes without copying; the result must not be modified.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// piece is a part of a statement's text: a substring of a buffer or an inserted literal.
+type piece struct {
+	s     string
+	off   int  // offset in the file of its first byte
+	fixed bool // all of it maps to off (variable values)
+}
+
+// lexer is the state of psql's lexer over one file (one psql MainLoop) and the
+// statement being collected from it.
+type lexer struct {
+	p *parser
+	f *srcFile
+
+	buf []byte // the buffer being lexed: the file or a variable's value
+	str string // buf as a string
+	pos int
+
+	inVar          int // depth of variable expansion
+	varRef, varEnd int // file span of the outermost variable reference being expanded
+
+	st                    state
+	depth, xcdepth, begin int
+	tag                   []byte
+	openOff               int // file offset of the open quote or comment
+
+	kw                          kwState
+	idCount                     int
+	ids                         [4]byte
+	copyCand, fromSeen, setCand bool
+	copyStdin                   int // COPY ... FROM STDIN commands in the statement
+
+	started  bool
+	startOff int // file offset of the statement's first byte
+	prevEnd  int // file offset where the statement's span starts
+	seg      int // start in buf of the open text segment, -1 if none
+	pieces   []piece
+
+	jumpAt, jumpTo int // COPY data: at the newline jumpAt, continue at jumpTo
+	scsAt          int // offset of the newline after which a SET standard_conforming_strings applies
+}
+
+// off maps an index in the current buffer to a file offset.
+func (l *lexer) off(i int) int {
+	if l.inVar > 0 {
+		return l.varRef
+	}
+	return i
+}
+
+// endOff maps the end of a token at buffer index i to a file offset.
+func (l *lexer) endOff(i int) int {
+	if l.inVar > 0 {
+		return l.varEnd
+	}
+	return i
+}
+
+// flush closes the open text segment at buffer index i.
+func (l *lexer) flush(i int) {
+	if l.seg >= 0 && i > l.seg {
+		l.pieces = append(l.pieces, piece{s: l.str[l.seg:i], off: l.off(l.seg), fixed: l.inVar > 0})
+	}
+	l.seg = -1
+}
+
+// insert replaces buf[i:j] in the statement by s.
+func (l *lexer) insert(i, j int, s string, fixed bool) {
+	if !l.started {
+		l.startStmt(i)
+	}
+	l.flush(i)
+	l.pieces = append(l.pieces, piece{s: s, off: l.off(i), fixed: fixed || l.inVar > 0})
+	l.seg = j
+	l.pos = j
+}
+
+// text keeps buf[i:j] as statement text.
+func (l *lexer) text(i, j int) {
+	if !l.started {
+		l.startStmt(i)
+	}
+	l.pos = j
+}
+
+func (l *lexer) sql() string {
+	switch len(l.pieces) {
+	case 0:
+		return ""
+	case 1:
+		return l.pieces[0].s
+	}
+	n := 0
+	for _, pc := range l.pieces {
+		n += len(pc.s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, pc := range l.pieces {
+		b.WriteString(pc.s)
+	}
+	return b.String()
+}
+
+// copyData finds the data lines of a COPY ... FROM STDIN that starts at offset start:
+// up to a line that is exactly \. (or EOF). It returns the end of the data and the
+// offset after the terminating line.
+func copyData(src []byte, start int) (stop, next int) {
+	for i := start; i < len(src); {
+		nl := bytes.IndexByte(src[i:], '\n')
+		lineEnd, after := len(src), len(src)
+		if nl >= 0 {
+			lineEnd, after = i+nl, i+nl+1
+		}
+		line := src[i:lineEnd]
+		if len(line) == 2 && line[0] == '\\' && line[1] == '.' || len(line) == 3 && string(line) == "\\.\r" {
+			return i, after
+		}
+		i = after
+	}
+	return len(src), len(src)
+}
+
+// emit ends the statement collected so far; endOff is the file offset just after it.
+func (l *lexer) emit(endOff int) {
+	p := l.p
+	f := l.f
+	var data []byte
+	isCopy := l.copyStdin > 0
+	for k := 0; k < l.copyStdin; k++ {
+		// Each COPY of the query string reads its own data lines, starting with the
+		// line after the statement's end.
+		dataStart := -1
+		if l.jumpAt >= 0 {
+			dataStart = l.jumpTo
+		} else if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
+			dataStart = endOff + nl + 1
+			l.jumpAt = endOff + nl
+		}
+		if dataStart < 0 {
+			break
+		}
+		stop, next := copyData(f.src, dataStart)
+		if k == 0 {
+			data = f.src[dataStart:stop:stop]
+		}
+		l.jumpTo = next
+		endOff = next
+	}
+	if l.copyStdin > 1 && p.split == nil {
+		p.errs = append(p.errs, &Error{Pos: f.pos(l.startOff), Msg: "more than one COPY ... FROM STDIN in one query string is not supported", Err: ErrUnsupported})
+	}
+	if p.split != nil {
+		if !p.split(l.startOff, endOff) {
+			p.quit = true
+		}
+	} else {
+		p.build(l, endOff, data, isCopy)
+	}
+	l.started = false
+	l.pieces = l.pieces[:0]
+	l.seg = -1
+	l.idCount = 0
+	l.copyCand, l.fromSeen, l.setCand = false, false, false
+	l.copyStdin = 0
+	l.prevEnd = endOff
+}
+
+// build makes the Statement for the text collected by l.
+func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
+	f := l.f
+	if len(p.slab) == 0 {
+		p.slab = make([]Statement, 256)
+	}
+	s := &p.slab[0]
+	p.slab = p.slab[1:]
+	s.SQL = l.sql()
+	s.Start, s.End = l.prevEnd, endOff
+	if s.Start > l.startOff {
+		// A statement on the rest of a COPY line, lexed after the COPY's data.
+		s.Start = l.startOff
+	}
+	p.annotate(f, s, s.Start, l.startOff)
+	s.Pos = f.pos(l.startOff)
+	s.IsCopyFromStdin = isCopy
+	if isCopy && data == nil {
+		data = []byte{}
+	}
+	s.CopyData = data
+	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
+		s.posMap = make([]posMark, 0, len(l.pieces))
+		n := 0
+		for _, pc := range l.pieces {
+			s.posMap = append(s.posMap, posMark{sqlOff: n, src: f.pos(pc.off), fixed: pc.fixed})
+			n += len(pc.s)
+		}
+	}
+	p.stmts = append(p.stmts, s)
+	if l.setCand {
+		if on, ok := scsSetting(s.SQL); ok {
+			p.scsPending, p.scsNext = true, on
+			l.scsAt = len(f.src)
+			if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
+				l.scsAt = endOff + nl
+			}
+		}
+	}
+}
+
+// scsSetting recognises SET [SESSION] standard_conforming_strings {TO|=} value,
+// SET ... TO DEFAULT and RESET standard_conforming_strings / RESET ALL, and returns the
+// setting they leave.
+func scsSetting(sql string) (on, ok bool) {
+	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
+	})
+	for i := range words {
+		words[i] = strings.ToLower(words[i])
+	}
+	if len(words) >= 2 && words[0] == "reset" {
+		return true, words[1] == "all" || words[1] == "standard_conforming_strings"
+	}
+	if len(words) < 3 || words[0] != "set" {
+		return false, false
+	}
+	w := words[1:]
+	if w[0] == "session" {
+		w = w[1:]
+	}
+	if len(w) < 2 || w[0] != "standard_conforming_strings" {
+		return false, false
+	}
+	v := w[1]
+	if v == "to" && len(w) > 2 {
+		v = w[2]
+	}
+	v = strings.Trim(v, `'"`)
+	switch v {
+	case "on", "true", "yes", "1", "default":
+		return true, true
+	case "off", "false", "no", "0":
+		return false, true
+	}
+	return false, false
+}
