@@ -1,0 +1,15 @@
+// Package report renders finished results: table (with a text timeline), json, csv,
+// markdown, junit and html; and, while a run goes, the progress display and --verbose
+// narration. It never runs SQL and never prints to os.Stdout: every function writes to
+// the io.Writer it is given.
+//
+// The input is a *result.Report in one of its shapes — a single run, repeated runs
+// (Runs > 1 with Stats per query), a dry-run plan (Mode "dry-run"), several targets
+// (Targets set, Comparison comparing Targets[0] with Targets[k+1] in Comparison[k]), or a
+// run compared with a baseline (Comparison with one entry) — or, for qrun compare, a
+// []result.Comparison alone.
+//
+// Times are rendered by one helper everywhere (see Duration): 850µs, 12.3ms, 0.50s,
+// 1.50s, 2m03s. On a timeline, a query's wait for a connection is drawn just before its
+// StartMs, as the segment StartMs-WaitMs..StartMs.
+package report

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+// The fixtures are hand-made reports with fixed times, one per shape a report takes, so
+// that every format's golden file is deterministic.
+
+var started = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+
+func ctx(target string) result.Context {
+	return result.Context{QrunVersion: "v0.1.0", ServerVersion: "17.2", Target: target, Host: "localhost",
+		Port: 5432, Database: "lunch", User: "chef", StartedAt: started, Files: []string{"examples/lunch.sql"}}
+}
+
+func q(name string, line int, stage string, startMs, endMs float64, rows int64) result.Query {
+	return result.Query{Name: name, File: "examples/lunch.sql", Line: line, Col: 1,
+		SQL: "SELECT pg_sleep(" + fmt.Sprint((endMs-startMs)/1000) + ")", Stage: stage, Status: result.StatusOK,
+		WallMs: endMs - startMs, Rows: rows, Command: "SELECT 1", StartMs: startMs, EndMs: endMs, Attempts: 1, Conn: 1}
+}
+
+// singleRun is examples/lunch_dag.sql run once in parallel.
+func singleRun() *result.Report {
+	boil := q("boil_water", 2, "", 0.4, 501.2, 1)
+	salad := q("prepare_salad", 5, "", 0.5, 1002.9, 1)
+	salad.Conn = 2
+	spaghetti := q("cook_spaghetti", 9, "", 501.6, 1203.4, 1)
+	spaghetti.After = []string{"boil_water"}
+	sauce := q("cook_sauce", 13, "", 0.6, 401.1, 1)
+	sauce.Conn = 3
+	qs := []result.Query{boil, salad, spaghetti, sauce}
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: ctx("chef@localhost:5432/lunch"),
+		Mode: "parallel", Concurrency: 4, Runs: 1, ConnectMs: 12.345, TotalWallMs: 1204.1, SumMs: 2603.1,
+		Speedup: 2603.1 / 1204.1, CriticalPath: []string{"boil_water", "cook_spaghetti"}, CriticalPathMs: 1202.6,
+		Efficiency: 1202.6 / 1204.1, Summary: result.Counts{OK: 4}, Queries: qs}
+}
+
+// samples returns n run times around median with a fixed spread.
+func samples(n int, median float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = median + float64((i*7)%n-n/2)*median/200
+	}
+	return out
+}
+
+func statsOf(runs []float64, errs int) *result.Stats {
+	lo, hi, sum := runs[0], runs[0], 0.0
+	for _, v := range runs {
+		lo, hi, sum = min(lo, v), max(hi, v), sum+v
+	}
+	mean := sum / float64(len(runs))
+	return &result.Stats{N: len(runs), MinMs: lo, P50Ms: mean, P90Ms: hi - (hi-lo)/10, P95Ms: hi - (hi-lo)/20,
+		P99Ms: hi - (hi-lo)/100, MaxMs: hi, MeanMs: mean, StddevMs: (hi - lo) / 4, Errors: errs}
+}
+
+// repeatedRuns is the lunch run 10 times after 2 warmups, in two stages.
+func repeatedRuns() *result.Report {
+	r := singleRun()
+	r.Runs, r.Warmup = 10, 2
+	r.Queries[0].Stage, r.Queries[1].Stage = "first course", "first course"
+	r.Queries[2].Stage, r.Queries[3].Stage = "second course", "second course"
+	r.Queries[2].After = nil
+	r.Queries[2].StartMs, r.Queries[2].EndMs = 1003.5, 1705.0
+	r.Queries[3].StartMs, r.Queries[3].EndMs = 1003.6, 1404.2
+	for i := range r.Queries {
+		qq := &r.Queries[i]
+		qq.RunsMs = samples(10, qq.WallMs)
+		qq.Stats = statsOf(qq.RunsMs, 0)
+	}
+	r.Queries[3].Stats.Errors = 1
+	r.TotalRunsMs = samples(10, 1706)
+	r.TotalStats = statsOf(r.TotalRunsMs, 0)
+	r.TotalWallMs = 1706
+	r.Speedup = r.SumMs / r.TotalWallMs
+	r.CriticalPath = []string{"prepare_salad", "cook_spaghetti"}
+	r.CriticalPathMs = 1704.3
+	r.Efficiency = 1704.3 / 1706
+	r.Warnings = []string{"the first run was 3.1× slower than the median of the others: cold cache? Try --warmup"}
+	return r
+}
+
+// dryRun is a plan: two stages, a dependency, a transaction block.
+func dryRun() *result.Report {
+	r := &result.Report{SchemaVersion: result.SchemaVersion, Context: result.Context{QrunVersion: "v0.1.0",
+		StartedAt: started, Files: []string{"examples/lunch_stages.sql"}}, Mode: "dry-run", Concurrency: 4, Runs: 1}
+	add := func(name string, line int, stage string, after ...string) {
+		r.Queries = append(r.Queries, result.Query{Name: name, File: "examples/lunch_stages.sql", Line: line, Col: 1,
+			SQL: "SELECT pg_sleep(0.1)", Stage: stage, After: after, Status: result.StatusPlanned})
+	}
+	add("boil_water", 3, "prep")
+	add("prepare_salad", 6, "prep")
+	add("cook_spaghetti", 10, "cook", "boil_water")
+	add("cook_sauce", 13, "cook")
+	add("serve", 16, "serve")
+	r.Queries[4].Statements = []result.Query{
+		{Name: "serve", File: "examples/lunch_stages.sql", Line: 17, Col: 1, SQL: "BEGIN", Status: result.StatusPlanned},
+		{Name: "serve:18", File: "examples/lunch_stages.sql", Line: 18, Col: 1, SQL: "INSERT INTO plates VALUES (1)", Status: result.StatusPlanned},
+		{Name: "serve:19", File: "examples/lunch_stages.sql", Line: 19, Col: 1, SQL: "COMMIT", Status: result.StatusPlanned},
+	}
+	return r
+}
+
+// failures has an error, a timeout, skips, a unit not run, a transaction block that
+// failed inside, waits for a connection, and names that need escaping.
+func failures() *result.Report {
+	ok1 := q("create_pot", 1, "", 0.3, 20.4, 0)
+	ok1.Command = "CREATE TABLE"
+	bad := q("fill_pot", 4, "", 20.9, 22.3, 0)
+	bad.Status = result.StatusError
+	bad.Error = &result.Error{SQLState: "42P01", Message: `relation "pan" does not exist`, Position: "examples/broken.sql:4:13",
+		Hint: "Did you mean \"pot\"?"}
+	skip := result.Query{Name: "boil_water", File: "examples/broken.sql", Line: 7, Col: 1, SQL: "SELECT 1", After: []string{"fill_pot"},
+		Status: result.StatusSkipped, Reason: "fill_pot failed"}
+	skip2 := result.Query{Name: "cook_spaghetti", File: "examples/broken.sql", Line: 10, Col: 1, SQL: "SELECT 1", After: []string{"boil_water"},
+		Status: result.StatusSkipped, Reason: "boil_water was skipped"}
+	slow := q("slow | <heavy> & \"big\"", 13, "", 20.5, 520.7, 0)
+	slow.Status = result.StatusTimeout
+	slow.Error = &result.Error{SQLState: "57014", Message: "canceling statement due to statement timeout"}
+	slow.Conn = 2
+	tx := q("transfer", 16, "", 22.5, 48.9, 0)
+	tx.WaitMs = 1.6
+	tx.StartMs = 24.1
+	tx.WallMs = 24.8
+	tx.Status = result.StatusError
+	tx.Statements = []result.Query{
+		{Name: "transfer", File: "examples/broken.sql", Line: 16, Col: 1, SQL: "BEGIN", Status: result.StatusOK, WallMs: 0.2, StartMs: 24.1, EndMs: 24.3, Command: "BEGIN"},
+		{Name: "examples/broken.sql:17", File: "examples/broken.sql", Line: 17, Col: 1, SQL: "UPDATE pot SET water = water - 1", Status: result.StatusOK, WallMs: 3.1, StartMs: 24.3, EndMs: 27.4, Rows: 1, Command: "UPDATE 1"},
+		{Name: "examples/broken.sql:18", File: "examples/broken.sql", Line: 18, Col: 1, SQL: "UPDATE pot SET water = 1/0", Status: result.StatusError, WallMs: 21.5, StartMs: 27.4, EndMs: 48.9,
+			Error: &result.Error{SQLState: "22012", Message: "division by zero", Position: "examples/broken.sql:18:27"}},
+	}
+	late := q("examples/broken.sql:25", 25, "", 49.5, 60.2, 3)
+	late.WaitMs = 28.7
+	late.StartMs = 49.5
+	notRun := result.Query{Name: "dessert", File: "examples/broken.sql", Line: 28, Col: 1, SQL: "SELECT 2", Status: result.StatusNotRun, Reason: "interrupted"}
+	for _, p := range []*result.Query{&ok1, &bad, &slow, &tx, &late} {
+		p.File = "examples/broken.sql"
+	}
+	qs := []result.Query{ok1, bad, skip, skip2, slow, tx, late, notRun}
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: ctx("chef@localhost:5432/lunch"),
+		Mode: "parallel", Concurrency: 2, Runs: 1, ConnectMs: 3.2, TotalWallMs: 520.9, SumMs: 580.2, Speedup: 580.2 / 520.9,
+		Summary: result.Counts{OK: 2, Error: 2, Timeout: 1, Skipped: 2, NotRun: 1}, Interrupted: true,
+		Warnings: []string{"SET on line 30 affects only the connection it runs on; use --setup or a transaction block"},
+		Queries:  qs}
+}
+
+// twoTargets is the lunch on two servers, 5 runs each, compared.
+func twoTargets() *result.Report {
+	a := repeatedRuns()
+	a.Warnings = nil
+	a.Context = ctx("chef@pg16:5432/lunch")
+	b := repeatedRuns()
+	b.Warnings = nil
+	b.Context = ctx("chef@pg17:5432/lunch")
+	b.Context.ServerVersion = "17.4"
+	b.Queries[1].WallMs = 1502.9
+	b.Queries[1].EndMs = 1503.4
+	b.Queries[1].RunsMs = samples(10, 1502.9)
+	b.Queries[1].Stats = statsOf(b.Queries[1].RunsMs, 0)
+	b.Queries[3].Status = result.StatusError
+	b.Queries[3].Error = &result.Error{SQLState: "53100", Message: "could not extend file: No space left on device"}
+	b.Summary = result.Counts{OK: 3, Error: 1}
+	cmp := result.Comparison{Base: a.Context.Target, New: b.Context.Target, Alpha: 0.05, Rows: []result.ComparisonRow{
+		{Name: "boil_water", BaseMs: 500.8, NewMs: 500.8, BaseN: 10, NewN: 10, DeltaPct: 0, Ratio: 1, P: 0.97, Verdict: result.VerdictSame},
+		{Name: "prepare_salad", BaseMs: 1002.4, NewMs: 1502.9, BaseN: 10, NewN: 10, DeltaPct: 49.93, Ratio: 1.4993, P: 0.00018, Verdict: result.VerdictSlower},
+		{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 690.1, BaseN: 10, NewN: 10, DeltaPct: -1.63, Ratio: 0.9837, P: 0.21, Verdict: result.VerdictSame},
+		{Name: "cook_sauce", BaseMs: 400.6, NewMs: 400.6, BaseN: 10, NewN: 9, DeltaPct: 0, Ratio: 1, P: 1, Verdict: result.VerdictSame, Note: "1 error"},
+	}, Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2205.3, BaseN: 10, NewN: 10, DeltaPct: 29.27, Ratio: 1.2927, P: 0.00018, Verdict: result.VerdictSlower}}
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: result.Context{QrunVersion: "v0.1.0", StartedAt: started},
+		Mode: "parallel", Concurrency: 4, Runs: 10, Warmup: 2, Targets: []result.Report{*a, *b}, Comparison: []result.Comparison{cmp},
+		Warnings: []string{"targets run different server versions: 17.2, 17.4"}}
+}
+
+// baselineCmp compares a new run of the lunch with a saved baseline and gates at 10%.
+func baselineCmp() *result.Report {
+	r := repeatedRuns()
+	r.Warnings = nil
+	r.Comparison = []result.Comparison{comparisons()[0]}
+	return r
+}
+
+// comparisons is qrun compare base.json new.json --threshold 10%.
+func comparisons() []result.Comparison {
+	return []result.Comparison{{Base: "base.json", New: "new.json", ThresholdPct: 10, Alpha: 0.05, Regressions: 1,
+		Rows: []result.ComparisonRow{
+			{Name: "boil_water", BaseMs: 500.8, NewMs: 503.1, BaseN: 10, NewN: 10, DeltaPct: 0.46, Ratio: 1.0046, P: 0.62, Verdict: result.VerdictSame},
+			{Name: "prepare_salad", BaseMs: 1002.4, NewMs: 2004.9, BaseN: 10, NewN: 10, DeltaPct: 100.01, Ratio: 2.0001, P: 0.00018, Verdict: result.VerdictSlower, Regression: true},
+			{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 760.0, BaseN: 10, NewN: 10, DeltaPct: 8.34, Ratio: 1.0834, P: 0.003, Verdict: result.VerdictSlower},
+			{Name: "cook_sauce", BaseMs: 400.6, NewMs: 300.2, BaseN: 10, NewN: 10, DeltaPct: -25.06, Ratio: 0.7494, P: 0.00018, Verdict: result.VerdictFaster},
+			{Name: "set_table", BaseMs: 0.85, NewMs: 0.9, BaseN: 2, NewN: 2, DeltaPct: 5.88, Ratio: 1.0588, P: 1, Verdict: result.VerdictSame, Note: "too few samples"},
+			{Name: "dessert", NewMs: 120.3, NewN: 10, P: 1, Verdict: result.VerdictAdded},
+			{Name: "coffee", BaseMs: 45.2, BaseN: 10, P: 1, Verdict: result.VerdictGone},
+		},
+		Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2706.3, BaseN: 10, NewN: 10, DeltaPct: 58.63, Ratio: 1.5863, P: 0.00018, Verdict: result.VerdictSlower}}}
+}
+
+// fixtures are the report shapes every format is tested with.
+var fixtures = []struct {
+	name   string
+	report func() *result.Report
+}{
+	{"single", singleRun},
+	{"repeated", repeatedRuns},
+	{"dryrun", dryRun},
+	{"failures", failures},
+	{"targets", twoTargets},
+	{"baseline", baselineCmp},
+}

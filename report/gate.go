@@ -1,0 +1,64 @@
+package report
+
+import (
+	"strconv"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+// gate summarises a comparison: the line to print and whether it passes. A comparison
+// without a threshold is not a gate: it always passes and says how many statements
+// changed.
+func gate(c *result.Comparison) (line string, pass bool) {
+	if c.ThresholdPct <= 0 {
+		var slower, faster, same int
+		for i := range c.Rows {
+			switch c.Rows[i].Verdict {
+			case result.VerdictSlower:
+				slower++
+			case result.VerdictFaster:
+				faster++
+			case result.VerdictSame:
+				same++
+			}
+		}
+		return strconv.Itoa(slower) + " slower, " + strconv.Itoa(faster) + " faster, " +
+			strconv.Itoa(same) + " ~ (no threshold set)", true
+	}
+	th := strconv.FormatFloat(c.ThresholdPct, 'f', -1, 64) + "%"
+	if c.Regressions == 0 {
+		return "PASS: no statement significantly slower by more than " + th, true
+	}
+	noun := " regressions"
+	if c.Regressions == 1 {
+		noun = " regression"
+	}
+	return "FAIL: " + strconv.Itoa(c.Regressions) + noun + " significantly slower by more than " + th, false
+}
+
+// regressionMessage is the junit failure message of a gated regression.
+func regressionMessage(row *result.ComparisonRow, threshold float64) string {
+	return "slower by " + strconv.FormatFloat(row.DeltaPct, 'f', 1, 64) + "% (p=" + strconv.FormatFloat(row.P, 'g', 2, 64) +
+		"), threshold " + strconv.FormatFloat(threshold, 'f', -1, 64) + "%"
+}
+
+// comparisonFor returns the comparison of target i (> 0) with target 0 in a
+// several-target report: Comparison[i-1], by the contract in result.Report.
+func comparisonFor(r *result.Report, i int) *result.Comparison {
+	if i <= 0 || i-1 >= len(r.Comparison) {
+		return nil
+	}
+	return &r.Comparison[i-1]
+}
+
+// rowIndex maps a comparison's rows by name.
+func rowIndex(c *result.Comparison) map[string]*result.ComparisonRow {
+	if c == nil {
+		return nil
+	}
+	m := make(map[string]*result.ComparisonRow, len(c.Rows))
+	for i := range c.Rows {
+		m[c.Rows[i].Name] = &c.Rows[i]
+	}
+	return m
+}

@@ -1,0 +1,463 @@
+package report
+
+import (
+	_ "embed"
+	"html"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+//go:embed html.tmpl
+var htmlSource string
+
+// htmlTemplate is the page of the html format: one self-contained file, with inline CSS
+// and inline SVG, no script and no network asset.
+var htmlTemplate = template.Must(template.New("page").Parse(htmlSource))
+
+// Geometry of the SVG timeline, in pixels.
+const (
+	svgWidth   = 1000
+	svgLabelW  = 200 // the names on the left
+	svgRightW  = 70  // the times on the right
+	svgTop     = 44  // stage labels and the axis
+	svgRowH    = 22
+	svgBarH    = 14
+	distWidth  = 160
+	distHeight = 22
+	maxDots    = 400 // a distribution plot shows at most this many runs
+)
+
+type htmlPage struct {
+	Title       string
+	Headline    string
+	Sections    []htmlSection
+	Comparisons []htmlComparison
+	Warnings    []string
+}
+
+type htmlSection struct {
+	Label    string
+	Summary  []string
+	DryRun   bool
+	Repeated bool
+	Timeline *svgTimeline
+	RowsHTML template.HTML // the statements' table rows, escaped by htmlWriter
+	Problems []htmlProblem
+	Warnings []string
+}
+
+type htmlRow struct {
+	Num                                                                         int
+	StatusClass                                                                 string
+	Name, Status, Stage, Time, P95, Stddev, MinMax, Rows, Wait, After, Position string
+	Dist                                                                        *svgDist
+}
+
+type htmlProblem struct{ Position, Name, Status, Message string }
+
+type svgTimeline struct {
+	ID            string
+	Width, Height int
+	AxisX0        float64 // where time 0 is
+	AxisX1        float64 // where the axis ends
+	Bottom        int
+	Ticks         []svgTick
+	Stages        []svgTick
+	BarsHTML      template.HTML // one <g class="row"> per unit, escaped by htmlWriter
+}
+
+type svgTick struct {
+	X     float64
+	Label string
+}
+
+type svgBar struct {
+	Name, Status, Label, Title, Time string
+	Y, TextY                         float64
+	X, W                             float64
+	WaitX, WaitW                     float64
+	TimeX                            float64
+}
+
+type svgDist struct {
+	Title            string
+	Dots             []float64
+	Median, P95      float64
+	Lo, Hi           float64
+	Width, Height, Y int
+}
+
+type htmlComparison struct {
+	Base, New, Gate string
+	Gated, Pass     bool
+	Rows            []htmlCompRow
+}
+
+type htmlCompRow struct {
+	Name, Base, New, Delta, P, Verdict, Class string
+}
+
+// px rounds a coordinate to a tenth of a pixel, to keep the file small and stable.
+func px(v float64) float64 { return math.Round(v*10) / 10 }
+
+func writeHTML(w io.Writer, r *result.Report) error {
+	page := htmlPage{Title: "qrun report", Headline: headline(r)}
+	if len(r.Targets) == 0 {
+		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline"))
+	}
+	if len(r.Targets) > 0 {
+		page.Warnings = r.Warnings // a single report's are in its section
+	}
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		id := "timeline"
+		if i > 0 {
+			id = "timeline-" + strconv.Itoa(i+1)
+		}
+		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id))
+	}
+	for i := range r.Comparison {
+		page.Comparisons = append(page.Comparisons, htmlComparisonOf(&r.Comparison[i]))
+	}
+	return execute(w, &page)
+}
+
+func writeComparisonsHTML(w io.Writer, cs []result.Comparison) error {
+	page := htmlPage{Title: "qrun compare", Headline: "comparison"}
+	for i := range cs {
+		page.Comparisons = append(page.Comparisons, htmlComparisonOf(&cs[i]))
+	}
+	if len(cs) > 0 {
+		line, _ := gate(&cs[0])
+		page.Headline = line
+	}
+	return execute(w, &page)
+}
+
+func execute(w io.Writer, page *htmlPage) error {
+	bw := newBufWriter(w)
+	if err := htmlTemplate.Execute(bw, page); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
+	s := htmlSection{Label: lbl, Summary: summaryLines(r), DryRun: isDryRun(r), Repeated: r.Runs > 1, Warnings: r.Warnings}
+	if !s.DryRun {
+		s.Timeline = svgTimelineOf(r, id)
+	}
+	var hw htmlWriter
+	per := 300 // a row's bytes; growing a builder of many megabytes costs more than rendering
+	if s.Repeated {
+		per = 800 + 40*min(maxDots, r.Runs)
+	}
+	hw.b.Grow(per * len(r.Queries))
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		row := htmlRow{Num: i + 1, Name: unitName(q), Status: string(q.Status), StatusClass: string(q.Status), Stage: q.Stage, Time: timeCell(q), Rows: rowsCell(q),
+			Wait: waitCell(q.WaitMs), After: strings.Join(q.After, ", "),
+			Position: q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)}
+		if st := q.Stats; st != nil && s.Repeated {
+			row.Status = statusCell(q, false)
+			row.P95, row.Stddev, row.MinMax = Duration(st.P95Ms), "±"+Duration(st.StddevMs), Duration(st.MinMs)+"…"+Duration(st.MaxMs)
+			row.Dist = distOf(q)
+		}
+		hw.row(&row, s.DryRun, s.Repeated)
+		if msg, ok := problem(q); ok {
+			s.Problems = append(s.Problems, htmlProblem{Position: position(q), Name: q.Name, Status: string(q.Status), Message: msg})
+		}
+	}
+	s.RowsHTML = template.HTML(hw.b.String())
+	return s
+}
+
+// svgTimelineOf lays out the run on a time axis: one bar per unit, its wait as a
+// lighter segment before it, stage boundaries as vertical lines, and ticks.
+func svgTimelineOf(r *result.Report, id string) *svgTimeline {
+	x0, x1 := float64(svgLabelW), float64(svgWidth-svgRightW)
+	ax, ok := newAxis(r, x1-x0)
+	if !ok {
+		ax = axis{endMs: 1, size: x1 - x0}
+	}
+	t := &svgTimeline{ID: id, Width: svgWidth, AxisX0: x0, AxisX1: x1}
+	t.Bottom = svgTop + len(r.Queries)*svgRowH
+	t.Height = t.Bottom + 8
+	step := niceStep(ax.endMs, 10)
+	for v := 0.0; v <= ax.endMs+step/1e6; v += step {
+		lbl := Duration(v)
+		if v == 0 {
+			lbl = "0"
+		}
+		t.Ticks = append(t.Ticks, svgTick{X: px(x0 + ax.at(v)), Label: lbl})
+	}
+	for _, st := range stages(r.Queries) {
+		t.Stages = append(t.Stages, svgTick{X: px(x0 + ax.at(st.openMs)), Label: st.name})
+	}
+	var hw htmlWriter
+	hw.b.Grow(600 * len(r.Queries))
+	stageOpen := map[string]float64{}
+	for _, st := range stages(r.Queries) {
+		stageOpen[st.name] = st.openMs
+	}
+	var b strings.Builder
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		y := float64(svgTop + i*svgRowH)
+		bar := svgBar{Name: q.Name, Status: string(q.Status), Label: shorten(q.Name, 28),
+			Y: px(y + (svgRowH-svgBarH)/2), TextY: px(y + svgRowH/2 + 4)}
+		b.Reset()
+		b.WriteString(q.Name)
+		b.WriteString(" — ")
+		b.WriteString(string(q.Status))
+		if ran(q) {
+			start, end := ax.at(q.StartMs), ax.at(q.EndMs)
+			bar.X, bar.W = px(x0+start), px(math.Max(1, end-start))
+			if q.WaitMs > 0 {
+				ws := ax.at(q.StartMs - q.WaitMs)
+				bar.WaitX, bar.WaitW = px(x0+ws), px(start-ws)
+			}
+			bar.Time = Duration(q.WallMs)
+			b.WriteString(", " + bar.Time + " (" + Duration(q.StartMs) + " → " + Duration(q.EndMs) + ")")
+			if q.WaitMs > 0 {
+				b.WriteString(", waited " + waitCell(q.WaitMs))
+			}
+			if q.Rows > 0 {
+				b.WriteString(", " + plural(int(q.Rows), "row"))
+			}
+		} else {
+			// A unit that never ran gets a small marker where its stage opened.
+			bar.X, bar.W = px(x0+ax.at(stageOpen[q.Stage])), 6
+			bar.Time = string(q.Status)
+		}
+		if msg, ok := problem(q); ok {
+			b.WriteString(": " + msg)
+		}
+		bar.TimeX = px(math.Min(x1, bar.X+bar.W) + 6)
+		bar.Title = b.String()
+		hw.bar(&bar)
+	}
+	t.BarsHTML = template.HTML(hw.b.String())
+	return t
+}
+
+// distOf draws a statement's runs as a strip plot: one dot per run, the median as a
+// line and the 95th percentile as a tick.
+func distOf(q *result.Query) *svgDist {
+	st := q.Stats
+	lo, hi := st.MinMs, st.MaxMs
+	if hi <= lo {
+		hi = lo + 1
+	}
+	d := &svgDist{Width: distWidth, Height: distHeight, Y: distHeight / 2,
+		Title: "n=" + strconv.Itoa(st.N) + " min " + Duration(st.MinMs) + " p50 " + Duration(st.P50Ms) +
+			" p95 " + Duration(st.P95Ms) + " max " + Duration(st.MaxMs) + " ±" + Duration(st.StddevMs)}
+	const pad = 4
+	x := func(v float64) float64 { return px(pad + (v-lo)/(hi-lo)*(distWidth-2*pad)) }
+	d.Lo, d.Hi = x(st.MinMs), x(st.MaxMs)
+	d.Median, d.P95 = x(st.P50Ms), x(st.P95Ms)
+	stride := max(1, len(q.RunsMs)/maxDots)
+	for i := 0; i < len(q.RunsMs); i += stride {
+		d.Dots = append(d.Dots, x(q.RunsMs[i]))
+	}
+	return d
+}
+
+func htmlComparisonOf(c *result.Comparison) htmlComparison {
+	line, pass := gate(c)
+	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0, Pass: pass}
+	add := func(row *result.ComparisonRow, name string) {
+		base, nw, delta := Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
+		switch row.Verdict {
+		case result.VerdictAdded:
+			base, delta = "-", "-"
+		case result.VerdictGone:
+			nw, delta = "-", "-"
+		}
+		v := verdictCell(row, false)
+		if row.Note != "" {
+			v += " " + row.Note
+		}
+		class := string(row.Verdict)
+		if row.Verdict == result.VerdictSame {
+			class = "same"
+		}
+		if row.Regression {
+			class = "regression"
+		}
+		hc.Rows = append(hc.Rows, htmlCompRow{Name: name, Base: base, New: nw, Delta: delta, P: pvalue(row.P), Verdict: v, Class: class})
+	}
+	for i := range c.Rows {
+		add(&c.Rows[i], c.Rows[i].Name)
+	}
+	if c.Total != nil {
+		add(c.Total, "(total)")
+	}
+	return hc
+}
+
+// shorten cuts s to n runes with an ellipsis.
+func shorten(s string, n int) string {
+	s = oneLine(s)
+	if len(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
+}
+
+// htmlWriter writes the long repeated parts of the page — a bar and a table row per
+// unit — faster than html/template would, escaping every value it is given with
+// html.EscapeString, which is safe in text and in double-quoted attributes.
+type htmlWriter struct{ b strings.Builder }
+
+func (h *htmlWriter) raw(s string)  { h.b.WriteString(s) }
+func (h *htmlWriter) text(s string) { h.b.WriteString(html.EscapeString(s)) }
+func (h *htmlWriter) num(v float64) {
+	var buf [24]byte
+	h.b.Write(strconv.AppendFloat(buf[:0], v, 'f', -1, 64))
+}
+
+// bar writes one unit's row of the timeline.
+func (h *htmlWriter) bar(b *svgBar) {
+	h.raw(`<g class="row"><text class="label" x="192" y="`)
+	h.num(b.TextY)
+	h.raw(`" text-anchor="end">`)
+	h.text(b.Label)
+	h.raw(`</text>`)
+	if b.WaitW > 0 {
+		h.raw(`<rect class="wait st-`)
+		h.text(b.Status)
+		h.raw(`" x="`)
+		h.num(b.WaitX)
+		h.raw(`" y="`)
+		h.num(b.Y)
+		h.raw(`" width="`)
+		h.num(b.WaitW)
+		h.raw(`" height="14"><title>waiting for a connection</title></rect>`)
+	}
+	h.raw(`<rect class="bar st-`)
+	h.text(b.Status)
+	h.raw(`" data-name="`)
+	h.text(b.Name)
+	h.raw(`" data-status="`)
+	h.text(b.Status)
+	h.raw(`" x="`)
+	h.num(b.X)
+	h.raw(`" y="`)
+	h.num(b.Y)
+	h.raw(`" width="`)
+	h.num(b.W)
+	h.raw(`" height="14" rx="2"><title>`)
+	h.text(b.Title)
+	h.raw(`</title></rect><text class="time" x="`)
+	h.num(b.TimeX)
+	h.raw(`" y="`)
+	h.num(b.TextY)
+	h.raw(`">`)
+	h.text(b.Time)
+	h.raw("</text></g>\n")
+}
+
+func (h *htmlWriter) td(class, s string) {
+	if class == "" {
+		h.raw("<td>")
+	} else {
+		h.raw(`<td class="`)
+		h.raw(class)
+		h.raw(`">`)
+	}
+	h.text(s)
+	h.raw("</td>")
+}
+
+func (h *htmlWriter) status(r *htmlRow) {
+	h.raw(`<td class="status `)
+	h.text(r.StatusClass)
+	h.raw(`">`)
+	h.text(r.Status)
+	h.raw("</td>")
+}
+
+// row writes one unit's row of the statements table, with the columns of a plan, of
+// repeated runs or of a single run.
+func (h *htmlWriter) row(r *htmlRow, dry, repeated bool) {
+	h.raw("<tr>")
+	switch {
+	case dry:
+		h.td("n", strconv.Itoa(r.Num))
+		h.td("name", r.Name)
+		h.td("", r.Stage)
+		h.td("", r.After)
+		h.td("", r.Position)
+	case repeated:
+		h.td("name", r.Name)
+		h.status(r)
+		h.td("n", r.Time)
+		h.td("n", r.P95)
+		h.td("n", r.Stddev)
+		h.td("n", r.MinMax)
+		h.td("n", r.Rows)
+		h.td("n", r.Wait)
+		h.raw("<td>")
+		if d := r.Dist; d != nil {
+			h.dist(d)
+		}
+		h.raw("</td>")
+	default:
+		h.td("name", r.Name)
+		h.status(r)
+		h.td("n", r.Time)
+		h.td("n", r.Rows)
+		h.td("n", r.Wait)
+		h.td("", r.Stage)
+	}
+	h.raw("</tr>\n")
+}
+
+// dist writes a distribution plot.
+func (h *htmlWriter) dist(d *svgDist) {
+	h.raw(`<svg class="dist" xmlns="http://www.w3.org/2000/svg" width="`)
+	h.num(float64(d.Width))
+	h.raw(`" height="`)
+	h.num(float64(d.Height))
+	h.raw(`" viewBox="0 0 `)
+	h.num(float64(d.Width))
+	h.raw(" ")
+	h.num(float64(d.Height))
+	h.raw(`"><title>`)
+	h.text(d.Title)
+	h.raw(`</title><line class="range" x1="`)
+	h.num(d.Lo)
+	h.raw(`" y1="`)
+	h.num(float64(d.Y))
+	h.raw(`" x2="`)
+	h.num(d.Hi)
+	h.raw(`" y2="`)
+	h.num(float64(d.Y))
+	h.raw(`"/>`)
+	for _, x := range d.Dots {
+		h.raw(`<circle cx="`)
+		h.num(x)
+		h.raw(`" cy="`)
+		h.num(float64(d.Y))
+		h.raw(`" r="2.5"/>`)
+	}
+	h.raw(`<line class="median" x1="`)
+	h.num(d.Median)
+	h.raw(`" y1="3" x2="`)
+	h.num(d.Median)
+	h.raw(`" y2="19"/><line class="p95" x1="`)
+	h.num(d.P95)
+	h.raw(`" y1="6" x2="`)
+	h.num(d.P95)
+	h.raw(`" y2="16"/></svg>`)
+}

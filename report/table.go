@@ -1,0 +1,440 @@
+package report
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+// ANSI styles of the table format; used only with Options.Color.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// statusStyle is the colour of a status.
+func statusStyle(s result.Status) string {
+	switch s {
+	case result.StatusOK:
+		return ansiGreen
+	case result.StatusError, result.StatusTimeout:
+		return ansiRed
+	case result.StatusSkipped, result.StatusNotRun, result.StatusCancelled:
+		return ansiYellow
+	case result.StatusPlanned:
+		return ansiCyan
+	}
+	return ""
+}
+
+// paint wraps s in style when colour is on.
+func paint(on bool, style, s string) string {
+	if !on || style == "" || s == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
+// newTable returns a tablewriter table in qrun's style: light box lines, headers as
+// given, no wrapping, columns aligned as aligns says.
+func newTable(w io.Writer, aligns []tw.Align) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleLight)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+}
+
+const (
+	left  = tw.AlignLeft
+	right = tw.AlignRight
+)
+
+// unitName is a unit's name in the table, marked when it is a transaction block.
+func unitName(q *result.Query) string {
+	name := oneLine(q.Name)
+	if n := len(q.Statements); n > 0 {
+		name += " (tx, " + strconv.Itoa(n) + " statements)"
+	}
+	return name
+}
+
+// statusCell is the status column: the status, and for repeated runs how many of them
+// failed.
+func statusCell(q *result.Query, color bool) string {
+	s := string(q.Status)
+	if q.Stats != nil && q.Stats.Errors > 0 && q.Stats.N > 0 {
+		s += " (" + strconv.Itoa(q.Stats.Errors) + "/" + strconv.Itoa(q.Stats.N) + " failed)"
+	}
+	return paint(color, statusStyle(q.Status), s)
+}
+
+func writeTable(w io.Writer, r *result.Report, opts Options) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if len(r.Targets) > 0 {
+		if err := writeTargetsTable(bw, r, opts); err != nil {
+			return err
+		}
+	} else if err := writeOneTable(bw, r, opts, true); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeOneTable renders one target's report: statements, errors, summary, timeline,
+// baseline comparison and warnings. withStatements is false under a several-target
+// table, which already shows the statements side by side.
+func writeOneTable(w *bufio.Writer, r *result.Report, opts Options, withStatements bool) error {
+	if withStatements {
+		if err := statementsTable(w, r, opts); err != nil {
+			return err
+		}
+	}
+	writeProblems(w, r, opts)
+	writeSummary(w, r, opts)
+	if !isDryRun(r) {
+		writeTimeline(w, r, opts)
+	}
+	for i := range r.Comparison {
+		w.WriteByte('\n')
+		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
+			return err
+		}
+	}
+	writeWarnings(w, r.Warnings, opts)
+	return nil
+}
+
+func statementsTable(w io.Writer, r *result.Report, opts Options) error {
+	var t *grid
+	switch {
+	case isDryRun(r):
+		t = newGrid([]tw.Align{right, left, left, left, left}, "#", "NAME", "STAGE", "AFTER", "POSITION")
+		for i := range r.Queries {
+			q := &r.Queries[i]
+			t.add(strconv.Itoa(i+1), unitName(q), oneLine(q.Stage),
+				strings.Join(q.After, ", "), q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col))
+		}
+	case r.Runs > 1:
+		t = newGrid([]tw.Align{left, left, right, right, right, right, right, right},
+			"NAME", "STATUS", "MEDIAN", "P95", "±STDDEV", "MIN…MAX", "ROWS", "WAIT")
+		for i := range r.Queries {
+			q := &r.Queries[i]
+			row := []string{unitName(q), statusCell(q, opts.Color), Duration(q.WallMs), "", "", "", rowsCell(q), waitCell(q.WaitMs)}
+			if s := q.Stats; s != nil {
+				row[3] = Duration(s.P95Ms)
+				row[4] = "±" + Duration(s.StddevMs)
+				row[5] = Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+			}
+			t.add(row...)
+		}
+	default:
+		t = newGrid([]tw.Align{left, left, right, right, right}, "NAME", "STATUS", "TIME", "ROWS", "WAIT")
+		for i := range r.Queries {
+			q := &r.Queries[i]
+			t.add(unitName(q), statusCell(q, opts.Color), timeCell(q), rowsCell(q), waitCell(q.WaitMs))
+		}
+	}
+	return t.render(w)
+}
+
+// timeCell is a unit's time, or a dash when it never ran.
+func timeCell(q *result.Query) string {
+	switch q.Status {
+	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+		return "-"
+	}
+	return Duration(q.WallMs)
+}
+
+func rowsCell(q *result.Query) string {
+	switch q.Status {
+	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+		return "-"
+	}
+	return strconv.FormatInt(q.Rows, 10)
+}
+
+// writeProblems lists errors, timeouts, skips and units not run under the table, one a
+// line: file:line:col: name: SQLSTATE message.
+func writeProblems(w *bufio.Writer, r *result.Report, opts Options) {
+	first := true
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		msg, ok := problem(q)
+		if !ok {
+			continue
+		}
+		if first {
+			w.WriteByte('\n')
+			first = false
+		}
+		w.WriteString(position(q))
+		w.WriteString(": ")
+		w.WriteString(oneLine(q.Name))
+		w.WriteString(": ")
+		w.WriteString(paint(opts.Color, statusStyle(q.Status), oneLine(msg)))
+		w.WriteByte('\n')
+	}
+}
+
+// summaryLines returns the run's summary as lines of "key value" pairs, shared by the
+// table, markdown and html formats.
+func summaryLines(r *result.Report) []string {
+	var lines []string
+	if isDryRun(r) {
+		stages := map[string]bool{}
+		for i := range r.Queries {
+			stages[r.Queries[i].Stage] = true
+		}
+		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(stages), "stage") + " · nothing was run"}
+	}
+	l := "mode " + r.Mode + " · concurrency " + strconv.Itoa(r.Concurrency) + " · connect " + Duration(r.ConnectMs)
+	if r.Context.Target != "" {
+		l += " · target " + r.Context.Target
+	}
+	if r.Context.ServerVersion != "" {
+		l += " · server " + r.Context.ServerVersion
+	}
+	lines = append(lines, l)
+	total := "total " + Duration(r.TotalWallMs)
+	if r.Runs > 1 {
+		total = "total " + Duration(r.TotalWallMs) + " (median)"
+	}
+	lines = append(lines, total+" · sum "+Duration(r.SumMs)+" · speedup "+ratio(r.Speedup))
+	if len(r.CriticalPath) > 0 {
+		lines = append(lines, "critical path "+strings.Join(r.CriticalPath, " → ")+" "+
+			Duration(r.CriticalPathMs)+" · efficiency "+pct(r.Efficiency))
+	}
+	if r.Runs > 1 {
+		l := "runs " + strconv.Itoa(r.Runs)
+		if r.Warmup > 0 {
+			l += " (+" + strconv.Itoa(r.Warmup) + " warmup)"
+		}
+		if s := r.TotalStats; s != nil {
+			l += " · total p50 " + Duration(s.P50Ms) + " p95 " + Duration(s.P95Ms) + " ±" + Duration(s.StddevMs) +
+				" · " + Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+		}
+		lines = append(lines, l)
+	}
+	lines = append(lines, countsLine(r.Summary, r.Interrupted))
+	return lines
+}
+
+func countsLine(c result.Counts, interrupted bool) string {
+	var parts []string
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, strconv.Itoa(n)+" "+what)
+		}
+	}
+	add(c.OK, "ok")
+	add(c.Error, "error")
+	add(c.Timeout, "timeout")
+	add(c.Cancelled, "cancelled")
+	add(c.Skipped, "skipped")
+	add(c.NotRun, "not run")
+	if len(parts) == 0 {
+		parts = append(parts, "no statements")
+	}
+	l := strings.Join(parts, " · ")
+	if interrupted {
+		l += " · INTERRUPTED"
+	}
+	return l
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func writeSummary(w *bufio.Writer, r *result.Report, opts Options) {
+	w.WriteByte('\n')
+	for _, l := range summaryLines(r) {
+		w.WriteString(l)
+		w.WriteByte('\n')
+	}
+}
+
+func writeWarnings(w *bufio.Writer, warnings []string, opts Options) {
+	if len(warnings) == 0 {
+		return
+	}
+	w.WriteByte('\n')
+	for _, s := range warnings {
+		w.WriteString(paint(opts.Color, ansiYellow, "warning: "))
+		w.WriteString(oneLine(s))
+		w.WriteByte('\n')
+	}
+}
+
+// verdictCell colours a verdict.
+func verdictCell(row *result.ComparisonRow, color bool) string {
+	v := string(row.Verdict)
+	style := ""
+	switch row.Verdict {
+	case result.VerdictSlower:
+		style = ansiRed
+		if !row.Regression {
+			style = ansiYellow
+		}
+	case result.VerdictFaster:
+		style = ansiGreen
+	}
+	if row.Regression {
+		v += " (regression)"
+	}
+	return paint(color, style, v)
+}
+
+// comparisonTable renders one comparison: base, new, delta, p and verdict per
+// statement, the total, and the gate line.
+func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error {
+	w.WriteString("comparison: " + c.Base + " → " + c.New + "\n")
+	t := newGrid([]tw.Align{left, right, right, right, right, left}, "NAME", "BASE", "NEW", "DELTA", "P", "VERDICT")
+	add := func(row *result.ComparisonRow, name string) {
+		base, nw, delta := Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
+		switch row.Verdict {
+		case result.VerdictAdded:
+			base, delta = "-", "-"
+		case result.VerdictGone:
+			nw, delta = "-", "-"
+		}
+		v := verdictCell(row, opts.Color)
+		if row.Note != "" {
+			v += " " + row.Note
+		}
+		t.add(name, base, nw, delta, pvalue(row.P), v)
+	}
+	for i := range c.Rows {
+		add(&c.Rows[i], oneLine(c.Rows[i].Name))
+	}
+	if c.Total != nil {
+		add(c.Total, "(total)")
+	}
+	if err := t.render(w); err != nil {
+		return err
+	}
+	line, pass := gate(c)
+	style := ansiGreen
+	if !pass {
+		style = ansiRed
+	}
+	if c.ThresholdPct <= 0 {
+		style = ""
+	}
+	w.WriteString(paint(opts.Color, style, line))
+	w.WriteByte('\n')
+	return nil
+}
+
+// writeTargetsTable renders a several-target report: the statements side by side with
+// each other target's ratio to the first and the verdict, then each target's summary,
+// errors and timeline, then the gates.
+func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
+	headers := []string{"NAME"}
+	aligns := []tw.Align{left}
+	for i := range r.Targets {
+		headers = append(headers, label(&r.Targets[i], i))
+		aligns = append(aligns, right)
+		if i > 0 {
+			headers = append(headers, "RATIO", "VERDICT")
+			aligns = append(aligns, right, left)
+		}
+	}
+	t := newGrid(aligns, headers...)
+	idx := make([]map[string]*result.ComparisonRow, len(r.Targets))
+	byName := make([]map[string]*result.Query, len(r.Targets))
+	for i := range r.Targets {
+		idx[i] = rowIndex(comparisonFor(r, i))
+		if i > 0 {
+			byName[i] = make(map[string]*result.Query, len(r.Targets[i].Queries))
+			for j := range r.Targets[i].Queries {
+				q := &r.Targets[i].Queries[j]
+				byName[i][q.Name] = q
+			}
+		}
+	}
+	first := &r.Targets[0]
+	for j := range first.Queries {
+		q0 := &first.Queries[j]
+		row := make([]string, 0, len(headers))
+		row = append(row, unitName(q0), targetCell(q0, opts.Color))
+		for i := 1; i < len(r.Targets); i++ {
+			q := byName[i][q0.Name]
+			if q == nil {
+				row = append(row, "-", "", "")
+				continue
+			}
+			row = append(row, targetCell(q, opts.Color))
+			if c := idx[i][q0.Name]; c != nil {
+				row = append(row, ratio(c.Ratio), verdictCell(c, opts.Color))
+			} else {
+				row = append(row, "", "")
+			}
+		}
+		t.add(row...)
+	}
+	if err := t.render(w); err != nil {
+		return err
+	}
+	for i := range r.Targets {
+		tr := &r.Targets[i]
+		w.WriteString("\n" + paint(opts.Color, ansiBold, "== "+label(tr, i)+" ==") + "\n")
+		c := *tr
+		c.Comparison = nil // the comparisons follow, once
+		if err := writeOneTable(w, &c, opts, false); err != nil {
+			return err
+		}
+	}
+	for i := range r.Comparison {
+		w.WriteByte('\n')
+		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
+			return err
+		}
+	}
+	writeWarnings(w, r.Warnings, opts)
+	return nil
+}
+
+// targetCell is one target's time for a statement, or its status when it did not
+// finish ok.
+func targetCell(q *result.Query, color bool) string {
+	if q.Status != result.StatusOK {
+		return paint(color, statusStyle(q.Status), string(q.Status))
+	}
+	return Duration(q.WallMs)
+}
+
+// writeComparisonsTable renders qrun compare's output.
+func writeComparisonsTable(w io.Writer, cs []result.Comparison, opts Options) error {
+	bw := bufio.NewWriter(w)
+	for i := range cs {
+		if i > 0 {
+			bw.WriteByte('\n')
+		}
+		if err := comparisonTable(bw, &cs[i], opts); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}

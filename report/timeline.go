@@ -1,0 +1,272 @@
+package report
+
+import (
+	"bufio"
+	"math"
+	"strings"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+// The glyphs of the text timeline.
+const (
+	glyphRun   = '█'
+	glyphWait  = '░'
+	glyphStage = '┊'
+)
+
+// statusMark is the one-column mark of a status on the timeline.
+func statusMark(s result.Status) rune {
+	switch s {
+	case result.StatusOK:
+		return '✓'
+	case result.StatusError, result.StatusTimeout:
+		return '✗'
+	case result.StatusCancelled:
+		return '⊘'
+	case result.StatusSkipped, result.StatusNotRun:
+		return '-'
+	}
+	return ' '
+}
+
+// axis maps a run's time in milliseconds to columns or pixels.
+type axis struct {
+	endMs float64 // the end of the axis; > 0
+	size  float64 // columns or pixels
+}
+
+// newAxis returns the axis of a run: from 0 to the last end, or to the run's wall time
+// when it is later. ok is false when nothing ran.
+func newAxis(r *result.Report, size float64) (axis, bool) {
+	end := 0.0
+	for i := range r.Queries {
+		end = math.Max(end, r.Queries[i].EndMs)
+	}
+	if end <= 0 {
+		end = r.TotalWallMs
+	}
+	return axis{endMs: end, size: size}, end > 0
+}
+
+func (a axis) at(ms float64) float64 {
+	return math.Max(0, math.Min(a.size, ms/a.endMs*a.size))
+}
+
+// ran reports whether a unit has a place on the timeline.
+func ran(q *result.Query) bool {
+	switch q.Status {
+	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+		return false
+	}
+	return q.EndMs > 0 || q.StartMs > 0
+}
+
+// stage is a stage of a run as drawn on a timeline: the time its barrier opened.
+type stage struct {
+	name   string
+	openMs float64
+}
+
+// stages returns the run's stages in order of appearance, each opening when every unit
+// of the earlier stages had ended. A run with one stage has none to draw.
+func stages(qs []result.Query) []stage {
+	var out []stage
+	seen := map[string]bool{}
+	end := 0.0
+	for i := range qs {
+		q := &qs[i]
+		if !seen[q.Stage] {
+			seen[q.Stage] = true
+			out = append(out, stage{name: q.Stage, openMs: end})
+		}
+		end = math.Max(end, q.EndMs)
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// niceStep returns a round tick interval (1, 2 or 5 × 10^k ms) that puts about n ticks
+// on an axis endMs long.
+func niceStep(endMs float64, n int) float64 {
+	raw := endMs / float64(max(n, 1))
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// cell is one column of a timeline line.
+type cell struct {
+	r     rune
+	style string
+}
+
+// writeTimeline draws the (last) run as text: one line per unit, its wait as ░ and its
+// run as █ on a time axis opts.Width columns wide, a status mark and the time, stage
+// boundaries as ┊, and a ruler with ticks.
+func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
+	if len(r.Queries) == 0 {
+		return
+	}
+	width := opts.width()
+	nameW := 4
+	for i := range r.Queries {
+		nameW = max(nameW, displayWidth(r.Queries[i].Name))
+	}
+	nameW = min(nameW, max(8, width/4))
+	const sufW = 10 // " ✓ " + a time of up to 7 columns
+	barW := max(10, width-nameW-1-sufW)
+	ax, ok := newAxis(r, float64(barW))
+	if !ok {
+		return
+	}
+	sts := stages(r.Queries)
+	stageCols := make([]int, len(sts))
+	for i, s := range sts {
+		stageCols[i] = min(barW-1, int(math.Round(ax.at(s.openMs))))
+	}
+
+	w.WriteByte('\n')
+	title := "timeline"
+	if r.Runs > 1 {
+		title = "timeline (last run)"
+	}
+	w.WriteString(paint(opts.Color, ansiBold, title))
+	w.WriteByte('\n')
+	line := make([]cell, barW)
+	pad := strings.Repeat(" ", nameW+1)
+
+	if len(sts) > 0 {
+		for i := range line {
+			line[i] = cell{r: ' '}
+		}
+		for i, s := range sts {
+			end := barW
+			if i+1 < len(sts) {
+				end = stageCols[i+1]
+			}
+			c := stageCols[i]
+			line[c] = cell{r: glyphStage, style: ansiDim}
+			for _, ch := range s.name {
+				if c++; c >= end {
+					break
+				}
+				line[c] = cell{r: ch, style: ansiDim}
+			}
+		}
+		w.WriteString(pad)
+		writeCells(w, line, opts.Color)
+		w.WriteByte('\n')
+	}
+
+	var buf []byte
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		for j := range line {
+			line[j] = cell{r: ' '}
+		}
+		for _, c := range stageCols {
+			line[c] = cell{r: glyphStage, style: ansiDim}
+		}
+		if ran(q) {
+			c0 := int(ax.at(q.StartMs))
+			c1 := int(math.Ceil(ax.at(q.EndMs)))
+			cw := int(ax.at(q.StartMs - q.WaitMs))
+			c1 = max(c1, c0+1)
+			for c := cw; c < c0 && c < barW; c++ {
+				line[c] = cell{r: glyphWait, style: ansiDim}
+			}
+			style := statusStyle(q.Status)
+			for c := c0; c < c1 && c < barW; c++ {
+				line[c] = cell{r: glyphRun, style: style}
+			}
+		}
+		writeName(w, q.Name, nameW)
+		w.WriteByte(' ')
+		writeCells(w, line, opts.Color)
+		w.WriteByte(' ')
+		w.WriteString(paint(opts.Color, statusStyle(q.Status), string(statusMark(q.Status))))
+		w.WriteByte(' ')
+		buf = buf[:0]
+		if ran(q) {
+			buf = appendDuration(buf, q.WallMs)
+		} else {
+			buf = append(buf, q.Status...)
+		}
+		w.Write(buf)
+		w.WriteByte('\n')
+	}
+
+	// The ruler: ├──┼──┤ with a tick every step, and the tick labels under it.
+	step := niceStep(ax.endMs, max(2, barW/12))
+	ruler := make([]rune, barW)
+	labels := []rune(strings.Repeat(" ", barW+8))
+	for i := range ruler {
+		ruler[i] = '─'
+	}
+	ruler[0], ruler[barW-1] = '├', '┤'
+	next := 0
+	for t := 0.0; t <= ax.endMs+step/1e6; t += step {
+		c := min(barW-1, int(math.Round(ax.at(t))))
+		if c > 0 && c < barW-1 {
+			ruler[c] = '┼'
+		}
+		lbl := []rune(Duration(t))
+		if t == 0 {
+			lbl = []rune("0")
+		}
+		if c >= next && c+len(lbl) <= len(labels) {
+			copy(labels[c:], lbl)
+			next = c + len(lbl) + 1
+		}
+	}
+	if end := []rune(Duration(ax.endMs)); next <= barW-len(end) {
+		copy(labels[barW-len(end):], end)
+	}
+	w.WriteString(pad)
+	w.WriteString(string(ruler))
+	w.WriteByte('\n')
+	w.WriteString(pad)
+	w.WriteString(strings.TrimRight(string(labels), " "))
+	w.WriteByte('\n')
+}
+
+// writeName writes a name padded or cut with … to n columns.
+func writeName(w *bufio.Writer, name string, n int) {
+	name = oneLine(name)
+	width := displayWidth(name)
+	if width > n {
+		name = twwidth.Truncate(name, n-1, "") + "…"
+		width = displayWidth(name)
+	}
+	w.WriteString(name)
+	for ; width < n; width++ {
+		w.WriteByte(' ')
+	}
+}
+
+// writeCells writes a line of cells, changing colour only where the style changes.
+func writeCells(w *bufio.Writer, line []cell, color bool) {
+	cur := ""
+	for _, c := range line {
+		if color && c.style != cur {
+			if cur != "" {
+				w.WriteString(ansiReset)
+			}
+			w.WriteString(c.style)
+			cur = c.style
+		}
+		w.WriteRune(c.r)
+	}
+	if color && cur != "" {
+		w.WriteString(ansiReset)
+	}
+}
