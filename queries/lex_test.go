@@ -144,6 +144,8 @@ func TestInputErrors(t *testing.T) {
 		{"invalid variable name", "\\set a-b 1\nSELECT 1;", "t.sql:1:1: \\set: invalid variable name \"a-b\"", false},
 		{"empty file", "", "t.sql: no statements", false},
 		{"comment-only file", "-- nothing\n\n", "t.sql: no statements", false},
+		{"block-comment-only file", "-- a\n/* b /* nested */ */\n", "t.sql: no statements", false},
+		{"semicolons and comments only", ";\n/* x */ ;\n-- y\n", "t.sql: no statements", false},
 		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff)", false},
 		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
 		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},

@@ -205,9 +205,56 @@ func (p *parser) parseTop(name string, data []byte) {
 	if !p.parseChecked(name, data) {
 		return
 	}
-	if len(p.stmts) == n && len(p.errs) == e && p.metas == m && !p.quit {
+	if len(p.errs) == e && p.metas == m && !p.quit && allBlank(p.stmts[n:]) {
 		p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no statements"})
 	}
+}
+
+// allBlank reports whether no statement holds anything but comments, whitespace and
+// semicolons. psql still sends such a leftover (a trailing block comment, a lone ";"),
+// and so does qrun, but a file of nothing else is a mistake worth stopping for.
+func allBlank(stmts []*Statement) bool {
+	for _, s := range stmts {
+		if !blankSQL(s.SQL) {
+			return false
+		}
+	}
+	return true
+}
+
+// blankSQL reports whether sql consists only of whitespace, comments and semicolons.
+func blankSQL(sql string) bool {
+	for i := 0; i < len(sql); {
+		switch c := sql[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';':
+			i++
+		case strings.HasPrefix(sql[i:], "--"):
+			j := strings.IndexAny(sql[i:], "\n\r")
+			if j < 0 {
+				return true
+			}
+			i += j
+		case strings.HasPrefix(sql[i:], "/*"):
+			depth := 0
+			for i < len(sql) {
+				if strings.HasPrefix(sql[i:], "/*") {
+					depth++
+					i += 2
+				} else if strings.HasPrefix(sql[i:], "*/") {
+					depth--
+					i += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // parseChecked checks that data is valid UTF-8 without NUL bytes and parses it.
