@@ -2,8 +2,9 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/result"
@@ -31,7 +32,7 @@ type Config struct {
 	ReadOnly bool
 }
 
-// Options tune execution.
+// Options tune execution. The zero value runs sequentially on one connection.
 type Options struct {
 	Parallel    bool
 	Concurrency int // connections in parallel mode (at least 1); sequential mode uses 1
@@ -50,15 +51,13 @@ type Options struct {
 	Now func() time.Time
 }
 
-// BenchOptions say how often to run the plan.
+// BenchOptions say how often to run the plan. With both Runs and Duration set, Bench
+// makes at least Runs measured runs and goes on until Duration has passed.
 type BenchOptions struct {
 	Runs     int           // measured runs (at least 1)
 	Warmup   int           // unmeasured runs first
 	Duration time.Duration // when > 0, repeat until this much time has passed (at least once)
 }
-
-// ErrNotImplemented is returned by parts still being written.
-var ErrNotImplemented = errors.New("not implemented")
 
 // ConnectError reports that a server could not be reached or a connection could not be
 // set up. Its message names host and port and never holds a password.
@@ -68,7 +67,11 @@ type ConnectError struct {
 	Err  error // already redacted
 }
 
-func (e *ConnectError) Error() string { return "connect: " + e.Err.Error() }
+// Error returns one line such as "cannot connect to 127.0.0.1:5999: connection refused".
+func (e *ConnectError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause, so errors.Is(err, syscall.ECONNREFUSED) and errors.As with a
+// *pgconn.PgError work.
 func (e *ConnectError) Unwrap() error { return e.Err }
 
 // Target is one server, connected: a single connection in sequential mode, a warmed pool
@@ -76,11 +79,13 @@ func (e *ConnectError) Unwrap() error { return e.Err }
 type Target struct {
 	info      result.Context
 	connectMs float64
-}
 
-// Connect opens and checks the connections a run needs before any clock starts.
-func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
-	return nil, ErrNotImplemented
+	pool  *pgxpool.Pool
+	opts  Options
+	setup []string
+	conns int // connections a run uses
+	runs  int // runs made so far; sessions are reset before every run but the first
+	index int // position among Bench's targets, for events
 }
 
 // Info describes the target for reports, without its password.
@@ -89,17 +94,25 @@ func (t *Target) Info() result.Context { return t.info }
 // ConnectMs is the time it took to open and check the connections.
 func (t *Target) ConnectMs() float64 { return t.connectMs }
 
-// Run executes the plan once.
+// Run executes the plan once. SQL errors are data in the returned run; when ctx is
+// cancelled, Run cancels what is running on the server and returns the complete partial
+// run with Interrupted set and a nil error. The error is for failures of qrun itself, such
+// as no connection to run on.
 func (t *Target) Run(ctx context.Context, p *plan.Plan) (result.Run, error) {
-	return result.Run{}, ErrNotImplemented
+	return t.run(ctx, p, 0)
 }
 
 // Close closes the target's connections.
-func (t *Target) Close() {}
+func (t *Target) Close() {
+	if t.pool != nil {
+		t.pool.Close()
+	}
+}
 
 // Bench runs the plan on every target, warmup runs first, then the measured runs
 // interleaved (A, B, A, B, ...) so that drift hits all targets alike. It returns the
-// measured runs per target.
+// measured runs per target. When ctx is cancelled it stops and returns what it has,
+// the interrupted run included (marked Interrupted), with a nil error.
 func Bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions) ([][]result.Run, error) {
-	return nil, ErrNotImplemented
+	return bench(ctx, targets, p, bo)
 }

@@ -3,4 +3,21 @@
 // dependencies and transaction blocks honoured. It streams and counts result rows, never
 // holding them, cancels on the server what it abandons, and hands back plain result
 // structs. It never prints: progress goes out as result.Event values.
+//
+// How it measures:
+//   - Connections are opened, set up (Config.Setup) and checked by Connect, before any
+//     clock starts; each run takes all of them from the pool before its clock starts,
+//     and every run after the first resets them (DISCARD ALL, then the setup again), so
+//     that a temporary table or SET of one run does not leak into the next.
+//   - A unit's WallMs runs from sending its first statement to its last result; the
+//     BEGIN and ROLLBACK that Options.Rollback wraps around a statement are not timed.
+//     After retries, WallMs is the last attempt's and StartMs the first attempt's start.
+//   - WaitMs is the time a ready unit waited for a connection. In sequential mode units
+//     run in file order and nothing waits: it is 0.
+//   - A connection that dies mid-run is dropped and its worker takes a fresh one for its
+//     next unit.
+//
+// A cancelled context (Ctrl-C, --max-time), Options.Timeout and Options.StopOnError all
+// end queries with a cancel request to the server, so no query goes on running behind
+// qrun; the connection stays usable.
 package runner

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qrunhq/qrun/compare"
+	"github.com/qrunhq/qrun/report"
+	"github.com/qrunhq/qrun/result"
+)
+
+// CompareOptions is a parsed qrun compare command line.
+type CompareOptions struct {
+	Env          *Env
+	Base, New    string // JSON report files
+	ThresholdPct float64
+	Format       string
+	Output       string
+}
+
+func newCompareCmd(env *Env) *cobra.Command {
+	o := &CompareOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:   "compare BASE.json NEW.json",
+		Short: "Compare two JSON reports statement by statement",
+		Long: `Compare two JSON reports (qrun --format json) statement by statement: base and new
+medians, the change, and a verdict from a Mann–Whitney U test on the runs' samples ("~" when
+the difference is not significant at 0.05 or there are too few samples).
+
+With --threshold, exit 3 when any statement is significantly slower by more than P%.`,
+		Example: `  qrun --runs 30 --format json -o base.json bench.sql
+  # ... change the schema, the server, the query ...
+  qrun --runs 30 --format json -o new.json bench.sql
+  qrun compare base.json new.json --threshold 10%`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("compare takes two reports, BASE.json and NEW.json; got %d argument(s)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Base, o.New = args[0], args[1]
+			if err := checkFormat(o.Format); err != nil {
+				return err
+			}
+			return runCompare(cmd.Context(), o)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	cmd.Flags().Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "exit 3 when a statement is significantly slower by more than this")
+	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
+	return cmd
+}
+
+func runCompare(_ context.Context, o *CompareOptions) error {
+	base, err := compare.Load(o.Base)
+	if err != nil {
+		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
+	}
+	next, err := compare.Load(o.New)
+	if err != nil {
+		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
+	}
+	c := compare.Compare(o.Base, base, o.New, next, compare.Options{ThresholdPct: o.ThresholdPct})
+	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
+	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+		return report.WriteComparisons(w, []result.Comparison{c}, ropts)
+	})
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	if c.Regressions > 0 {
+		return &exitError{exitRegression, regressionError(c.Regressions, o.ThresholdPct)}
+	}
+	return nil
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/qrunhq/qrun/report"
+)
+
+// Options is a parsed and checked qrun command line.
+type Options struct {
+	Env *Env
+
+	// Files are the input files in order; "-" is stdin.
+	Files []string
+
+	// Connection. Targets holds every -d/--dsn value in order: a database name or a
+	// connection string each; several mean several servers side by side.
+	Host     string
+	Port     uint16
+	Username string
+	Targets  []string
+	Vars     map[string]string
+
+	// Execution.
+	Parallel       bool
+	Concurrency    int // 0: the number of units, at most 16
+	StopOnError    bool
+	Setup          []string
+	Timeout        time.Duration
+	MaxTime        time.Duration
+	ConnectTimeout time.Duration
+	Retries        int
+	ReadOnly       bool
+	Rollback       bool
+
+	// Repetition.
+	Runs     int
+	Warmup   int
+	Duration time.Duration
+
+	// Output.
+	Format  string
+	Output  string
+	DryRun  bool
+	Verbose bool
+	Quiet   bool
+
+	// Comparing.
+	Baseline     string
+	ThresholdPct float64
+}
+
+// maxDefaultConcurrency caps the default --concurrency.
+const maxDefaultConcurrency = 16
+
+// flagGroup is a titled set of flags for the help text.
+type flagGroup struct {
+	title string
+	flags *pflag.FlagSet
+}
+
+func newRootCmd(env *Env, runF func(context.Context, *Options) error) *cobra.Command {
+	if runF == nil {
+		runF = run
+	}
+	o := &Options{Env: env}
+	cmd := &cobra.Command{
+		Use:   "qrun [flags] FILE...",
+		Short: "Run SQL files against PostgreSQL, in sequence or in parallel, and time every statement",
+		Long: `qrun runs the statements of SQL files against PostgreSQL — one after another on one
+connection, exactly as psql -f would, or concurrently with --parallel — and reports every
+statement's time, the run's wall time and how close it came to its critical path.
+
+Files are split as psql splits them. "-- name:", "-- stage:" and "-- after:" comment lines
+above a statement name it, start a stage, or make it wait for others.`,
+		Example: `  # Cook the lunch one dish after another, then all at once
+  qrun examples/lunch.sql
+  qrun --parallel examples/lunch.sql
+
+  # Restore a pg_dump file into a new database, as psql -f would
+  qrun -d postgres://app@db.internal/newdb dump.sql
+
+  # Time a workload 30 times after 3 warmup runs and save a baseline
+  qrun --runs 30 --warmup 3 --format json -o base.json bench.sql
+
+  # Gate a change in CI: exit 3 if any statement got significantly slower by more than 10%
+  qrun --runs 30 --baseline base.json --threshold 10% bench.sql
+
+  # The same workload on two servers, side by side
+  qrun --runs 20 -d postgres://pg15.internal/app -d postgres://pg17.internal/app bench.sql
+
+  # Check and plan without connecting
+  qrun --dry-run --parallel examples/lunch_dag.sql`,
+		Version:       version(),
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Files = args
+			if err := o.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			return runF(cmd.Context(), o)
+		},
+	}
+	cmd.SetIn(env.In)
+	cmd.SetOut(env.Out)
+	cmd.SetErr(env.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	cmd.SetVersionTemplate("qrun version {{.Version}}\n")
+	// -h is the host, as in psql; help is --help and -?.
+	cmd.PersistentFlags().BoolP("help", "?", false, "show this help")
+
+	conn := pflag.NewFlagSet("connection", pflag.ContinueOnError)
+	conn.StringVarP(&o.Host, "host", "h", "", "database server `HOST` or socket directory (default: $PGHOST)")
+	conn.Uint16VarP(&o.Port, "port", "p", 0, "database server `PORT` (default: $PGPORT or 5432)")
+	conn.StringVarP(&o.Username, "username", "U", "", "database `USER` name (default: $PGUSER)")
+	targets := &listValue{list: &o.Targets, typ: "DB"}
+	conn.VarP(targets, "dbname", "d", "database name, or a connection string or URL; repeat for several servers\n(default: $DATABASE_URL, else $PGDATABASE and the other PG* variables)")
+	conn.Var(targets, "dsn", "same as --dbname")
+	conn.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
+
+	exec := pflag.NewFlagSet("execution", pflag.ContinueOnError)
+	exec.BoolVar(&o.Parallel, "parallel", false, "run statements concurrently on a pool of connections")
+	exec.IntVarP(&o.Concurrency, "concurrency", "c", 0, "`N` connections with --parallel (default: the number of statements, at most 16)")
+	exec.BoolVar(&o.StopOnError, "stop-on-error", false, "stop at the first failed statement; the rest are not run")
+	exec.StringArrayVar(&o.Setup, "setup", nil, "run `SQL` on every connection as it opens, outside the timings (repeatable)")
+	exec.DurationVar(&o.Timeout, "timeout", 0, "cancel a statement on the server after `D` (0: no limit)")
+	exec.DurationVar(&o.MaxTime, "max-time", 0, "stop the whole run after `D`, as Ctrl-C would (0: no limit)")
+	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
+	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
+	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
+	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
+
+	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
+	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
+	rep.IntVar(&o.Warmup, "warmup", 0, "`W` unmeasured runs first")
+	rep.DurationVar(&o.Duration, "duration", 0, "repeat until `D` has passed (at least --runs times)")
+
+	out := pflag.NewFlagSet("output", pflag.ContinueOnError)
+	out.StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
+	out.StringVarP(&o.Output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	out.BoolVar(&o.DryRun, "dry-run", false, "read, check and plan the files without connecting, and print the plan")
+	out.BoolVar(&o.Verbose, "verbose", false, "narrate on stderr as statements start and finish")
+	out.BoolVar(&o.Quiet, "quiet", false, "no progress display and no warnings on stderr")
+
+	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
+	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
+	cmp.Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "with --baseline or several targets: exit 3 when a statement is\nsignificantly slower by more than this")
+
+	other := pflag.NewFlagSet("other", pflag.ContinueOnError)
+	other.BoolP("version", "V", false, "print qrun's version")
+
+	groups := []flagGroup{
+		{"Connection", conn}, {"Execution", exec}, {"Repetition", rep},
+		{"Output", out}, {"Comparing", cmp}, {"Other", other},
+	}
+	for _, g := range groups {
+		g.flags.SortFlags = false
+		cmd.Flags().AddFlagSet(g.flags)
+	}
+	// The help lists -? with the other flags; it is persistent so that subcommands have
+	// it too, and so it is shown from a set of its own.
+	shown := pflag.NewFlagSet("other", pflag.ContinueOnError)
+	shown.SortFlags = false
+	shown.AddFlagSet(other)
+	shown.AddFlag(cmd.PersistentFlags().Lookup("help"))
+	groups[len(groups)-1].flags = shown
+
+	defaultHelp := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if c != cmd {
+			var b strings.Builder
+			c.SetOut(&b)
+			defaultHelp(c, args)
+			c.SetOut(env.Out)
+			fmt.Fprintln(env.Out, strings.TrimRight(b.String(), "\n"))
+			return
+		}
+		writeHelp(c.OutOrStdout(), c, groups)
+	})
+
+	cmd.AddCommand(newCompareCmd(env), newVersionCmd(env))
+	return cmd
+}
+
+func writeHelp(w io.Writer, cmd *cobra.Command, groups []flagGroup) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
+		cmd.Long, cmd.Use, cmd.Example)
+	for _, g := range groups {
+		fmt.Fprintf(w, "\n%s flags:\n%s", g.title, g.flags.FlagUsages())
+	}
+	fmt.Fprint(w, `
+Environment:
+  DATABASE_URL          connection string used unless -d gives one
+  PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, ...
+                        as libpq reads them, with .pgpass and the service file
+  NO_COLOR              no colour in the table
+
+Exit status:
+  0 every statement ok; 1 some statement failed; 2 usage, input or connection error
+  (nothing was run); 3 a gated regression; 130 interrupted (Ctrl-C, SIGTERM, --max-time)
+`)
+}
+
+// validate checks the values that flag parsing cannot.
+func (o *Options) validate(fs *pflag.FlagSet) error {
+	if len(o.Files) == 0 {
+		return usagef("no input FILE given")
+	}
+	if fs.Changed("concurrency") && o.Concurrency < 1 {
+		return usagef("--concurrency must be at least 1, got %d", o.Concurrency)
+	}
+	if o.Runs < 1 {
+		return usagef("--runs must be at least 1, got %d", o.Runs)
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"warmup", o.Warmup}, {"retries", o.Retries}} {
+		if n.v < 0 {
+			return usagef("--%s must not be negative, got %d", n.name, n.v)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"timeout", o.Timeout}, {"max-time", o.MaxTime}, {"connect-timeout", o.ConnectTimeout}, {"duration", o.Duration}} {
+		if d.v < 0 {
+			return usagef("--%s must not be negative, got %s", d.name, d.v)
+		}
+	}
+	if err := checkFormat(o.Format); err != nil {
+		return err
+	}
+	if o.Verbose && o.Quiet {
+		return usagef("--verbose and --quiet cannot be used together")
+	}
+	if fs.Changed("threshold") && o.Baseline == "" && len(o.Targets) < 2 {
+		return usagef("--threshold needs --baseline or several -d targets")
+	}
+	if o.DryRun && o.Baseline != "" {
+		return usagef("--dry-run cannot be compared with --baseline")
+	}
+	return nil
+}
+
+func checkFormat(f string) error {
+	if !slices.Contains(report.Formats, f) {
+		return usagef("unknown format %q (want one of %s)", f, strings.Join(report.Formats, ", "))
+	}
+	return nil
+}

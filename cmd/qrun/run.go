@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/qrunhq/qrun/compare"
+	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/queries"
+	"github.com/qrunhq/qrun/report"
+	"github.com/qrunhq/qrun/result"
+	"github.com/qrunhq/qrun/runner"
+)
+
+// run executes a checked command line: load and plan, connect, run, summarize, compare,
+// write. Its error carries the exit status.
+func run(ctx context.Context, o *Options) error {
+	startedAt := time.Now()
+	if o.MaxTime > 0 {
+		// --max-time ends the run as Ctrl-C would: what runs is cancelled and the report
+		// is still written.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.MaxTime)
+		defer cancel()
+	}
+
+	p, warnings, err := load(o)
+	if err != nil {
+		return err
+	}
+	// A report that cannot be written would throw the run away: check its directory first.
+	if err := checkOutputDir(o.Output); err != nil {
+		return &exitError{exitInput, err}
+	}
+	base := baseReport(o, p, startedAt, warnings)
+	if o.DryRun {
+		rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
+		return writeReport(o, &rep)
+	}
+	var baseline *result.Report
+	if o.Baseline != "" {
+		if baseline, err = compare.Load(o.Baseline); err != nil {
+			return &exitError{exitInput, fmt.Errorf("baseline: %w", err)}
+		}
+	}
+
+	ropts := runner.Options{
+		Parallel:    o.Parallel,
+		Concurrency: base.Concurrency,
+		StopOnError: o.StopOnError,
+		Timeout:     o.Timeout,
+		Retries:     o.Retries,
+		Rollback:    o.Rollback,
+	}
+	var finish func()
+	ropts.OnEvent, finish = observer(o, p)
+	targets, err := connect(ctx, o, ropts)
+	defer func() {
+		for _, t := range targets {
+			t.Close()
+		}
+	}()
+	if err != nil {
+		finish()
+		return err
+	}
+	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration})
+	finish()
+	interrupted := ctx.Err() != nil
+	if err != nil && !interrupted {
+		if len(runs) == 0 {
+			return &exitError{exitFailed, fmt.Errorf("run: %w", err)}
+		}
+		// What did run is still worth its report.
+		if !o.Quiet {
+			fmt.Fprintf(o.Env.ErrOut, "qrun: warning: %s\n", runner.Redact(err.Error()))
+		}
+	}
+
+	rep := assemble(o, p, base, targets, runs, interrupted)
+	if baseline != nil {
+		compareBaseline(o, &rep, baseline)
+	}
+	if err := writeReport(o, &rep); err != nil {
+		return err
+	}
+	return outcome(&rep)
+}
+
+// baseReport holds what a report knows before anything runs.
+func baseReport(o *Options, p *plan.Plan, startedAt time.Time, warnings []string) result.Report {
+	r := result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Context:       result.Context{QrunVersion: version(), StartedAt: startedAt, Files: o.Files},
+		Mode:          "sequential",
+		Concurrency:   1,
+		Runs:          o.Runs,
+		Warmup:        o.Warmup,
+		Warnings:      warnings,
+	}
+	if o.Parallel {
+		r.Mode = "parallel"
+		r.Concurrency = o.Concurrency
+		if r.Concurrency == 0 {
+			r.Concurrency = max(1, min(len(p.Units), maxDefaultConcurrency))
+		}
+	}
+	if o.DryRun {
+		r.Mode = "dry-run"
+		r.Runs, r.Warmup = 0, 0
+	}
+	return r
+}
+
+// observer returns what watches the run on stderr: --verbose narration, or a progress
+// display when stderr is a terminal, or nothing; finish clears the display.
+func observer(o *Options, p *plan.Plan) (onEvent func(result.Event), finish func()) {
+	switch {
+	case o.Verbose:
+		return report.NewNarrator(o.Env.ErrOut).Handle, func() {}
+	case !o.Quiet && o.Env.ErrIsTerminal:
+		totalRuns := (o.Warmup + o.Runs) * max(1, len(o.Targets))
+		if o.Duration > 0 {
+			totalRuns = 0 // unknown
+		}
+		pr := report.NewProgress(o.Env.ErrOut, totalRuns, len(p.Units))
+		return pr.Handle, pr.Finish
+	}
+	return nil, func() {}
+}
+
+// assemble summarizes each target's runs; several targets make one report with the
+// targets side by side and the first compared with each other one.
+func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Target, runs [][]result.Run, interrupted bool) result.Report {
+	reps := make([]result.Report, len(targets))
+	for i, t := range targets {
+		b := base
+		b.Context = t.Info()
+		b.Context.QrunVersion = base.Context.QrunVersion
+		b.Context.StartedAt = base.Context.StartedAt
+		b.Context.Files = base.Context.Files
+		b.ConnectMs = t.ConnectMs()
+		var tr []result.Run
+		if i < len(runs) {
+			tr = runs[i]
+		}
+		reps[i] = runner.Summarize(p, b, tr)
+		reps[i].Interrupted = reps[i].Interrupted || interrupted
+	}
+	if len(reps) == 1 {
+		return reps[0]
+	}
+	rep := base
+	rep.Targets = reps
+	for _, r := range reps {
+		rep.Interrupted = rep.Interrupted || r.Interrupted
+	}
+	rep.Comparison = compare.CompareTargets(&rep, compare.Options{ThresholdPct: o.ThresholdPct})
+	return rep
+}
+
+// compareBaseline adds the comparison of the run (of each target) with --baseline.
+func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
+	copts := compare.Options{ThresholdPct: o.ThresholdPct}
+	if len(rep.Targets) == 0 {
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, "this run", rep, copts))
+		return
+	}
+	for i := range rep.Targets {
+		t := &rep.Targets[i]
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, t.Context.Target, t, copts))
+	}
+}
+
+// outcome maps a finished report to its exit status: interrupted first, then failed
+// statements, then gated regressions.
+func outcome(rep *result.Report) error {
+	if rep.Interrupted {
+		return &exitError{exitInterrupted, errors.New("interrupted")}
+	}
+	if rep.Failed() > 0 { // every target's units included
+		return &exitError{exitFailed, nil}
+	}
+	regressions := 0
+	for _, c := range rep.Comparison {
+		regressions += c.Regressions
+	}
+	if regressions > 0 {
+		return &exitError{exitRegression, regressionError(regressions, rep.Comparison[0].ThresholdPct)}
+	}
+	return nil
+}
+
+// load reads the files and builds the plan. Input errors are listed on stderr, one per
+// line, and end the command with exit status 2 before anything is sent.
+func load(o *Options) (*plan.Plan, []string, error) {
+	env := o.Env
+	var warnings []string
+	warn := func(e *queries.Error) {
+		warnings = append(warnings, e.Error())
+		if o.Quiet {
+			return
+		}
+		if e.Pos.IsValid() {
+			fmt.Fprintf(env.ErrOut, "%s: warning: %s\n", e.Pos, e.Msg)
+		} else {
+			fmt.Fprintf(env.ErrOut, "qrun: warning: %s\n", e.Msg)
+		}
+	}
+	script, err := queries.Load(o.Files, queries.Options{Vars: o.Vars, Stdin: env.In, Warn: warn})
+	if err != nil {
+		return nil, nil, inputError(env.ErrOut, err)
+	}
+	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback})
+	if err != nil {
+		return nil, nil, inputError(env.ErrOut, err)
+	}
+	for _, w := range p.Warnings {
+		warn(w)
+	}
+	return p, warnings, nil
+}
+
+// inputError lists input errors on w, one per line as file:line:col: message, and returns
+// the exit status 2.
+func inputError(w io.Writer, err error) error {
+	var list queries.ErrorList
+	var one *queries.Error
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			fmt.Fprintln(w, e.Error())
+		}
+	case errors.As(err, &one):
+		fmt.Fprintln(w, one.Error())
+	default:
+		fmt.Fprintf(w, "qrun: %s\n", err)
+	}
+	return &exitError{exitInput, nil}
+}
+
+// connect opens every target in turn. A ConnectError is one redacted line and exit
+// status 2; an interrupt while connecting is exit status 130.
+func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.Target, error) {
+	var targets []*runner.Target
+	for _, cfg := range targetConfigs(o) {
+		t, err := runner.Connect(ctx, cfg, ropts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return targets, &exitError{exitInterrupted, errors.New("interrupted while connecting")}
+			}
+			return targets, &exitError{exitInput, err}
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
+// targetConfigs turns the connection flags into one runner.Config per target, as psql
+// reads them: each -d value is a connection string (a URL or key=value pairs) or a
+// database name; without one, $DATABASE_URL, else libpq's PG* variables.
+func targetConfigs(o *Options) []runner.Config {
+	dbs := o.Targets
+	if len(dbs) == 0 {
+		dbs = []string{""}
+	}
+	cfgs := make([]runner.Config, 0, len(dbs))
+	for _, d := range dbs {
+		cfg := runner.Config{
+			ConnString:      o.Env.getenv("DATABASE_URL"),
+			Host:            o.Host,
+			Port:            o.Port,
+			User:            o.Username,
+			ApplicationName: "qrun",
+			ConnectTimeout:  o.ConnectTimeout,
+			Setup:           o.Setup,
+			ReadOnly:        o.ReadOnly,
+		}
+		if isConnString(d) {
+			cfg.ConnString = d
+		} else {
+			cfg.Database = d
+		}
+		cfgs = append(cfgs, cfg)
+	}
+	return cfgs
+}
+
+// writeReport renders rep in the chosen format to stdout or --output.
+func writeReport(o *Options, rep *result.Report) error {
+	ropts := report.Options{Format: o.Format, Color: useColor(o.Env, o.Output), Width: o.Env.Width}
+	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/qrunhq/qrun/result"
+)
+
+const (
+	defaultConnectTimeout = 10 * time.Second
+	defaultAppName        = "qrun"
+	// cancelGrace is how long a cancelled query has to end after the cancel request
+	// before its socket is closed (the server may be unreachable: a black hole).
+	cancelGrace = 3 * time.Second
+	// forever stands for "never" in pool lifetimes: a benchmark's connections must not
+	// be recycled between or during runs.
+	forever = time.Duration(math.MaxInt64)
+)
+
+// Connect opens and checks the connections a run needs before any clock starts: one in
+// sequential mode, opts.Concurrency in parallel mode, all opened at once, each running
+// cfg.Setup. In parallel mode it first checks that the server has room for them. Its
+// errors are *ConnectError and never hold a password.
+func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+		opts.Now = now
+	}
+	n := 1
+	if opts.Parallel {
+		n = max(opts.Concurrency, 1)
+	}
+	pc, err := poolConfig(cfg, n)
+	if err != nil {
+		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: redacted(fmt.Errorf("invalid connection settings: %w", err))}
+	}
+	host, port := pc.ConnConfig.Host, pc.ConnConfig.Port
+	fail := func(err error) error {
+		return &ConnectError{Host: host, Port: port, Err: connectReason(host, port, pc.ConnConfig.ConnectTimeout, err)}
+	}
+
+	start := now()
+	if n > 1 {
+		if err := checkCapacity(ctx, pc.ConnConfig, n); err != nil {
+			return nil, fail(err)
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fail(err)
+	}
+	version, err := warm(ctx, pool, n)
+	if err != nil {
+		pool.Close()
+		return nil, fail(err)
+	}
+	t := &Target{
+		pool:      pool,
+		opts:      opts,
+		setup:     cfg.Setup,
+		conns:     n,
+		connectMs: ms(now().Sub(start)),
+		info: result.Context{
+			ServerVersion: version,
+			Target:        fmt.Sprintf("%s@%s:%d/%s", pc.ConnConfig.User, host, port, pc.ConnConfig.Database),
+			Host:          host,
+			Port:          int(port),
+			Database:      pc.ConnConfig.Database,
+			User:          pc.ConnConfig.User,
+		},
+	}
+	return t, nil
+}
+
+// poolConfig parses cfg into a pool of exactly n connections that send a cancel request
+// when a query's context ends and run cfg.Setup as each connection opens.
+func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
+	connString, err := withOverrides(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, err
+	}
+	cc := pc.ConnConfig
+	if cfg.ConnectTimeout > 0 {
+		cc.ConnectTimeout = cfg.ConnectTimeout
+	} else {
+		cc.ConnectTimeout = defaultConnectTimeout
+	}
+	if cc.RuntimeParams["application_name"] == "" {
+		name := cfg.ApplicationName
+		if name == "" {
+			name = defaultAppName
+		}
+		cc.RuntimeParams["application_name"] = name
+	}
+	if cfg.ReadOnly {
+		cc.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
+	}
+	setup := cfg.Setup
+	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		return runSetup(ctx, c.PgConn(), setup)
+	}
+	pc.MinConns = int32(n)
+	pc.MaxConns = int32(n)
+	pc.MaxConnLifetime = forever
+	pc.MaxConnLifetimeJitter = 0
+	pc.MaxConnIdleTime = forever
+	return pc, nil
+}
+
+// setupError reports a failing --setup statement.
+type setupError struct {
+	sql string
+	err error
+}
+
+func (e *setupError) Error() string { return fmt.Sprintf("setup %q: %v", e.sql, e.err) }
+func (e *setupError) Unwrap() error { return e.err }
+
+func runSetup(ctx context.Context, c *pgconn.PgConn, setup []string) error {
+	for _, s := range setup {
+		if _, err := c.Exec(ctx, s).ReadAll(); err != nil {
+			return &setupError{sql: s, err: err}
+		}
+	}
+	return nil
+}
+
+// withOverrides folds cfg's Host, Port, User and Database into its connection string, so
+// that pgconn applies them with its usual precedence over the environment.
+func withOverrides(cfg Config) (string, error) {
+	var kv [][2]string
+	if cfg.Host != "" {
+		kv = append(kv, [2]string{"host", cfg.Host})
+	}
+	if cfg.Port != 0 {
+		kv = append(kv, [2]string{"port", strconv.Itoa(int(cfg.Port))})
+	}
+	if cfg.User != "" {
+		kv = append(kv, [2]string{"user", cfg.User})
+	}
+	if cfg.Database != "" {
+		kv = append(kv, [2]string{"dbname", cfg.Database})
+	}
+	s := cfg.ConnString
+	if len(kv) == 0 {
+		return s, nil
+	}
+	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return "", errors.New("cannot parse the connection URL")
+		}
+		q := u.Query()
+		for _, p := range kv {
+			q.Set(p[0], p[1])
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	var b strings.Builder
+	b.WriteString(s)
+	for _, p := range kv {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p[0])
+		b.WriteString("='")
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(p[1]))
+		b.WriteByte('\'')
+	}
+	return b.String(), nil
+}
+
+// checkCapacity fails when the server cannot take n more connections. It asks on a
+// connection of its own, closed before the pool opens.
+func checkCapacity(ctx context.Context, cc *pgx.ConnConfig, n int) error {
+	conn, err := pgconn.ConnectConfig(ctx, &cc.Config)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	const q = `SELECT current_setting('max_connections')::int
+	- current_setting('superuser_reserved_connections')::int
+	- (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int`
+	res, err := conn.Exec(ctx, q).ReadAll()
+	if err != nil {
+		return fmt.Errorf("checking max_connections: %w", err)
+	}
+	if len(res) != 1 || len(res[0].Rows) != 1 {
+		return errors.New("checking max_connections: unexpected result")
+	}
+	free, err := strconv.Atoi(string(res[0].Rows[0][0]))
+	if err != nil {
+		return fmt.Errorf("checking max_connections: %w", err)
+	}
+	free++ // this connection closes before the pool opens
+	if free < n {
+		return &CapacityError{Free: max(free, 0), Asked: n}
+	}
+	return nil
+}
+
+// CapacityError reports that the server cannot take as many connections as asked for.
+// It is wrapped in a *ConnectError.
+type CapacityError struct {
+	Free  int // connections the server allows beyond those open now
+	Asked int // connections -c asked for
+}
+
+// Error says how many connections the server allows and how many were asked for.
+func (e *CapacityError) Error() string {
+	return fmt.Sprintf("server allows %d more connections, -c asks for %d", e.Free, e.Asked)
+}
+
+// warm opens all n connections at once, pings each and returns them to the pool, so
+// that no run pays for connecting. It returns the server's version.
+func warm(ctx context.Context, pool *pgxpool.Pool, n int) (string, error) {
+	conns := make([]*pgxpool.Conn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, err := pool.Acquire(ctx)
+			if err == nil {
+				err = c.Ping(ctx)
+			}
+			conns[i], errs[i] = c, err
+		})
+	}
+	wg.Wait()
+	var version string
+	for _, c := range conns {
+		if c != nil {
+			version = c.Conn().PgConn().ParameterStatus("server_version")
+			c.Release()
+		}
+	}
+	return version, errors.Join(errs...)
+}
+
+// connectReason turns a connection failure into one line naming host and port.
+func connectReason(host string, port uint16, timeout time.Duration, err error) error {
+	if errs, ok := err.(interface{ Unwrap() []error }); ok && len(errs.Unwrap()) > 0 {
+		err = errs.Unwrap()[0] // warm's joined errors: the first says it all
+	}
+	var (
+		reason string
+		se     *setupError
+		ce     *CapacityError
+		pgErr  *pgconn.PgError
+		errno  syscall.Errno
+		dnsErr *net.DNSError
+	)
+	switch {
+	case errors.As(err, &ce):
+		return redacted(fmt.Errorf("%s:%d: %w", host, port, err))
+	case errors.As(err, &se):
+		return redacted(fmt.Errorf("%s:%d: %w", host, port, err))
+	case errors.As(err, &pgErr):
+		reason = fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)
+	case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+		reason = fmt.Sprintf("timed out after %s", timeout)
+	case errors.As(err, &errno):
+		reason = errno.Error()
+	case errors.As(err, &dnsErr):
+		reason = dnsErr.Error()
+	default:
+		reason = err.Error()
+	}
+	return &redactedError{msg: Redact(fmt.Sprintf("cannot connect to %s:%d: %s", host, port, reason)), err: err}
+}
+
+// redactedError carries an error whose message has had its passwords removed. Unwrap
+// still reaches the original, for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redacted(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: Redact(err.Error()), err: err}
+}
+
+var (
+	urlPassword = regexp.MustCompile(`(://[^:/@\s]*):[^@\s]*@`)
+	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)`)
+)
+
+// Redact removes passwords from s: from URLs (postgres://user:PASSWORD@host), from
+// keyword/value strings and URL parameters (password=PASSWORD), each replaced by "xxxxx".
+func Redact(s string) string {
+	s = urlPassword.ReplaceAllString(s, "$1:xxxxx@")
+	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

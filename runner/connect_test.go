@@ -1,0 +1,187 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qrunhq/qrun/internal/pgtest"
+)
+
+// errorsAs is errors.As, for brevity in tests.
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestConnectInfo(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	app := appName(t)
+	tg := connect(t, url, Config{ApplicationName: app}, Options{Parallel: true, Concurrency: 3})
+	info := tg.Info()
+	if info.ServerVersion == "" || info.Host == "" || info.Port == 0 || info.User == "" || info.Database == "" {
+		t.Errorf("got info %+v, want server version, host, port, user and database", info)
+	}
+	if want := info.User + "@" + info.Host; !strings.HasPrefix(info.Target, want) {
+		t.Errorf("got target %q, want it to start with %q", info.Target, want)
+	}
+	if tg.ConnectMs() <= 0 {
+		t.Errorf("got connect time %.3f ms, want > 0", tg.ConnectMs())
+	}
+	// Every connection is open before any run, under the application name.
+	if n := scalar[int64](t, url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", app); n != 3 {
+		t.Errorf("got %d connections open, want 3", n)
+	}
+}
+
+func TestDefaultApplicationName(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	tg := connect(t, url, Config{}, Options{})
+	c, err := tg.pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	if got := c.Conn().PgConn().ParameterStatus("application_name"); got != "qrun" {
+		t.Errorf("got application_name %q, want qrun", got)
+	}
+}
+
+func TestConnectErrors(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	tests := []struct {
+		name string
+		cfg  Config
+		opts Options
+		want string // in the message
+		is   error  // errors.Is target, if any
+	}{
+		{
+			name: "refused",
+			cfg:  Config{ConnString: "postgres://postgres:s3cret@127.0.0.1:5999/postgres?sslmode=disable"},
+			want: "cannot connect to 127.0.0.1:5999: connection refused",
+			is:   syscall.ECONNREFUSED,
+		},
+		{
+			name: "refused, keyword form",
+			cfg:  Config{ConnString: "host=127.0.0.1 port=5999 user=postgres password=s3cret sslmode=disable"},
+			want: "127.0.0.1:5999",
+			is:   syscall.ECONNREFUSED,
+		},
+		{
+			name: "port override",
+			cfg:  Config{ConnString: url, Port: 5999},
+			want: "127.0.0.1:5999",
+			is:   syscall.ECONNREFUSED,
+		},
+		{
+			name: "wrong user",
+			cfg:  Config{ConnString: "postgres://no_such_user_qrun:s3cret@127.0.0.1:5432/postgres?sslmode=disable"},
+			want: "no_such_user_qrun",
+		},
+		{
+			name: "bad url",
+			cfg:  Config{ConnString: "postgres://postgres:s3cret@127.0.0.1:notaport/postgres"},
+			want: "invalid connection settings",
+		},
+		{
+			name: "more connections than the server allows",
+			cfg:  Config{ConnString: url},
+			opts: Options{Parallel: true, Concurrency: 100000},
+			want: "-c asks for 100000",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			tg, err := Connect(context.Background(), tt.cfg, tt.opts)
+			if err == nil {
+				tg.Close()
+				t.Fatal("got no error, want a ConnectError")
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("got %s to fail, want it quick", d)
+			}
+			var ce *ConnectError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %T %v, want a *ConnectError", err, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("got %q, want it to contain %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "s3cret") {
+				t.Errorf("got %q, which holds the password", msg)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("got %q, want one line", msg)
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("got %v, want errors.Is %v", err, tt.is)
+			}
+		})
+	}
+}
+
+func TestCapacityError(t *testing.T) {
+	t.Parallel()
+	_, err := Connect(context.Background(), Config{ConnString: pgtest.URL(t)}, Options{Parallel: true, Concurrency: 100000})
+	var ce *CapacityError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a *CapacityError", err)
+	}
+	if ce.Asked != 100000 || ce.Free <= 0 || ce.Free >= 100000 {
+		t.Errorf("got free %d asked %d, want 0 < free < asked = 100000", ce.Free, ce.Asked)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"postgres://bob:s3cret@db:5432/app", "postgres://bob:xxxxx@db:5432/app"},
+		{"postgresql://bob:s3cret@db/app?sslmode=disable", "postgresql://bob:xxxxx@db/app?sslmode=disable"},
+		{"host=db user=bob password=s3cret dbname=app", "host=db user=bob password=xxxxx dbname=app"},
+		{"host=db password = 's3 cret\\'x' dbname=app", "host=db password = xxxxx dbname=app"},
+		{"postgres://db/app?user=bob&password=s3cret&sslmode=disable", "postgres://db/app?user=bob&password=xxxxx&sslmode=disable"},
+		{"PASSWORD=s3cret", "PASSWORD=xxxxx"},
+		{"postgres://bob@db/app", "postgres://bob@db/app"},
+		{"no secrets here", "no secrets here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := Redact(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWithOverrides(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"none", Config{ConnString: "postgres://a@h/db"}, "postgres://a@h/db"},
+		{"url", Config{ConnString: "postgres://a@h/db", Host: "x", Port: 6000, User: "u", Database: "d"},
+			"postgres://a@h/db?dbname=d&host=x&port=6000&user=u"},
+		{"keywords", Config{ConnString: "host=h", Database: "it's"}, `host=h dbname='it\'s'`},
+		{"environment", Config{Host: "/tmp"}, "host='/tmp'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := withOverrides(tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package runner
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/result"
+)
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	p := buildPlan(t, true,
+		src{name: "a", sql: "SELECT 1;"},
+		src{name: "blk", sql: "BEGIN;", stage: 1},
+		src{sql: "SELECT 2;", stage: 1},
+		src{sql: "COMMIT;", stage: 1},
+		src{name: "c", sql: "SELECT 3;", stage: 1, after: []string{"blk"}},
+	)
+	r := Describe(p)
+	if len(r.Queries) != 3 {
+		t.Fatalf("got %d queries, want 3", len(r.Queries))
+	}
+	tests := []struct {
+		name, stage, sql string
+		line, stmts      int
+		after            []string
+	}{
+		{"a", "s0", "SELECT 1;", 1, 0, nil},
+		{"blk", "s1", "BEGIN;\nSELECT 2;\nCOMMIT;", 2, 3, nil},
+		{"c", "s1", "SELECT 3;", 5, 0, []string{"blk"}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := r.Queries[i]
+			if q.Name != tt.name || q.Stage != tt.stage || q.SQL != tt.sql || q.Line != tt.line || q.File != "t.sql" || q.Col != 1 {
+				t.Errorf("got %s stage %q sql %q at %s:%d:%d, want %s stage %q sql %q at t.sql:%d:1",
+					q.Name, q.Stage, q.SQL, q.File, q.Line, q.Col, tt.name, tt.stage, tt.sql, tt.line)
+			}
+			if q.Status != result.StatusPlanned {
+				t.Errorf("got status %s, want planned", q.Status)
+			}
+			if len(q.Statements) != tt.stmts {
+				t.Errorf("got %d statements, want %d", len(q.Statements), tt.stmts)
+			}
+			if !slices.Equal(q.After, tt.after) {
+				t.Errorf("got after %v, want %v", q.After, tt.after)
+			}
+			if q.WallMs != 0 || q.StartMs != 0 || q.Conn != 0 {
+				t.Errorf("got times or a connection in a plan: %+v", q)
+			}
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	t.Parallel()
+	// boil -> spaghetti, salad and sauce beside: the chain boil, spaghetti is critical.
+	p := buildPlan(t, true,
+		src{name: "boil", sql: "SELECT 1;"},
+		src{name: "salad", sql: "SELECT 2;"},
+		src{name: "spaghetti", sql: "SELECT 3;", after: []string{"boil"}},
+		src{name: "sauce", sql: "SELECT 4;"},
+	)
+	runOf := func(wall float64, ms ...float64) result.Run {
+		r := Describe(p)
+		r.WallMs = wall
+		for i := range r.Queries {
+			r.Queries[i].Status, r.Queries[i].WallMs = result.StatusOK, ms[i]
+		}
+		return r
+	}
+	runs := []result.Run{
+		runOf(1300, 500, 1000, 700, 400),
+		runOf(1200, 400, 900, 800, 300), // the medians: 450, 950, 750, 350
+		runOf(1250, 450, 950, 750, 350),
+	}
+	rep := Summarize(p, result.Report{Mode: "parallel"}, runs)
+	if want := []string{"boil", "spaghetti"}; !slices.Equal(rep.CriticalPath, want) {
+		t.Errorf("got critical path %v, want %v", rep.CriticalPath, want)
+	}
+	if rep.CriticalPathMs != 1200 {
+		t.Errorf("got critical path %.1f ms, want 1200", rep.CriticalPathMs)
+	}
+	if want := 1200 / rep.TotalWallMs; rep.TotalWallMs == 0 || math.Abs(rep.Efficiency-want) > 1e-9 {
+		t.Errorf("got efficiency %.4f with total %.1f ms, want %.4f", rep.Efficiency, rep.TotalWallMs, want)
+	}
+	if rep.Mode != "parallel" {
+		t.Errorf("got mode %q, want the base's parallel", rep.Mode)
+	}
+	if empty := Summarize(&plan.Plan{}, result.Report{}, nil); empty.CriticalPath != nil {
+		t.Errorf("got critical path %v for nothing, want none", empty.CriticalPath)
+	}
+}

@@ -1,0 +1,62 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// notSent is an error from before anything reached the server.
+type notSent struct{}
+
+func (notSent) Error() string     { return "dial failed" }
+func (notSent) SafeToRetry() bool { return true }
+
+func TestRetryable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"serialization failure", &pgconn.PgError{Code: "40001"}, true},
+		{"deadlock", fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "40P01"}), true},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
+		{"cancelled", &pgconn.PgError{Code: "57014"}, false},
+		{"not sent", fmt.Errorf("connect: %w", notSent{}), true},
+		{"lost mid-statement", errors.New("unexpected EOF"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := retryable(tt.err); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 5 * time.Millisecond, 10 * time.Millisecond},
+		{2, 10 * time.Millisecond, 20 * time.Millisecond},
+		{5, 80 * time.Millisecond, 160 * time.Millisecond},
+		{8, retryCap / 2, retryCap},
+		{100, retryCap / 2, retryCap},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.attempt), func(t *testing.T) {
+			for range 100 {
+				if d := backoff(tt.attempt); d < tt.min || d > tt.max {
+					t.Fatalf("got %s, want %s to %s", d, tt.min, tt.max)
+				}
+			}
+		})
+	}
+}

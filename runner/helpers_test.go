@@ -1,0 +1,136 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/goleak"
+
+	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/queries"
+	"github.com/qrunhq/qrun/result"
+)
+
+// TestMain fails the package when a test leaves a goroutine behind: pools, cancel
+// requests and workers must all be gone once every target is closed.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// src describes one statement of a test file, as the queries package would load it.
+type src struct {
+	name  string
+	sql   string
+	stage int      // StageIndex; the label is "s<stage>"
+	after []string // "-- after:" names
+	copy  string   // COPY data, for COPY ... FROM STDIN
+}
+
+// buildPlan builds a plan from statements on consecutive lines of "t.sql".
+func buildPlan(t testing.TB, parallel bool, srcs ...src) *plan.Plan {
+	t.Helper()
+	return buildPlanOpts(t, plan.Options{Parallel: parallel}, srcs...)
+}
+
+func buildPlanOpts(t testing.TB, opts plan.Options, srcs ...src) *plan.Plan {
+	t.Helper()
+	stmts := make([]*queries.Statement, len(srcs))
+	for i, s := range srcs {
+		name := s.name
+		if name == "" {
+			name = fmt.Sprintf("t.sql:%d", i+1)
+		}
+		st := &queries.Statement{
+			SQL:        s.sql,
+			Pos:        queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
+			Name:       name,
+			Named:      s.name != "",
+			StageIndex: s.stage,
+			Stage:      fmt.Sprintf("s%d", s.stage),
+			After:      s.after,
+		}
+		if s.copy != "" {
+			st.IsCopyFromStdin = true
+			st.CopyData = []byte(s.copy)
+		}
+		stmts[i] = st
+	}
+	p, err := plan.Build(stmts, opts)
+	if err != nil {
+		t.Fatalf("plan.Build: %v", err)
+	}
+	return p
+}
+
+// connect connects to url with opts and closes the target when the test ends.
+func connect(t testing.TB, url string, cfg Config, opts Options) *Target {
+	t.Helper()
+	cfg.ConnString = url
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tg, err := Connect(ctx, cfg, opts)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+// run runs p once with a generous deadline and fails the test on a runner error.
+func run(t testing.TB, tg *Target, p *plan.Plan) result.Run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := tg.Run(ctx, p)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(r.Queries) != len(p.Units) {
+		t.Fatalf("got %d queries, want %d", len(r.Queries), len(p.Units))
+	}
+	return r
+}
+
+// statuses lists the units' statuses, for messages and comparisons.
+func statuses(r result.Run) string {
+	s := make([]string, len(r.Queries))
+	for i, q := range r.Queries {
+		s[i] = string(q.Status)
+	}
+	return strings.Join(s, " ")
+}
+
+// scalar runs a one-value query on its own connection.
+func scalar[T any](t testing.TB, url, sql string, args ...any) T {
+	t.Helper()
+	c := pgtest.Conn(t, url)
+	var v T
+	if err := c.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// admin opens a connection for checks beside the runner's.
+func admin(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	return pgtest.Conn(t, url)
+}
+
+func exec(t testing.TB, c *pgx.Conn, sql string) {
+	t.Helper()
+	if _, err := c.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// appName returns an application_name unique to the test, to find its backends.
+func appName(t testing.TB) string {
+	return fmt.Sprintf("qrun_test_%d_%d", os.Getpid(), time.Now().UnixNano())
+}

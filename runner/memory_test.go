@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qrunhq/qrun/internal/pgtest"
+)
+
+// TestLargeResultBoundedMemory counts a large result without holding it: the heap must
+// not grow with the number of rows (psql would hold all of them).
+func TestLargeResultBoundedMemory(t *testing.T) {
+	rows := int64(5_000_000)
+	if testing.Short() {
+		rows = 500_000
+	}
+	url := pgtest.URL(t)
+	tg := connect(t, url, Config{}, Options{})
+	p := buildPlan(t, false, src{sql: "SELECT g, repeat('x', 100) FROM generate_series(1, " +
+		strconv.FormatInt(rows, 10) + ") g;"})
+
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var (
+		peak uint64
+		stop = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapInuse)
+			}
+		}
+	})
+	r := run(t, tg, p)
+	close(stop)
+	wg.Wait()
+
+	if q := r.Queries[0]; q.Rows != rows || q.Command != "SELECT "+strconv.FormatInt(rows, 10) {
+		t.Fatalf("got %s with %d rows (%q), want ok with %d", q.Status, q.Rows, q.Command, rows)
+	}
+	// The result is over 100 bytes a row: hundreds of MB for 5M rows. A few MB of
+	// buffers may come and go; growth with the rows would be far above this.
+	const limit = 16 << 20
+	if growth := int64(peak) - int64(base.HeapInuse); growth > limit {
+		t.Errorf("got heap growth %d MB for %d rows, want under %d MB", growth>>20, rows, limit>>20)
+	}
+	t.Logf("%d rows in %.0f ms; heap in use %d MB before, %d MB at peak", rows, r.Queries[0].WallMs, base.HeapInuse>>20, peak>>20)
+}

@@ -1,0 +1,282 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/result"
+)
+
+// job hands a unit to a worker; readyAt is when the unit could have started.
+type job struct {
+	unit    int
+	readyAt time.Duration
+}
+
+// outcome is a worker's report that a unit ended. The worker has written the unit's
+// result.Query; the send on the channel publishes it to the dispatcher.
+type outcome struct {
+	unit int
+	ok   bool
+}
+
+// execution is the state of one run, owned by the dispatcher.
+type execution struct {
+	t       *Target
+	p       *plan.Plan
+	opts    *Options
+	run     result.Run
+	start   time.Time
+	runNo   int
+	stopCtx context.Context // ends on ctx or at --stop-on-error
+	stop    context.CancelFunc
+	userCtx context.Context
+	stopped string // why dispatching stopped, for not_run reasons
+	// interrupted reports that ctx ended while units were running or waiting.
+	interrupted bool
+	stageEnd    []time.Duration
+	unitEnd     []time.Duration
+}
+
+func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
+	opts := &t.opts
+	workers, err := t.acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(p, opts.Now()), nil
+		}
+		return result.Run{}, err
+	}
+	defer func() {
+		for _, w := range workers {
+			w.release()
+		}
+	}()
+	t.runs++
+
+	e := &execution{
+		t:       t,
+		p:       p,
+		opts:    opts,
+		run:     Describe(p),
+		runNo:   runNo,
+		userCtx: ctx,
+		unitEnd: make([]time.Duration, len(p.Units)),
+	}
+	for i := range e.run.Queries {
+		e.run.Queries[i].Status = result.StatusNotRun
+	}
+	e.stageEnd = make([]time.Duration, len(p.Stages)+1)
+	e.stopCtx, e.stop = context.WithCancel(ctx)
+	defer e.stop()
+
+	e.emit(result.Event{Kind: result.EventRunStart})
+	e.start = opts.Now()
+	e.run.StartedAt = e.start
+	var last time.Duration
+	if len(workers) == 1 {
+		last = e.sequential(workers[0])
+	} else {
+		last = e.parallel(workers)
+	}
+	e.run.WallMs = ms(last)
+	e.finishNotRun()
+	e.run.Interrupted = e.interrupted
+	e.emit(result.Event{Kind: result.EventRunDone, Elapsed: last})
+	return e.run, nil
+}
+
+// acquire takes the run's connections from the pool before the clock starts, and resets
+// the sessions a previous run may have changed.
+func (t *Target) acquire(ctx context.Context) ([]*worker, error) {
+	workers := make([]*worker, t.conns)
+	for i := range workers {
+		c, err := t.pool.Acquire(ctx)
+		if err != nil {
+			for _, w := range workers[:i] {
+				w.release()
+			}
+			return nil, redacted(fmt.Errorf("acquire connection: %w", err))
+		}
+		workers[i] = &worker{t: t, n: i + 1, conn: c}
+		if t.runs > 0 {
+			if err := t.reset(ctx, c); err != nil {
+				for _, w := range workers[:i+1] {
+					w.release()
+				}
+				return nil, redacted(fmt.Errorf("reset session: %w", err))
+			}
+		}
+	}
+	return workers, nil
+}
+
+// reset returns a session to its state after connecting, so that every run starts alike
+// (a temporary table or SET from the previous run would change it).
+func (t *Target) reset(ctx context.Context, c *pgxpool.Conn) error {
+	pc := c.Conn().PgConn()
+	if _, err := pc.Exec(ctx, "DISCARD ALL").ReadAll(); err != nil {
+		return err
+	}
+	return runSetup(ctx, pc, t.setup)
+}
+
+// sequential runs the plan on one connection in the calling goroutine: no hop between
+// goroutines per statement. It also serves --parallel with one connection.
+func (e *execution) sequential(w *worker) time.Duration {
+	s := plan.NewScheduler(e.p)
+	var last time.Duration
+	for s.Remaining() > 0 {
+		e.checkInterrupt()
+		if e.stopped != "" {
+			break
+		}
+		u, ok := s.Next()
+		if !ok {
+			break
+		}
+		j := job{unit: u, readyAt: -1} // in file order, nothing waits
+		if e.opts.Parallel {
+			j.readyAt = e.readyAt(u) // --parallel -c 1: units wait for the connection
+		}
+		last = max(last, e.finish(s, w.do(e, j)))
+	}
+	return last
+}
+
+// parallel runs the plan on a worker per connection. This goroutine owns the scheduler;
+// workers take jobs from one channel and report to another.
+func (e *execution) parallel(workers []*worker) time.Duration {
+	s := plan.NewScheduler(e.p)
+	jobs := make(chan job, len(workers))
+	done := make(chan outcome, len(workers))
+	for _, w := range workers {
+		go func() {
+			for j := range jobs {
+				done <- w.do(e, j)
+			}
+		}()
+	}
+	idle := len(workers)
+	var last time.Duration
+	for {
+		if s.Remaining() > 0 {
+			e.checkInterrupt()
+		}
+		for idle > 0 && e.stopped == "" {
+			u, ok := s.Next()
+			if !ok {
+				break
+			}
+			jobs <- job{unit: u, readyAt: e.readyAt(u)}
+			idle--
+		}
+		if idle == len(workers) {
+			break // nothing running, nothing ready: done, stopped or skipped
+		}
+		last = max(last, e.finish(s, <-done))
+		idle++
+	}
+	close(jobs)
+	return last
+}
+
+// checkInterrupt stops dispatching once ctx has ended.
+func (e *execution) checkInterrupt() {
+	if e.stopped == "" && e.userCtx.Err() != nil {
+		e.stopped, e.interrupted = "interrupted", true
+	}
+}
+
+// readyAt is when unit u became ready: its stage opened and its dependencies ended.
+func (e *execution) readyAt(u int) time.Duration {
+	unit := e.p.Units[u]
+	var at time.Duration
+	for _, end := range e.stageEnd[:unit.Stage] {
+		at = max(at, end)
+	}
+	for _, d := range unit.After {
+		at = max(at, e.unitEnd[d])
+	}
+	return at
+}
+
+// finish records an ended unit with the scheduler and returns when it ended.
+func (e *execution) finish(s *plan.Scheduler, o outcome) time.Duration {
+	q := &e.run.Queries[o.unit]
+	end := time.Duration(q.EndMs * float64(time.Millisecond))
+	if q.Status == result.StatusCancelled {
+		if q.Reason == "" {
+			q.Reason = e.stopped
+		}
+		e.interrupted = e.interrupted || e.userCtx.Err() != nil
+	}
+	e.unitEnd[o.unit] = end
+	st := e.p.Units[o.unit].Stage
+	e.stageEnd[st] = max(e.stageEnd[st], end)
+	failed := q.Status == result.StatusError || q.Status == result.StatusTimeout
+	if failed && e.opts.StopOnError && e.stopped == "" {
+		e.stopped = fmt.Sprintf("stopped after %s failed", q.Name)
+		e.stop()
+	}
+	e.emitDone(q)
+	for _, sk := range s.Finish(o.unit, o.ok) {
+		if !failed {
+			continue // the cause was cancelled: its dependants are simply not run
+		}
+		sq := &e.run.Queries[sk.Unit]
+		sq.Status = result.StatusSkipped
+		sq.Reason = fmt.Sprintf("dependency %s failed", e.p.Units[sk.Cause].Name)
+		e.emitDone(sq)
+	}
+	return end
+}
+
+// finishNotRun gives every unit that never started its reason. Like every other unit,
+// each is reported by an EventDone.
+func (e *execution) finishNotRun() {
+	reason := e.stopped
+	if reason == "" {
+		reason = "not started"
+	}
+	for i := range e.run.Queries {
+		q := &e.run.Queries[i]
+		if q.Status == result.StatusNotRun && q.Reason == "" {
+			q.Reason = reason
+			e.emitDone(q)
+		}
+	}
+}
+
+func (e *execution) emit(ev result.Event) {
+	if e.opts.OnEvent == nil {
+		return
+	}
+	ev.Target, ev.Run = e.t.index, e.runNo
+	e.opts.OnEvent(ev)
+}
+
+func (e *execution) emitDone(q *result.Query) {
+	if e.opts.OnEvent == nil {
+		return
+	}
+	c := *q
+	e.emit(result.Event{Kind: result.EventDone, Name: q.Name, Query: &c,
+		Elapsed: time.Duration(q.WallMs * float64(time.Millisecond))})
+}
+
+// interrupted is the run of a plan interrupted before it could start.
+func interrupted(p *plan.Plan, now time.Time) result.Run {
+	r := Describe(p)
+	r.StartedAt = now
+	r.Interrupted = true
+	for i := range r.Queries {
+		r.Queries[i].Status = result.StatusNotRun
+		r.Queries[i].Reason = "interrupted"
+	}
+	return r
+}
