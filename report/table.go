@@ -219,8 +219,14 @@ func summaryLines(r *result.Report) []string {
 	}
 	lines = append(lines, total+" · sum "+Duration(r.SumMs)+" · speedup "+ratio(r.Speedup))
 	if len(r.CriticalPath) > 0 {
-		lines = append(lines, "critical path "+strings.Join(r.CriticalPath, " → ")+" "+
-			Duration(r.CriticalPathMs)+" · efficiency "+pct(r.Efficiency))
+		l := "critical path " + strings.Join(r.CriticalPath, " → ") + " " +
+			Duration(r.CriticalPathMs) + " · efficiency " + pct(r.Efficiency)
+		if r.Mode == "sequential" {
+			// One connection cannot overlap anything: the critical path is what
+			// --parallel could reach, not what this run missed.
+			l += " (the best --parallel could reach)"
+		}
+		lines = append(lines, l)
 	}
 	if r.Runs > 1 {
 		l := "runs " + strconv.Itoa(r.Runs)

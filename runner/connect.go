@@ -71,6 +71,10 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		pool.Close()
 		return nil, fail(err)
 	}
+	db := pc.ConnConfig.Database
+	if db == "" {
+		db = pc.ConnConfig.User // libpq's default, which the server applied too
+	}
 	t := &Target{
 		pool:      pool,
 		opts:      opts,
@@ -79,10 +83,10 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		connectMs: ms(now().Sub(start)),
 		info: result.Context{
 			ServerVersion: version,
-			Target:        fmt.Sprintf("%s@%s:%d/%s", pc.ConnConfig.User, host, port, pc.ConnConfig.Database),
+			Target:        fmt.Sprintf("%s@%s:%d/%s", pc.ConnConfig.User, host, port, db),
 			Host:          host,
 			Port:          int(port),
-			Database:      pc.ConnConfig.Database,
+			Database:      db,
 			User:          pc.ConnConfig.User,
 		},
 	}

@@ -116,6 +116,28 @@ func TestLunch(t *testing.T) {
 	if want := []string{"boil_water", "cook_spaghetti"}; !slices.Equal(dag.CriticalPath, want) {
 		t.Errorf("dag critical path %v, want %v", dag.CriticalPath, want)
 	}
+	// Issue 3: the scheduler reaches the best possible time. The dependency graph ends
+	// within 100 ms of its critical path, and the stages at the sum of each stage's
+	// longest statement, both by measured times.
+	if gap := dag.TotalWallMs - dag.CriticalPathMs; gap < 0 || gap > 100 {
+		t.Errorf("dag: total %.1f ms is %.1f ms past its critical path %.1f ms, want within 100 ms",
+			dag.TotalWallMs, gap, dag.CriticalPathMs)
+	}
+	longest := map[string]float64{}
+	for _, q := range stages.Queries {
+		longest[q.Stage] = max(longest[q.Stage], q.WallMs)
+	}
+	var stageSum float64
+	for _, ms := range longest {
+		stageSum += ms
+	}
+	if len(longest) != 2 {
+		t.Errorf("stages: got %d stages %v, want 2", len(longest), longest)
+	}
+	if gap := stages.TotalWallMs - stageSum; gap < 0 || gap > 100 {
+		t.Errorf("stages: total %.1f ms is %.1f ms past the sum of each stage's longest statement %.1f ms, want within 100 ms",
+			stages.TotalWallMs, gap, stageSum)
+	}
 	if par.Concurrency != 4 || seq.Concurrency != 1 {
 		t.Errorf("concurrency: got parallel %d, sequential %d; want 4 and 1", par.Concurrency, seq.Concurrency)
 	}
