@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"golang.org/x/perf/benchmath"
 
@@ -21,7 +22,13 @@ const NoteTooFewSamples = "too few samples"
 // Options tune Compare. The zero value compares at alpha 0.05 without a gate.
 type Options struct {
 	ThresholdPct float64 // gate: a significant slowdown above this is a regression; 0 = no gate
-	Alpha        float64 // significance level; 0 means 0.05
+	// MinDeltaMs is the gate's absolute floor: a slowdown must also exceed this many
+	// milliseconds to be a regression. Sub-millisecond statements move by tens of percent
+	// between two processes on a busy machine (scheduling, CPU frequency, which backend
+	// they land on) in ways no test on the samples of one process can see; the floor
+	// keeps the gate from crying wolf on them. 0 means no floor.
+	MinDeltaMs float64
+	Alpha      float64 // significance level; 0 means 0.05
 }
 
 func (o Options) alpha() float64 {
@@ -57,6 +64,7 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		Base:         baseLabel,
 		New:          newLabel,
 		ThresholdPct: math.Max(opts.ThresholdPct, 0),
+		MinDeltaMs:   math.Max(opts.MinDeltaMs, 0),
 		Alpha:        alpha,
 		Rows:         []result.ComparisonRow{},
 	}
@@ -82,8 +90,12 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		row.NewMs = orWall(row.NewN, row.NewMs, nq.WallMs)
 		row.Note = joinNotes(failureNote(bq, nq), row.Note)
 		if c.ThresholdPct > 0 && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
-			row.Regression = true
-			c.Regressions++
+			if row.NewMs-row.BaseMs > c.MinDeltaMs {
+				row.Regression = true
+				c.Regressions++
+			} else {
+				row.Note = joinNotes(row.Note, "within the "+strconv.FormatFloat(c.MinDeltaMs, 'g', -1, 64)+" ms floor")
+			}
 		}
 		c.Rows = append(c.Rows, row)
 	}

@@ -339,3 +339,41 @@ func TestCompareDoesNotModifyReports(t *testing.T) {
 		t.Errorf("samples: got %v %v, want them unsorted as given", b, n)
 	}
 }
+
+// TestCompareMinDelta checks the gate's absolute floor: a sub-millisecond statement
+// that is significantly slower by more than the threshold is not a regression while the
+// change stays within the floor, and a 10 ms statement's 2× slowdown still is.
+func TestCompareMinDelta(t *testing.T) {
+	tests := []struct {
+		name       string
+		baseMs     float64
+		factor     float64
+		minDeltaMs float64
+		want       int
+		wantNote   bool
+	}{
+		{"tiny doubling, no floor", 0.1, 2, 0, 1, false},
+		{"tiny doubling within 1ms floor", 0.1, 2, 1, 0, true},
+		{"10ms doubling beyond 1ms floor", 10, 2, 1, 1, false},
+		{"10ms doubling within 20ms floor", 10, 2, 20, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := rep(runsQ("q", sample(1, 30, tt.baseMs, 0.05, false)))
+			n := rep(runsQ("q", sample(2, 30, tt.baseMs*tt.factor, 0.05, false)))
+			c := Compare("base", b, "new", n, Options{ThresholdPct: 10, MinDeltaMs: tt.minDeltaMs})
+			if c.Regressions != tt.want {
+				t.Errorf("regressions: got %d, want %d", c.Regressions, tt.want)
+			}
+			if c.Rows[0].Verdict != result.VerdictSlower {
+				t.Errorf("verdict: got %q, want %q (the floor gates, it does not hide the change)", c.Rows[0].Verdict, result.VerdictSlower)
+			}
+			if got := strings.Contains(c.Rows[0].Note, "floor"); got != tt.wantNote {
+				t.Errorf("note %q: mentions the floor %v, want %v", c.Rows[0].Note, got, tt.wantNote)
+			}
+			if c.MinDeltaMs != tt.minDeltaMs {
+				t.Errorf("MinDeltaMs: got %v, want %v", c.MinDeltaMs, tt.minDeltaMs)
+			}
+		})
+	}
+}

@@ -26,6 +26,9 @@ func gate(c *result.Comparison) (line string, pass bool) {
 			strconv.Itoa(same) + " ~ (no threshold set)", true
 	}
 	th := strconv.FormatFloat(c.ThresholdPct, 'f', -1, 64) + "%"
+	if c.MinDeltaMs > 0 {
+		th += " and " + Duration(c.MinDeltaMs)
+	}
 	if c.Regressions == 0 {
 		return "PASS: no statement significantly slower by more than " + th, true
 	}

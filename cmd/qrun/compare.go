@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type CompareOptions struct {
 	Env          *Env
 	Base, New    string // JSON report files
 	ThresholdPct float64
+	MinDelta     time.Duration
 	Format       string
 	Output       string
 }
@@ -52,6 +54,7 @@ With --threshold, exit 3 when any statement is significantly slower by more than
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	cmd.Flags().Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "exit 3 when a statement is significantly slower by more than this")
+	cmd.Flags().DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`")
 	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
 	return cmd
@@ -66,7 +69,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
-	c := compare.Compare(o.Base, base, o.New, next, compare.Options{ThresholdPct: o.ThresholdPct})
+	c := compare.Compare(o.Base, base, o.New, next, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)})
 	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
 	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
 		return report.WriteComparisons(w, []result.Comparison{c}, ropts)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -559,5 +560,49 @@ func TestStderr(t *testing.T) {
 				t.Errorf("stdout %q, want the csv report naming greet", inv.stdout)
 			}
 		})
+	}
+}
+
+// TestGateDoesNotCryWolf runs the same workload as baseline and as candidate several
+// times at --runs 30: the gate must pass (almost) every time, and a real 2x slowdown of
+// the 10 ms statement must fail it. scripts/gate-check.sh measures the same thing at 20
+// tries and a 10% threshold on a quiet machine; here one false
+// alarm is tolerated, because CI runs other packages' tests beside this one.
+func TestGateDoesNotCryWolf(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the repeated gate check in -short mode")
+	}
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	path := writeSQL(t, "gate.sql", "-- name: ten_ms\nSELECT pg_sleep(:secs);\n-- name: tiny\nSELECT 1;\n")
+	bench := func(secs, out string, extra ...string) invocation {
+		args := append([]string{"-d", db, "--runs", "30", "--warmup", "2", "-v", "secs=" + secs,
+			"--format", "json", "-o", filepath.Join(dir, out)}, extra...)
+		return qrun(t, context.Background(), "", nil, append(args, path)...)
+	}
+	const tries = 10
+	falseAlarms := 0
+	for i := range tries {
+		base := fmt.Sprintf("base%d.json", i)
+		if inv := bench("0.01", base); inv.code != exitOK {
+			t.Fatalf("try %d: baseline exit %d, want 0; stderr %s", i, inv.code, inv.stderr)
+		}
+		inv := bench("0.01", fmt.Sprintf("same%d.json", i), "--baseline", filepath.Join(dir, base), "--threshold", "10%")
+		switch inv.code {
+		case exitOK:
+		case exitRegression:
+			falseAlarms++
+			t.Logf("try %d: false alarm: %s", i, inv.stderr)
+		default:
+			t.Fatalf("try %d: exit %d, want 0 or 3; stderr %s", i, inv.code, inv.stderr)
+		}
+	}
+	t.Logf("%d false alarms in %d tries", falseAlarms, tries)
+	if falseAlarms > 1 {
+		t.Errorf("got %d false alarms in %d tries of the same workload, want at most 1", falseAlarms, tries)
+	}
+	if inv := bench("0.02", "slower.json", "--baseline", filepath.Join(dir, "base0.json"), "--threshold", "10%"); inv.code != exitRegression {
+		t.Errorf("2x slower ten_ms: exit %d, want %d (regression)", inv.code, exitRegression)
 	}
 }

@@ -56,7 +56,11 @@ type Options struct {
 	// Comparing.
 	Baseline     string
 	ThresholdPct float64
+	MinDelta     time.Duration
 }
+
+// defaultMinDelta is the gate's default absolute floor (--min-delta).
+const defaultMinDelta = time.Millisecond
 
 // maxDefaultConcurrency caps the default --concurrency.
 const maxDefaultConcurrency = 16
@@ -155,6 +159,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
 	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
 	cmp.Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "with --baseline or several targets: exit 3 when a statement is\nsignificantly slower by more than this")
+	cmp.DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`\n(sub-millisecond noise between two runs is not a regression)")
 
 	other := pflag.NewFlagSet("other", pflag.ContinueOnError)
 	other.BoolP("version", "V", false, "print qrun's version")

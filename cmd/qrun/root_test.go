@@ -25,7 +25,7 @@ func parse(t *testing.T, args ...string) (o *Options, code int, stdout, stderr s
 
 func TestParseOptions(t *testing.T) {
 	defaults := func() Options {
-		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second}
+		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second, MinDelta: time.Millisecond}
 	}
 	tests := []struct {
 		name string
@@ -64,6 +64,9 @@ func TestParseOptions(t *testing.T) {
 		{"quiet", []string{"--quiet", "a.sql"}, func(o *Options) { o.Quiet = true }},
 		{"baseline with threshold", []string{"--baseline", "base.json", "--threshold", "10%", "a.sql"}, func(o *Options) {
 			o.Baseline, o.ThresholdPct = "base.json", 10
+		}},
+		{"min-delta", []string{"--baseline", "base.json", "--threshold", "10%", "--min-delta", "0", "a.sql"}, func(o *Options) {
+			o.Baseline, o.ThresholdPct, o.MinDelta = "base.json", 10, 0
 		}},
 		{"threshold between targets", []string{"-d", "a", "-d", "b", "--threshold=2.5", "a.sql"}, func(o *Options) {
 			o.Targets, o.ThresholdPct = []string{"a", "b"}, 2.5

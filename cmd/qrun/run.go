@@ -158,13 +158,13 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 	for _, r := range reps {
 		rep.Interrupted = rep.Interrupted || r.Interrupted
 	}
-	rep.Comparison = compare.CompareTargets(&rep, compare.Options{ThresholdPct: o.ThresholdPct})
+	rep.Comparison = compare.CompareTargets(&rep, compareOptions(o))
 	return rep
 }
 
 // compareBaseline adds the comparison of the run (of each target) with --baseline.
 func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
-	copts := compare.Options{ThresholdPct: o.ThresholdPct}
+	copts := compareOptions(o)
 	if len(rep.Targets) == 0 {
 		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, "this run", rep, copts))
 		return
@@ -174,6 +174,14 @@ func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, t.Context.Target, t, copts))
 	}
 }
+
+// compareOptions are the gate's settings from the command line.
+func compareOptions(o *Options) compare.Options {
+	return compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)}
+}
+
+// ms converts d to milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // outcome maps a finished report to its exit status: interrupted first, then failed
 // statements, then gated regressions.

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# gate-check.sh measures whether qrun's regression gate cries wolf (issue 4): it saves a
+# baseline and runs the same workload against it TRIES times, counting exit 3 (a false
+# alarm), then runs the workload with its 10 ms statement made 2x slower, which must
+# exit 3. Each run is a separate qrun process, as in CI.
+#
+#   scripts/gate-check.sh            # 20 tries, --runs 30, --threshold 10%
+#   TRIES=50 RUNS=30 THRESHOLD=5% DSN=postgres://... scripts/gate-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tries=${TRIES:-20}
+runs=${RUNS:-30}
+threshold=${THRESHOLD:-10%}
+dsn=${DSN:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/qrun" ./cmd/qrun
+cat >"$work/gate.sql" <<'SQL'
+-- name: ten_ms
+SELECT pg_sleep(:secs);
+-- name: count_rows
+SELECT count(*) FROM generate_series(1, 50000);
+-- name: tiny
+SELECT 1;
+SQL
+
+q() { "$work/qrun" -d "$dsn" --quiet --runs "$runs" --warmup 2 --format json "$@" "$work/gate.sql"; }
+
+alarms=0
+for i in $(seq 1 "$tries"); do
+	q -v secs=0.01 -o "$work/base.json"
+	code=0
+	q -v secs=0.01 -o "$work/same.json" --baseline "$work/base.json" --threshold "$threshold" || code=$?
+	case $code in
+	0) ;;
+	3)
+		alarms=$((alarms + 1))
+		echo "try $i: false alarm:"
+		"$work/qrun" compare --threshold "$threshold" "$work/base.json" "$work/same.json" || true
+		;;
+	*) echo "try $i: qrun exited $code" >&2; exit 1 ;;
+	esac
+done
+code=0
+q -v secs=0.02 -o "$work/slower.json" --baseline "$work/base.json" --threshold "$threshold" || code=$?
+echo "same workload: $alarms false alarm(s) in $tries tries (--runs $runs, --threshold $threshold)"
+if [ "$code" = 3 ]; then
+	echo "ten_ms made 2x slower: caught (exit 3)"
+else
+	echo "ten_ms made 2x slower: MISSED (exit $code)"
+fi
