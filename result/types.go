@@ -160,15 +160,15 @@ const (
 
 // Comparison compares a base report with a new one, statement by statement.
 type Comparison struct {
-	Base         string          `json:"base"` // labels: a file name or a target
-	New          string          `json:"new"`
-	ThresholdPct float64         `json:"threshold_pct,omitempty"`
+	Base         string  `json:"base"` // labels: a file name or a target
+	New          string  `json:"new"`
+	ThresholdPct float64 `json:"threshold_pct,omitempty"`
 	// MinDeltaMs is the gate's absolute floor: a regression must also be slower by more
 	// than this many milliseconds.
-	MinDeltaMs float64 `json:"min_delta_ms,omitempty"`
-	Alpha        float64         `json:"alpha"`
-	Rows         []ComparisonRow `json:"rows"`
-	Total        *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
+	MinDeltaMs float64         `json:"min_delta_ms,omitempty"`
+	Alpha      float64         `json:"alpha"`
+	Rows       []ComparisonRow `json:"rows"`
+	Total      *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
 	// Regressions counts rows that are significantly slower by more than ThresholdPct.
 	Regressions int `json:"regressions"`
 }
