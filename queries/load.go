@@ -127,7 +127,7 @@ func (p *parser) loadFile(path string, from Pos, top bool) {
 	if !from.IsValid() {
 		errPos = Pos{File: path}
 	}
-	verb := "cannot read"
+	verb := "cannot read:"
 	if from.IsValid() {
 		verb = "cannot include " + path + ":"
 	}

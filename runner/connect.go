@@ -127,7 +127,10 @@ func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
 	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return runSetup(ctx, c.PgConn(), setup)
 	}
-	pc.MinConns = int32(n)
+	// No MinConns: warm opens the n connections in the foreground with the caller's
+	// context, so Ctrl-C while connecting returns at once. With MinConns, pgxpool would
+	// also dial in the background with a context nobody can cancel, and Close would wait
+	// for those dials, up to the connect timeout.
 	pc.MaxConns = int32(n)
 	pc.MaxConnLifetime = forever
 	pc.MaxConnLifetimeJitter = 0
