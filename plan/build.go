@@ -17,11 +17,16 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 	b := &builder{
 		opts:     opts,
 		plan:     &Plan{Units: make([]*Unit, 0, len(stmts))},
-		named:    make(map[string]int32),
 		stmtUnit: make([]int32, len(stmts)),
 		stmts:    stmts,
-		slab:     make([]Unit, 0, len(stmts)),
 	}
+	named := 0
+	for _, s := range stmts {
+		if s.Named {
+			named++
+		}
+	}
+	b.named = make(map[string]int32, named)
 	b.group()
 	b.resolve()
 	b.findCycles()
@@ -32,6 +37,9 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 	return b.plan, nil
 }
 
+// unitBlock is the number of units allocated at once.
+const unitBlock = 4096
+
 // builder holds the state of one Build.
 type builder struct {
 	opts     Options
@@ -41,7 +49,7 @@ type builder struct {
 	named    map[string]int32 // name from "-- name:" -> index in stmts
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
 	stmtUnit []int32          // statement index -> unit index
-	slab     []Unit           // backing store of the units, allocated once
+	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
 	warned   [sessPrepare + 1]bool
 	forward  bool // some dependency points to a later unit: cycles are possible
@@ -63,7 +71,10 @@ func (b *builder) group() {
 		isOpen, session := b.scan(s, wasOpen)
 
 		if wasOpen {
-			open.Statements = append(open.Statements, s)
+			// A block's statements are consecutive: extend its share of the input (the
+			// capacity limit still makes an append by a user copy).
+			first := i - len(open.Statements)
+			open.Statements = b.stmts[first : i+1 : i+1]
 			b.stmtUnit[i] = int32(open.Index)
 			if len(s.After) > 0 {
 				b.errorf(s.AfterPos, "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos)
@@ -75,6 +86,12 @@ func (b *builder) group() {
 			if s.StageIndex != prevStage {
 				b.plan.Stages = append(b.plan.Stages, s.Stage)
 				prevStage = s.StageIndex
+			}
+			if len(b.slab) == cap(b.slab) {
+				// Units come in blocks sized by the statements left (a block of a
+				// transaction is one unit), so a plan costs few allocations and
+				// little slack.
+				b.slab = make([]Unit, 0, min(len(b.stmts)-i, unitBlock))
 			}
 			b.slab = append(b.slab, Unit{
 				Index:      len(b.plan.Units),

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,6 +204,9 @@ func FuzzClassify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sql string) {
 		classify(sql)
 		cmds := splitCommands(sql)
+		if full := splitTokens(sql); !slices.Equal(cmds, full) {
+			t.Fatalf("splitCommands(%q) = %q, but reading every token gives %q", sql, cmds, full)
+		}
 		if len(cmds) == 1 {
 			t.Fatalf("splitCommands(%q): got one command, want nil for a single one", sql)
 		}

@@ -473,9 +473,14 @@ func callsSetConfig(sql string) bool {
 // of CREATE ... BEGIN ATOMIC ... END do not split.
 func splitCommands(sql string) []string {
 	i := strings.IndexByte(sql, ';')
-	if i < 0 || strings.TrimSpace(sql[i+1:]) == "" {
+	if i < 0 || strings.TrimSpace(sql[i+1:]) == "" || !semicolonBeforeText(sql) {
 		return nil
 	}
+	return splitTokens(sql)
+}
+
+// splitTokens is splitCommands without its quick checks: it reads every token of sql.
+func splitTokens(sql string) []string {
 	var cmds []string
 	t := tokens{s: sql}
 	start := 0
@@ -514,5 +519,55 @@ func splitCommands(sql string) []string {
 			}
 		}
 		prev = w
+	}
+}
+
+// wordByte is isWordByte as a table, and wordStart isWordStart.
+var wordByte, wordStart = func() (wb, ws [256]bool) {
+	for c := range 256 {
+		wb[c], ws[c] = isWordByte(byte(c)), isWordStart(byte(c))
+	}
+	return wb, ws
+}()
+
+// semicolonBeforeText reports whether sql, read as tokens reads it, has a ";" token with
+// something other than white space after it. When it does not, sql holds one command:
+// the loop of splitCommands would find no second one. It skips what tokens.next skips
+// without making tokens, so that a statement with a ";" in a string, a comment or a
+// function body costs one quick scan.
+func semicolonBeforeText(sql string) bool {
+	t := tokens{s: sql}
+	s := sql
+	for {
+		t.skipSpace()
+		if t.i >= len(s) {
+			return false
+		}
+		switch c := s[t.i]; {
+		case c == ';':
+			return strings.TrimSpace(s[t.i+1:]) != ""
+		case wordStart[c]:
+			start := t.i
+			t.i++
+			for t.i < len(s) && wordByte[s[t.i]] {
+				t.i++
+			}
+			if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
+				switch c {
+				case 'e', 'E':
+					t.quoted('\'', true)
+				case 'b', 'B', 'x', 'X', 'n', 'N':
+					t.quoted('\'', false)
+				}
+			}
+		case c == '\'':
+			t.quoted('\'', false)
+		case c == '"':
+			t.quoted('"', false)
+		case c == '$':
+			t.dollar()
+		default:
+			t.i++
+		}
 	}
 }

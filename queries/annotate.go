@@ -86,7 +86,9 @@ func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
 				k++
 			}
 			if k+1 < len(line) && line[k] == '-' && line[k+1] == '-' {
-				p.applyAnnotation(f, s, from+at+k, string(bytes.TrimRight(line[k+2:], "\r")))
+				// A view of the file, not a copy: most comments are no annotation.
+				text := f.text[from+at+k+2 : from+end]
+				p.applyAnnotation(f, s, from+at+k, strings.TrimRight(text, "\r"))
 			}
 		}
 		lineStart = true
@@ -155,40 +157,90 @@ func (p *parser) finish() (*Script, error) {
 // than once: within one reading, statements come in order, so only the previous one
 // can share a line.
 func (p *parser) nameStatements() {
-	used := map[string]bool{}
+	// A name is taken when a "-- name:" line gave it or an earlier statement of a file
+	// read more than once was given it. Every name given here holds a ':', so the
+	// explicit names need looking at only when one of them does.
+	explicitColon := false
 	for name := range p.explicit {
-		used[name] = true
+		if strings.IndexByte(name, ':') >= 0 {
+			explicitColon = true
+			break
+		}
+	}
+	used := map[string]bool{}
+	taken := func(name []byte) bool {
+		if len(used) > 0 && used[string(name)] {
+			return true
+		}
+		if !explicitColon {
+			return false
+		}
+		_, ok := p.explicit[string(name)]
+		return ok
 	}
 	var buf []byte
+	var names stringArena
 	last := map[string]*Statement{} // the previous unnamed statement of each file
+	var lastFile string             // the file of the previous unnamed statement ...
+	var prev *Statement             // ... and that statement, saving a look-up in last
+	multi := false
 	for _, s := range p.stmts {
 		if s.Named {
 			continue
 		}
-		multi := p.instances[s.Pos.File] > 1
-		buf = append(buf[:0], s.Pos.File...)
+		file := s.Pos.File
+		if file != lastFile || prev == nil {
+			if prev != nil {
+				last[lastFile] = prev
+			}
+			lastFile, prev = file, last[file]
+			multi = p.instances[file] > 1
+		}
+		buf = append(buf[:0], file...)
 		buf = append(buf, ':')
 		buf = strconv.AppendInt(buf, int64(s.Pos.Line), 10)
-		prev := last[s.Pos.File]
 		sameLine := prev != nil && prev.Pos.Line == s.Pos.Line
-		if sameLine || used[string(buf)] {
+		if sameLine || taken(buf) {
 			buf = append(buf, ':')
 			buf = strconv.AppendInt(buf, int64(s.Pos.Col), 10)
-			if used[string(buf)] {
+			if taken(buf) {
 				n := len(buf)
 				for k := 2; ; k++ {
 					buf = append(buf[:n], '#')
 					buf = strconv.AppendInt(buf, int64(k), 10)
-					if !used[string(buf)] {
+					if !taken(buf) {
 						break
 					}
 				}
 			}
 		}
-		s.Name = string(buf)
+		s.Name = names.add(buf)
 		if multi {
 			used[s.Name] = true
 		}
-		last[s.Pos.File] = s
+		prev = s
 	}
+}
+
+// stringArena makes strings in shared blocks of memory: a million statement names cost
+// a few dozen allocations instead of a million.
+type stringArena struct {
+	block []byte
+}
+
+// arenaBlock is the size of a stringArena's blocks.
+const arenaBlock = 64 << 10
+
+// add returns b as a string. The bytes of a block are never written again once a string
+// refers to them.
+func (a *stringArena) add(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.block)-len(a.block) < len(b) {
+		a.block = make([]byte, 0, max(len(b), arenaBlock))
+	}
+	n := len(a.block)
+	a.block = append(a.block, b...)
+	return bytesString(a.block[n:])
 }

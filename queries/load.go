@@ -556,12 +556,13 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	}
 	s.CopyData = data
 	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
-		s.posMap = make([]posMark, 0, len(l.pieces))
+		marks := make([]posMark, 0, len(l.pieces))
 		n := 0
 		for _, pc := range l.pieces {
-			s.posMap = append(s.posMap, posMark{sqlOff: n, src: f.pos(pc.off), fixed: pc.fixed})
+			marks = append(marks, posMark{sqlOff: n, src: f.pos(pc.off), fixed: pc.fixed})
 			n += len(pc.s)
 		}
+		s.posMap = &marks
 	}
 	p.stmts = append(p.stmts, s)
 	if l.setCand {

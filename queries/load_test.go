@@ -229,3 +229,21 @@ func TestPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoNames checks the names given to unnamed statements: FILE:LINE, FILE:LINE:COL
+// for a second statement on a line or a name a "-- name:" line took, then #2, #3, ...
+func TestAutoNames(t *testing.T) {
+	src := "-- name: n.sql:3\nSELECT 0;\nSELECT 1; SELECT 2;\n-- name: n.sql:4:1\nSELECT 3;\nSELECT 4;\n"
+	s, err := Parse("n.sql", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range s.Statements {
+		got = append(got, st.Name)
+	}
+	want := []string{"n.sql:3", "n.sql:3:1", "n.sql:3:11", "n.sql:4:1", "n.sql:6"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got names %q, want %q", got, want)
+	}
+}

@@ -21,7 +21,11 @@ func (s *Statement) PosOf(char int) Pos {
 		return s.Pos
 	}
 	base := posMark{src: s.Pos}
-	for _, m := range s.posMap {
+	var marks []posMark
+	if s.posMap != nil {
+		marks = *s.posMap
+	}
+	for _, m := range marks {
 		if m.sqlOff > off {
 			break
 		}

@@ -113,8 +113,6 @@ type Statement struct {
 
 	// Name is the statement's name: from a "-- name: NAME" line, else "FILE:LINE".
 	Name string
-	// Named reports whether Name came from a "-- name:" annotation.
-	Named bool
 	// Stage is the label of the last "-- stage: LABEL" line before the statement
 	// ("" before the first one); StageIndex counts stage lines seen so far (0 before the
 	// first one).
@@ -128,11 +126,17 @@ type Statement struct {
 	// CopyData holds the data lines that follow a COPY ... FROM STDIN statement, each with
 	// its newline, without the terminating "\." line. It is nil for other statements.
 	CopyData []byte
+
+	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
+	// piece of the file, as it is for all but statements with variables, "\;" or
+	// dropped lines. A pointer keeps the common statement small.
+	posMap *[]posMark
+
+	// Named reports whether Name came from a "-- name:" annotation.
+	Named bool
 	// IsCopyFromStdin reports whether the statement is a COPY ... FROM STDIN.
 	IsCopyFromStdin bool
-
-	// posMap maps offsets in SQL back to the source; see PosOf.
-	posMap []posMark
+	// (The two flags come last, side by side, so that they share one word.)
 }
 
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.

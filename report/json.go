@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qrunhq/qrun/result"
 )
@@ -18,6 +22,24 @@ import (
 // bufio.Writer, so 100,000 statements never sit in memory as one JSON document.
 func writeJSON(w io.Writer, r *result.Report) error {
 	s := newJSONStreamer(w)
+	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
+		return err
+	}
+	s.bw.WriteByte('\n')
+	return s.bw.Flush()
+}
+
+// WriteJSONStream writes r as Write does in the json format, except that the queries
+// come from queries, one at a time, instead of r.Queries (which is ignored), so that a
+// caller can describe a long plan without holding every result.Query in memory (qrun
+// --dry-run). Each *result.Query yielded is encoded before the next one is asked for,
+// so the caller may reuse it. No queries make "queries": [].
+func WriteJSONStream(w io.Writer, r *result.Report, queries iter.Seq[*result.Query]) error {
+	if r == nil {
+		return fmt.Errorf("report: nil report")
+	}
+	s := newJSONStreamer(w)
+	s.queries = queries
 	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
 		return err
 	}
@@ -43,6 +65,10 @@ type jsonStreamer struct {
 	bw  *bufio.Writer
 	buf bytes.Buffer
 	enc *json.Encoder
+	// scratch is the reused buffer of appendQuery.
+	scratch []byte
+	// queries, when set, replaces the Queries of the top-level report (WriteJSONStream).
+	queries iter.Seq[*result.Query]
 }
 
 func newJSONStreamer(w io.Writer) *jsonStreamer {
@@ -68,8 +94,25 @@ var (
 	}
 )
 
+var (
+	queryType  = reflect.TypeFor[result.Query]()
+	reportType = reflect.TypeFor[result.Report]()
+)
+
 // value writes v, indented as if it started at indent.
 func (s *jsonStreamer) value(v reflect.Value, indent string) error {
+	if v.Type() == queryType {
+		// The hot path: a report holds one per unit. appendQuery writes what
+		// encoding/json would, without reflection or a second pass to indent.
+		var q *result.Query
+		if v.CanAddr() {
+			q = v.Addr().Interface().(*result.Query)
+		} else {
+			c := v.Interface().(result.Query)
+			q = &c
+		}
+		return s.query(q, indent)
+	}
 	switch {
 	case v.Kind() == reflect.Struct && streamedStructs[v.Type()]:
 		return s.object(v, indent)
@@ -118,7 +161,8 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 			name = f.Name
 		}
 		fv := v.Field(i)
-		if hasOpt(opts, "omitempty") && isEmptyValue(fv) {
+		stream := s.queries != nil && t == reportType && f.Name == "Queries"
+		if !stream && hasOpt(opts, "omitempty") && isEmptyValue(fv) {
 			continue
 		}
 		if first {
@@ -133,6 +177,14 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 		s.enc.Encode(name) // a Go identifier or tag: cannot fail
 		s.bw.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'}))
 		s.bw.WriteString(": ")
+		if stream {
+			queries := s.queries
+			s.queries = nil // only the top-level report's
+			if err := s.queryList(queries, inner); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.value(fv, inner); err != nil {
 			return err
 		}
@@ -171,4 +223,351 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// query writes q, indented as if it started at indent.
+func (s *jsonStreamer) query(q *result.Query, indent string) error {
+	var err error
+	s.scratch, err = appendQuery(s.scratch[:0], q, indent)
+	if err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	s.bw.Write(s.scratch)
+	return nil
+}
+
+// queryList writes the queries of seq as a JSON array, indented as if it started at
+// indent.
+func (s *jsonStreamer) queryList(seq iter.Seq[*result.Query], indent string) error {
+	inner := indent + "  "
+	n := 0
+	var err error
+	for q := range seq {
+		if n == 0 {
+			s.bw.WriteString("[\n")
+		} else {
+			s.bw.WriteString(",\n")
+		}
+		n++
+		s.bw.WriteString(inner)
+		if err = s.query(q, inner); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		s.bw.WriteString("[]")
+		return nil
+	}
+	s.bw.WriteByte('\n')
+	s.bw.WriteString(indent)
+	s.bw.WriteByte(']')
+	return nil
+}
+
+// jsonObject appends the members of one JSON object as json.MarshalIndent lays them
+// out: each member on a line of its own at indent + "  ", the closing brace at indent.
+type jsonObject struct {
+	b      []byte
+	indent string
+	n      int
+}
+
+// key starts a member.
+func (o *jsonObject) key(k string) {
+	if o.n == 0 {
+		o.b = append(o.b, '{', '\n')
+	} else {
+		o.b = append(o.b, ',', '\n')
+	}
+	o.n++
+	o.b = append(o.b, o.indent...)
+	o.b = append(o.b, ' ', ' ', '"')
+	o.b = append(o.b, k...) // keys are plain ASCII tags
+	o.b = append(o.b, '"', ':', ' ')
+}
+
+func (o *jsonObject) str(k, v string) {
+	o.key(k)
+	o.b = appendJSONString(o.b, v)
+}
+
+func (o *jsonObject) int(k string, v int64) {
+	o.key(k)
+	o.b = strconv.AppendInt(o.b, v, 10)
+}
+
+func (o *jsonObject) float(k string, v float64) error {
+	o.key(k)
+	var err error
+	o.b, err = appendJSONFloat(o.b, v)
+	return err
+}
+
+// end closes the object ("{}" when it has no members).
+func (o *jsonObject) end() []byte {
+	if o.n == 0 {
+		return append(o.b, '{', '}')
+	}
+	o.b = append(o.b, '\n')
+	o.b = append(o.b, o.indent...)
+	return append(o.b, '}')
+}
+
+// appendQuery appends q as json.MarshalIndent(q, indent, "  ") would without HTML
+// escaping (the first line without the prefix, as json.Encoder writes it), following
+// the tags of result.Query: TestAppendQueryMatchesEncodingJSON checks it against
+// encoding/json on random queries with every field set.
+func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
+	o := jsonObject{b: b, indent: indent}
+	o.str("name", q.Name)
+	o.str("file", q.File)
+	o.int("line", int64(q.Line))
+	o.int("col", int64(q.Col))
+	o.str("sql", q.SQL)
+	if q.Stage != "" {
+		o.str("stage", q.Stage)
+	}
+	if len(q.After) > 0 {
+		o.key("after")
+		o.b = appendStringArray(o.b, q.After, indent+"  ")
+	}
+	o.str("status", string(q.Status))
+	if q.Reason != "" {
+		o.str("reason", q.Reason)
+	}
+	if err := o.float("wall_ms", q.WallMs); err != nil {
+		return nil, err
+	}
+	if err := o.float("wait_ms", q.WaitMs); err != nil {
+		return nil, err
+	}
+	o.int("rows", q.Rows)
+	if q.Command != "" {
+		o.str("command", q.Command)
+	}
+	if err := o.float("start_ms", q.StartMs); err != nil {
+		return nil, err
+	}
+	if err := o.float("end_ms", q.EndMs); err != nil {
+		return nil, err
+	}
+	if q.Attempts != 0 {
+		o.int("attempts", int64(q.Attempts))
+	}
+	if q.Conn != 0 {
+		o.int("conn", int64(q.Conn))
+	}
+	inner := deeper(indent)
+	if e := q.Error; e != nil {
+		o.key("error")
+		eo := jsonObject{b: o.b, indent: inner}
+		if e.SQLState != "" {
+			eo.str("sqlstate", e.SQLState)
+		}
+		eo.str("message", e.Message)
+		if e.Detail != "" {
+			eo.str("detail", e.Detail)
+		}
+		if e.Hint != "" {
+			eo.str("hint", e.Hint)
+		}
+		if e.Position != "" {
+			eo.str("position", e.Position)
+		}
+		o.b = eo.end()
+	}
+	if len(q.RunsMs) > 0 {
+		o.key("runs_ms")
+		o.b = append(o.b, '[')
+		for i, x := range q.RunsMs {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = append(o.b, '\n')
+			o.b = append(o.b, inner...)
+			o.b = append(o.b, ' ', ' ')
+			var err error
+			if o.b, err = appendJSONFloat(o.b, x); err != nil {
+				return nil, err
+			}
+		}
+		o.b = append(o.b, '\n')
+		o.b = append(o.b, inner...)
+		o.b = append(o.b, ']')
+	}
+	if len(q.RunsStatus) > 0 {
+		o.key("runs_status")
+		o.b = append(o.b, '[')
+		for i, st := range q.RunsStatus {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = append(o.b, '\n')
+			o.b = append(o.b, inner...)
+			o.b = append(o.b, ' ', ' ')
+			o.b = appendJSONString(o.b, string(st))
+		}
+		o.b = append(o.b, '\n')
+		o.b = append(o.b, inner...)
+		o.b = append(o.b, ']')
+	}
+	if st := q.Stats; st != nil {
+		o.key("stats")
+		so := jsonObject{b: o.b, indent: inner}
+		so.int("n", int64(st.N))
+		for _, f := range [...]struct {
+			k string
+			v float64
+		}{
+			{"min_ms", st.MinMs}, {"p50_ms", st.P50Ms}, {"p90_ms", st.P90Ms}, {"p95_ms", st.P95Ms},
+			{"p99_ms", st.P99Ms}, {"max_ms", st.MaxMs}, {"mean_ms", st.MeanMs}, {"stddev_ms", st.StddevMs},
+		} {
+			if err := so.float(f.k, f.v); err != nil {
+				return nil, err
+			}
+		}
+		so.int("errors", int64(st.Errors))
+		o.b = so.end()
+	}
+	if len(q.Statements) > 0 {
+		o.key("statements")
+		o.b = append(o.b, '[')
+		inner2 := deeper(inner)
+		for i := range q.Statements {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = append(o.b, '\n')
+			o.b = append(o.b, inner2...)
+			var err error
+			if o.b, err = appendQuery(o.b, &q.Statements[i], inner2); err != nil {
+				return nil, err
+			}
+		}
+		o.b = append(o.b, '\n')
+		o.b = append(o.b, inner...)
+		o.b = append(o.b, ']')
+	}
+	return o.end(), nil
+}
+
+// indentSpaces backs the indentation strings of deeper.
+const indentSpaces = "                                                                "
+
+// deeper returns indent + "  ", without allocating when indent is made of spaces (as
+// every indentation of a report is).
+func deeper(indent string) string {
+	if n := len(indent) + 2; n <= len(indentSpaces) && indent == indentSpaces[:len(indent)] {
+		return indentSpaces[:n]
+	}
+	return indent + "  "
+}
+
+// appendStringArray appends a non-empty []string laid out as MarshalIndent does, the
+// array starting at indent.
+func appendStringArray(b []byte, ss []string, indent string) []byte {
+	b = append(b, '[')
+	for i, x := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		b = append(b, indent...)
+		b = append(b, ' ', ' ')
+		b = appendJSONString(b, x)
+	}
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, ']')
+}
+
+// appendJSONFloat appends f as encoding/json encodes a float64 (ES6 number
+// formatting); like encoding/json it rejects NaN and infinities.
+func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+// jsonSafe marks the ASCII bytes that encoding/json writes as they are when it does not
+// escape HTML: everything from 0x20 up but '"' and '\\'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted as encoding/json does with SetEscapeHTML(false):
+// invalid UTF-8 becomes \ufffd, and U+2028 and U+2029 are escaped.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -8,8 +8,10 @@ import (
 	"github.com/qrunhq/qrun/stats"
 )
 
-// Aggregate combines the measured runs of one plan on one target into a report. It is a
-// pure function: it neither keeps nor modifies base or runs.
+// Aggregate combines the measured runs of one plan on one target into a report. It
+// never modifies base or runs, and with several runs the report shares no memory with
+// them. With one run (the common case) the report takes over runs[0].Queries as they
+// are, without copying each query: the caller must not change them afterwards.
 //
 // From base it copies what the runs do not know: Context, Mode, Concurrency, Warmup,
 // ConnectMs, Warnings and the critical path (CriticalPath, CriticalPathMs, Efficiency).
@@ -66,23 +68,33 @@ func Aggregate(base Report, runs []Run) Report {
 		out.Interrupted = out.Interrupted || r.Interrupted
 	}
 	w := newWarner(out.Warnings)
-	out.Queries = make([]Query, units)
-	perRun := make([]Query, len(runs))
-	for i := range units {
-		for k, r := range runs {
-			if i < len(r.Queries) {
-				perRun[k] = r.Queries[i]
-			} else {
-				perRun[k] = Query{Status: StatusNotRun}
+	if multi {
+		out.Queries = make([]Query, units)
+		perRun := make([]Query, len(runs))
+		for i := range units {
+			for k, r := range runs {
+				if i < len(r.Queries) {
+					perRun[k] = r.Queries[i]
+				} else {
+					perRun[k] = Query{Status: StatusNotRun}
+				}
 			}
-		}
-		tmpl := lastWith(runs, i)
-		q := aggregateQuery(tmpl, perRun, multi)
-		out.Queries[i] = q
-		out.SumMs += q.WallMs
-		out.Summary.add(q.Status)
-		if multi {
+			q := aggregateQuery(lastWith(runs, i), perRun)
+			out.Queries[i] = q
+			out.SumMs += q.WallMs
+			out.Summary.add(q.Status)
 			w.check(q.Name, q.Samples(), perRun[0].Status == StatusOK)
+		}
+	} else {
+		// One run: its queries are the report's, as they are.
+		out.Queries = runs[0].Queries
+		if out.Queries == nil {
+			out.Queries = []Query{}
+		}
+		for i := range out.Queries {
+			q := &out.Queries[i]
+			out.SumMs += q.WallMs
+			out.Summary.add(q.Status)
 		}
 	}
 
@@ -117,13 +129,10 @@ func lastWith(runs []Run, i int) Query {
 	return Query{Status: StatusNotRun}
 }
 
-// aggregateQuery combines one unit (or statement) measured in every run: perRun[k] is its
-// measurement in run k and tmpl the measurement it takes its description from.
-func aggregateQuery(tmpl Query, perRun []Query, multi bool) Query {
+// aggregateQuery combines one unit (or statement) measured in several runs: perRun[k] is
+// its measurement in run k and tmpl the measurement it takes its description from.
+func aggregateQuery(tmpl Query, perRun []Query) Query {
 	q := cloneQuery(tmpl)
-	if !multi {
-		return q
-	}
 	q.RunsMs = make([]float64, len(perRun))
 	q.RunsStatus = nil
 	var okWall, okWait, allWait []float64
@@ -162,7 +171,7 @@ func aggregateQuery(tmpl Query, perRun []Query, multi bool) Query {
 				stmts[k] = Query{Status: StatusNotRun}
 			}
 		}
-		q.Statements[j] = aggregateQuery(tmpl.Statements[j], stmts, true)
+		q.Statements[j] = aggregateQuery(tmpl.Statements[j], stmts)
 	}
 	return q
 }

@@ -86,7 +86,8 @@ func TestAggregateOneRun(t *testing.T) {
 	b := q("b", StatusError, 2)
 	b.Error = &Error{SQLState: "42P01", Message: "relation does not exist"}
 	c := q("c", StatusSkipped, 0)
-	got := Aggregate(baseReport(), []Run{run(5, a, b, c)})
+	runs := []Run{run(5, a, b, c)}
+	got := Aggregate(baseReport(), runs)
 
 	if got.Runs != 1 {
 		t.Errorf("Runs: got %d, want 1", got.Runs)
@@ -114,8 +115,8 @@ func TestAggregateOneRun(t *testing.T) {
 	if got.Queries[1].Error == nil || got.Queries[1].Error.SQLState != "42P01" {
 		t.Errorf("query b Error: got %+v, want SQLSTATE 42P01", got.Queries[1].Error)
 	}
-	if got.Queries[1].Error == b.Error {
-		t.Errorf("query b Error: got the run's pointer, want a copy")
+	if &got.Queries[0] != &runs[0].Queries[0] {
+		t.Errorf("Queries: got a copy of the run's queries, want the run's own (one run)")
 	}
 	if got.Failed() != 2 {
 		t.Errorf("Failed(): got %d, want 2", got.Failed())

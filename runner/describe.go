@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"iter"
 	"slices"
 	"strings"
 
@@ -15,35 +16,70 @@ import (
 func Describe(p *plan.Plan) result.Run {
 	qs := make([]result.Query, len(p.Units))
 	for i, u := range p.Units {
-		q := &qs[i]
-		*q = planned(u.Statements[0])
-		q.Name = u.Name
-		if u.Stage < len(p.Stages) {
-			q.Stage = p.Stages[u.Stage]
-		}
-		q.After = u.AfterNames
-		if u.Tx {
-			q.Statements = make([]result.Query, len(u.Statements))
-			sqls := make([]string, len(u.Statements))
-			for j, st := range u.Statements {
-				q.Statements[j] = planned(st)
-				sqls[j] = st.SQL
-			}
-			q.SQL = strings.Join(sqls, "\n")
-		}
+		describeUnit(p, u, &qs[i], nil)
 	}
 	return result.Run{Queries: qs}
 }
 
-func planned(st *queries.Statement) result.Query {
-	return result.Query{
-		Name:   st.Name,
-		File:   st.Pos.File,
-		Line:   st.Pos.Line,
-		Col:    st.Pos.Col,
-		SQL:    st.SQL,
-		Status: result.StatusPlanned,
+// DescribeSeq yields the queries of Describe(p) one at a time, without holding them all:
+// --dry-run streams them into its report. The *result.Query yielded (and the slice of a
+// block's statements in it) is reused for the next unit, so a consumer must copy what
+// it keeps.
+func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
+	return func(yield func(*result.Query) bool) {
+		var q result.Query
+		var stmts []result.Query
+		for _, u := range p.Units {
+			q = result.Query{}
+			stmts = describeUnit(p, u, &q, stmts)
+			if !yield(&q) {
+				return
+			}
+		}
 	}
+}
+
+// describeUnit fills the zero q with unit u as planned. A block's statements go in
+// stmts[:0] when it is large enough, else in a new slice; the slice used is returned.
+func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Query) []result.Query {
+	planned(q, u.Statements[0])
+	q.Name = u.Name
+	if u.Stage < len(p.Stages) {
+		q.Stage = p.Stages[u.Stage]
+	}
+	q.After = u.AfterNames
+	if u.Tx {
+		if cap(stmts) < len(u.Statements) {
+			stmts = make([]result.Query, len(u.Statements))
+		}
+		q.Statements = stmts[:len(u.Statements)]
+		n := len(u.Statements) - 1 // newlines
+		for j, st := range u.Statements {
+			q.Statements[j] = result.Query{}
+			planned(&q.Statements[j], st)
+			n += len(st.SQL)
+		}
+		var b strings.Builder
+		b.Grow(n)
+		for j, st := range u.Statements {
+			if j > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(st.SQL)
+		}
+		q.SQL = b.String()
+	}
+	return stmts
+}
+
+// planned fills the zero q with statement st as planned.
+func planned(q *result.Query, st *queries.Statement) {
+	q.Name = st.Name
+	q.File = st.Pos.File
+	q.Line = st.Pos.Line
+	q.Col = st.Pos.Col
+	q.SQL = st.SQL
+	q.Status = result.StatusPlanned
 }
 
 // Summarize aggregates the measured runs of p into a report (result.Aggregate) and adds
@@ -65,7 +101,12 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 		}
 		med[i] = median(samples)
 	}
-	units, total := plan.CriticalPath(p, med)
+	var units []int
+	var total float64
+	if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
+		// With no time anywhere (a dry run) there is no critical path.
+		units, total = plan.CriticalPath(p, med)
+	}
 	rep.CriticalPath = make([]string, len(units))
 	for i, u := range units {
 		rep.CriticalPath[i] = p.Units[u].Name

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -91,5 +92,51 @@ func TestSummarize(t *testing.T) {
 	}
 	if empty := Summarize(&plan.Plan{}, result.Report{}, nil); empty.CriticalPath != nil {
 		t.Errorf("got critical path %v for nothing, want none", empty.CriticalPath)
+	}
+}
+
+func TestDescribeSeq(t *testing.T) {
+	t.Parallel()
+	p := buildPlan(t, true,
+		src{name: "a", sql: "SELECT 1;"},
+		src{name: "blk", sql: "BEGIN;", stage: 1},
+		src{sql: "SELECT 2;", stage: 1},
+		src{sql: "COMMIT;", stage: 1},
+		src{sql: "BEGIN;", stage: 1},
+		src{sql: "COMMIT;", stage: 1},
+		src{name: "c", sql: "SELECT 3;", stage: 1, after: []string{"blk"}},
+	)
+	want := Describe(p).Queries
+	i := 0
+	for q := range DescribeSeq(p) {
+		if i >= len(want) {
+			t.Fatalf("DescribeSeq yields more than Describe's %d queries", len(want))
+		}
+		if !reflect.DeepEqual(*q, want[i]) {
+			t.Errorf("query %d: got %+v, want %+v", i, *q, want[i])
+		}
+		i++
+	}
+	if i != len(want) {
+		t.Errorf("DescribeSeq yields %d queries, want %d", i, len(want))
+	}
+	for range DescribeSeq(p) {
+		break // stopping early must not panic
+	}
+}
+
+// TestSummarizeDryRun checks that a dry run's report is the same whether its queries
+// are described up front or streamed (Summarize of an empty run, as --dry-run does).
+func TestSummarizeDryRun(t *testing.T) {
+	t.Parallel()
+	p := buildPlan(t, true,
+		src{name: "a", sql: "SELECT 1;"},
+		src{name: "b", sql: "SELECT 2;", stage: 1, after: []string{"a"}},
+	)
+	full := Summarize(p, result.Report{Mode: "dry-run"}, []result.Run{Describe(p)})
+	hdr := Summarize(p, result.Report{Mode: "dry-run"}, []result.Run{{}})
+	full.Queries, hdr.Queries = nil, nil
+	if !reflect.DeepEqual(full, hdr) {
+		t.Errorf("got %+v, want %+v", hdr, full)
 	}
 }

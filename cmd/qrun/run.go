@@ -37,8 +37,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	base := baseReport(o, p, startedAt, warnings)
 	if o.DryRun {
-		rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
-		return writeReport(o, &rep)
+		return writeDryRun(o, p, base)
 	}
 	var baseline *result.Report
 	if o.Baseline != "" {
@@ -295,6 +294,26 @@ func targetConfigs(o *Options) []runner.Config {
 		cfgs = append(cfgs, cfg)
 	}
 	return cfgs
+}
+
+// writeDryRun renders the plan (--dry-run). The json format streams the units into the
+// report one at a time, so a plan of a million statements is never held a second time
+// as result.Query values; the other formats render a described run.
+func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
+	if o.Format != "json" {
+		rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
+		return writeReport(o, &rep)
+	}
+	// Summarize of a run without queries gives the report of Describe's run but its
+	// queries: no unit has a time, so there are no sums and no critical path.
+	rep := runner.Summarize(p, base, []result.Run{{}})
+	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+		return report.WriteJSONStream(w, &rep, runner.DescribeSeq(p))
+	})
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	return nil
 }
 
 // writeReport renders rep in the chosen format to stdout or --output.
