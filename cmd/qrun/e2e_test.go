@@ -417,8 +417,10 @@ func TestInterrupted(t *testing.T) {
 	}
 }
 
+// The two gate tests do not run in parallel with the package's other tests: the gate
+// compares two separate runs, and the point is that it does not cry wolf on a quiet
+// machine, not that it survives the lunch test's load beside it.
 func TestBaselineGate(t *testing.T) {
-	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	dir := t.TempDir()
 	path := writeSQL(t, "sleep.sql", "-- name: nap\nSELECT pg_sleep(:secs);\n")
@@ -426,7 +428,7 @@ func TestBaselineGate(t *testing.T) {
 		args := append([]string{"-d", db, "--runs", "10", "-v", "secs=" + secs, "--format", "json", "-o", filepath.Join(dir, out)}, extra...)
 		return qrun(t, context.Background(), "", nil, append(args, path)...)
 	}
-	if inv := bench("0.02", "base.json"); inv.code != exitOK {
+	if inv := bench("0.05", "base.json"); inv.code != exitOK {
 		t.Fatalf("baseline: exit %d, want 0", inv.code)
 	}
 	base := filepath.Join(dir, "base.json")
@@ -436,8 +438,8 @@ func TestBaselineGate(t *testing.T) {
 		secs     string
 		wantCode int
 	}{
-		{"same workload passes", "0.02", exitOK},
-		{"twice as slow fails", "0.04", exitRegression},
+		{"same workload passes", "0.05", exitOK},
+		{"twice as slow fails", "0.1", exitRegression},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -572,7 +574,6 @@ func TestGateDoesNotCryWolf(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the repeated gate check in -short mode")
 	}
-	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	dir := t.TempDir()
 	path := writeSQL(t, "gate.sql", "-- name: ten_ms\nSELECT pg_sleep(:secs);\n-- name: tiny\nSELECT 1;\n")
