@@ -13,9 +13,14 @@ func bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions
 	if len(targets) == 0 {
 		return out, nil
 	}
+	conns := 0
 	for i, t := range targets {
 		t.index = i
+		conns = max(conns, t.conns)
 	}
+	// Hold the limit over all the runs, rather than setting and restoring GOMAXPROCS (a
+	// stop of the world) around each one.
+	defer limitProcs(conns)()
 	// Warmup runs are numbered -1, -2, ... in events.
 	for w := range bo.Warmup {
 		for i, t := range targets {

@@ -120,6 +120,9 @@ func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
 	if cfg.ReadOnly {
 		cc.RuntimeParams["default_transaction_read_only"] = "on"
 	}
+	// Raw socket reads and writes: one context switch per round trip, as libpq makes,
+	// instead of up to two (see rawconn.go).
+	cc.DialFunc = withRawIO(cc.DialFunc)
 	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}

@@ -23,9 +23,10 @@ const (
 
 // worker runs units on one connection. Only one goroutine uses a worker at a time.
 type worker struct {
-	t    *Target
-	n    int // connection number, 1-based
-	conn *pgxpool.Conn
+	t     *Target
+	n     int // connection number, 1-based
+	conn  *pgxpool.Conn
+	guard guard // the run's watch on this connection (see cancel.go)
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
@@ -62,14 +63,16 @@ func (w *worker) do(e *execution, j job) outcome {
 			}
 			w.conn = c
 		}
-		ctx, cancel := e.stopCtx, context.CancelFunc(nil)
+		// Without a timeout the unit runs on a context that never ends, under the run's
+		// watch on stopCtx (cancel.go): pgconn then adds no context watcher per statement.
+		ctx, cancel := e.unwatched, context.CancelFunc(nil)
 		if opts.Timeout > 0 {
-			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			ctx, cancel = context.WithTimeout(e.stopCtx, opts.Timeout)
 		}
 		if opts.OnEvent != nil {
 			e.emit(result.Event{Kind: result.EventStart, Name: u.Name})
 		}
-		failed, err := w.attempt(ctx, e, u, q, first)
+		failed, err := w.attempt(ctx, e, u, q, first, cancel == nil)
 		ctxErr := ctx.Err() // before cancel: was it the timeout?
 		if cancel != nil {
 			cancel()
@@ -97,11 +100,24 @@ func (w *worker) do(e *execution, j job) outcome {
 }
 
 // attempt sends the unit once and records its times. It returns the statement that
-// failed, if one did.
-func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *result.Query, first bool) (*queries.Statement, error) {
+// failed, if one did. watched says that ctx never ends and the run's watch on stopCtx
+// stands in for it.
+func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *result.Query, first, watched bool) (*queries.Statement, error) {
 	pc := w.conn.Conn().PgConn()
 	now := e.opts.Now
 	rb := e.opts.Rollback
+	if watched {
+		if err := w.guard.enter(e.stopCtx, pc); err != nil {
+			// The run stopped: nothing is sent, as pgconn sends nothing on an ended context.
+			at := ms(now().Sub(e.start))
+			if first {
+				q.StartMs = at
+			}
+			q.EndMs, q.WallMs = at, 0
+			return u.Statements[0], err
+		}
+		defer w.guard.leave()
+	}
 	if rb && !u.Tx {
 		if _, err := pc.Exec(ctx, "BEGIN").ReadAll(); err != nil {
 			return u.Statements[0], err

@@ -97,6 +97,43 @@ func TestBlackHole(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	// Without --timeout, statements run under the run's single watch (cancel.go): an
+	// interrupt must still end a statement whose server has vanished, by the deadline.
+	for _, parallel := range []bool{false, true} {
+		name := "interrupt sequential"
+		if parallel {
+			name = "interrupt parallel"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			px, u := proxied(t, pgtest.NewDatabase(t))
+			tg := connect(t, u, Config{}, Options{Parallel: parallel, Concurrency: 2})
+			addToxic(t, px, `{"name":"hole","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			r, err := tg.Run(ctx, buildPlan(t, parallel, src{sql: "SELECT 1;"}, src{sql: "SELECT 2;"}))
+			if err != nil {
+				t.Fatalf("got error %v, want nil", err)
+			}
+			if d := time.Since(start); d > cancelGrace+2*time.Second {
+				t.Errorf("got %s, want the interrupt plus the cancel grace at most", d)
+			}
+			if !r.Interrupted {
+				t.Error("got Interrupted false, want true")
+			}
+			want := "cancelled not_run"
+			if parallel {
+				want = "cancelled cancelled"
+			}
+			if got := statuses(r); got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+			if err := px.Toxics.RemoveToxic(context.Background(), "hole"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 	t.Run("connect timeout", func(t *testing.T) {
 		t.Parallel()
 		px, u := proxied(t, pgtest.URL(t))

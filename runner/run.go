@@ -34,8 +34,11 @@ type execution struct {
 	runNo   int
 	stopCtx context.Context // ends on ctx or at --stop-on-error
 	stop    context.CancelFunc
-	userCtx context.Context
-	stopped string // why dispatching stopped, for not_run reasons
+	// unwatched is stopCtx without its end: statements run on it when there is no
+	// per-statement timeout, and the run's watch on stopCtx cancels them (cancel.go).
+	unwatched context.Context
+	userCtx   context.Context
+	stopped   string // why dispatching stopped, for not_run reasons
 	// interrupted reports that ctx ended while units were running or waiting.
 	interrupted bool
 	stageEnd    []time.Duration
@@ -73,6 +76,12 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	e.stageEnd = make([]time.Duration, len(p.Stages)+1)
 	e.stopCtx, e.stop = context.WithCancel(ctx)
 	defer e.stop()
+	e.unwatched = context.WithoutCancel(e.stopCtx)
+	if opts.Timeout == 0 {
+		// Deferred after e.stop, so it runs before: the end of the run is no interruption.
+		defer e.watchStop(workers)()
+	}
+	defer limitProcs(t.conns)()
 
 	e.emit(result.Event{Kind: result.EventRunStart})
 	e.start = opts.Now()

@@ -7,8 +7,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"syscall"
 
 	"golang.org/x/term"
@@ -40,7 +43,55 @@ func main() {
 			env.Width = w
 		}
 	}
+	stopProfiles := startProfiles()
 	code := Main(ctx, os.Args[1:], env, nil)
 	cancel()
+	stopProfiles()
 	os.Exit(code)
+}
+
+// startProfiles profiles the whole process, for scripts that want to see where the
+// real binary spends its time rather than an in-process benchmark's: QRUN_CPUPROFILE=FILE
+// writes a CPU profile of the whole run, QRUN_MEMPROFILE=FILE an allocation profile
+// (pprof's "allocs": bytes and objects allocated, and in use at exit) when qrun ends.
+// Read them with go tool pprof. A second Ctrl-C exits at once and writes neither.
+// Problems with the files are warnings on stderr: profiling never changes the outcome.
+func startProfiles() (stop func()) {
+	warn := func(err error) { fmt.Fprintf(os.Stderr, "qrun: warning: profile: %v\n", err) }
+	var cpu *os.File
+	if path := os.Getenv("QRUN_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			if err = pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+			}
+		}
+		if err != nil {
+			warn(err)
+		} else {
+			cpu = f
+		}
+	}
+	mem := os.Getenv("QRUN_MEMPROFILE")
+	return func() {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				warn(err)
+			}
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err == nil {
+				runtime.GC() // the in-use figures as of now, not of the last cycle
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				warn(err)
+			}
+		}
+	}
 }
