@@ -535,20 +535,23 @@ func TestStderr(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	path := writeSQL(t, "echo.sql", "\\echo hello\n-- name: greet\nSELECT 'hello';\n")
 	warning := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(path) + `:1:\d+: warning: .*echo`)
+	inReport := regexp.MustCompile(`(?m)^warning: ` + regexp.QuoteMeta(path) + `:1:\d+: .*echo`)
 	narration := regexp.MustCompile(`(?m)^start greet$[\s\S]*^done greet `)
 	tests := []struct {
 		name          string
 		args          []string
 		wantWarning   bool
 		wantNarration bool
+		wantInReport  bool // the table on stdout lists it (and stderr then does not)
 	}{
-		{"warnings by default", nil, true, false},
-		{"quiet", []string{"--quiet"}, false, false},
-		{"verbose", []string{"--verbose"}, true, true},
+		{"warnings by default", []string{"--format", "csv"}, true, false, false},
+		{"quiet", []string{"--format", "csv", "--quiet"}, false, false, false},
+		{"verbose", []string{"--format", "csv", "--verbose"}, true, true, false},
+		{"table says it once", nil, false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			inv := qrun(t, context.Background(), "", nil, append(append([]string{"-d", db, "--format", "csv"}, tt.args...), path)...)
+			inv := qrun(t, context.Background(), "", nil, append(append([]string{"-d", db}, tt.args...), path)...)
 			if inv.code != exitOK {
 				t.Fatalf("exit %d, want 0", inv.code)
 			}
@@ -559,7 +562,10 @@ func TestStderr(t *testing.T) {
 				t.Errorf("narration on stderr: got %t, want %t; stderr %q", got, tt.wantNarration, inv.stderr)
 			}
 			if !strings.Contains(inv.stdout, "greet") {
-				t.Errorf("stdout %q, want the csv report naming greet", inv.stdout)
+				t.Errorf("stdout %q, want the report naming greet", inv.stdout)
+			}
+			if got := inReport.MatchString(inv.stdout); got != tt.wantInReport {
+				t.Errorf("warning in the table on stdout: got %t, want %t; stdout %q", got, tt.wantInReport, inv.stdout)
 			}
 		})
 	}

@@ -206,9 +206,13 @@ func outcome(rep *result.Report) error {
 func load(o *Options) (*plan.Plan, []string, error) {
 	env := o.Env
 	var warnings []string
+	// A table on stdout ends with the report's warnings, on the same screen: printing them
+	// on stderr first as well would say everything twice. Other formats and -o keep the
+	// early line, or the warning would only reach a file.
+	early := !o.Quiet && !(o.Output == "" && (o.Format == "" || o.Format == "table"))
 	warn := func(e *queries.Error) {
 		warnings = append(warnings, e.Error())
-		if o.Quiet {
+		if !early {
 			return
 		}
 		if e.Pos.IsValid() {
