@@ -19,8 +19,17 @@ import (
 
 // TestMain fails the package when a test leaves a goroutine behind: pools, cancel
 // requests and workers must all be gone once every target is closed.
+//
+// The one exception is the test harness's own TCP proxy: toxiproxy v2.5.0 can leave a
+// toxic's pipe goroutine blocked on a channel send after a toxic is removed from a link
+// whose connection is gone (seen in CI: (*NoopToxic).Pipe under (*ToxicStub).Run). That
+// goroutine belongs to the proxy, never to qrun, so it alone is ignored.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run"),
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).read"),
+		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).write"),
+	)
 }
 
 // src describes one statement of a test file, as the queries package would load it.
