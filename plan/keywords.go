@@ -27,9 +27,9 @@ func (t *tokens) next() string {
 	start := t.i
 	c := s[t.i]
 	switch {
-	case isWordStart(c):
+	case wordStart[c]:
 		t.i++
-		for t.i < len(s) && isWordByte(s[t.i]) {
+		for t.i < len(s) && wordByte[s[t.i]] {
 			t.i++
 		}
 		// E'...', B'...', X'...', N'...': one string token with its prefix.
@@ -532,42 +532,15 @@ var wordByte, wordStart = func() (wb, ws [256]bool) {
 
 // semicolonBeforeText reports whether sql, read as tokens reads it, has a ";" token with
 // something other than white space after it. When it does not, sql holds one command:
-// the loop of splitCommands would find no second one. It skips what tokens.next skips
-// without making tokens, so that a statement with a ";" in a string, a comment or a
-// function body costs one quick scan.
+// the loop of splitCommands would find no second one. It only reads tokens, without
+// looking at words, so that a statement with a ";" in a string, a comment or a function
+// body costs one quick scan.
 func semicolonBeforeText(sql string) bool {
 	t := tokens{s: sql}
-	s := sql
-	for {
-		t.skipSpace()
-		if t.i >= len(s) {
-			return false
-		}
-		switch c := s[t.i]; {
-		case c == ';':
-			return strings.TrimSpace(s[t.i+1:]) != ""
-		case wordStart[c]:
-			start := t.i
-			t.i++
-			for t.i < len(s) && wordByte[s[t.i]] {
-				t.i++
-			}
-			if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
-				switch c {
-				case 'e', 'E':
-					t.quoted('\'', true)
-				case 'b', 'B', 'x', 'X', 'n', 'N':
-					t.quoted('\'', false)
-				}
-			}
-		case c == '\'':
-			t.quoted('\'', false)
-		case c == '"':
-			t.quoted('"', false)
-		case c == '$':
-			t.dollar()
-		default:
-			t.i++
+	for w := t.next(); w != ""; w = t.next() {
+		if w == ";" {
+			return strings.TrimSpace(sql[t.i:]) != ""
 		}
 	}
+	return false
 }
