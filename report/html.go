@@ -272,17 +272,7 @@ func htmlComparisonOf(c *result.Comparison) htmlComparison {
 	line, pass := gate(c)
 	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0, Pass: pass}
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta := Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
-		switch row.Verdict {
-		case result.VerdictAdded:
-			base, delta = "-", "-"
-		case result.VerdictGone:
-			nw, delta = "-", "-"
-		}
-		v := verdictCell(row, false)
-		if row.Note != "" {
-			v += " " + row.Note
-		}
+		base, nw, delta, v := comparisonCells(row, false)
 		class := string(row.Verdict)
 		if row.Verdict == result.VerdictSame {
 			class = "same"

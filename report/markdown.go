@@ -193,17 +193,7 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	w.WriteString("\n### Comparison: " + md(c.Base) + " → " + md(c.New) + "\n\n")
 	w.WriteString("| name | base | new | delta | p | verdict |\n|---|--:|--:|--:|--:|---|\n")
 	put := func(row *result.ComparisonRow, name string) {
-		base, nw, delta := Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
-		switch row.Verdict {
-		case result.VerdictAdded:
-			base, delta = "-", "-"
-		case result.VerdictGone:
-			nw, delta = "-", "-"
-		}
-		v := verdictCell(row, false)
-		if row.Note != "" {
-			v += " " + row.Note
-		}
+		base, nw, delta, v := comparisonCells(row, false)
 		w.WriteString("| " + name + " | " + base + " | " + nw + " | " + delta + " | " + pvalue(row.P) + " | " + md(v) + " |\n")
 	}
 	for i := range c.Rows {

@@ -312,23 +312,31 @@ func verdictCell(row *result.ComparisonRow, color bool) string {
 	return paint(color, style, v)
 }
 
+// comparisonCells formats a comparison row's base and new medians, change and verdict
+// (with its note) for every format: a statement only in one report has "-" where the
+// other side would be.
+func comparisonCells(row *result.ComparisonRow, color bool) (base, nw, delta, verdict string) {
+	base, nw, delta = Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
+	switch row.Verdict {
+	case result.VerdictAdded:
+		base, delta = "-", "-"
+	case result.VerdictGone:
+		nw, delta = "-", "-"
+	}
+	verdict = verdictCell(row, color)
+	if row.Note != "" {
+		verdict += " " + row.Note
+	}
+	return base, nw, delta, verdict
+}
+
 // comparisonTable renders one comparison: base, new, delta, p and verdict per
 // statement, the total, and the gate line.
 func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error {
 	w.WriteString("comparison: " + c.Base + " → " + c.New + "\n")
 	t := newGrid([]tw.Align{left, right, right, right, right, left}, "NAME", "BASE", "NEW", "DELTA", "P", "VERDICT")
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta := Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
-		switch row.Verdict {
-		case result.VerdictAdded:
-			base, delta = "-", "-"
-		case result.VerdictGone:
-			nw, delta = "-", "-"
-		}
-		v := verdictCell(row, opts.Color)
-		if row.Note != "" {
-			v += " " + row.Note
-		}
+		base, nw, delta, v := comparisonCells(row, opts.Color)
 		t.add(name, base, nw, delta, pvalue(row.P), v)
 	}
 	for i := range c.Rows {
