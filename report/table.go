@@ -111,14 +111,7 @@ func writeOneTable(w *bufio.Writer, r *result.Report, opts Options, withStatemen
 	if !isDryRun(r) {
 		writeTimeline(w, r, opts)
 	}
-	for i := range r.Comparison {
-		w.WriteByte('\n')
-		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
-			return err
-		}
-	}
-	writeWarnings(w, r.Warnings, opts)
-	return nil
+	return writeComparisonsAndWarnings(w, r, opts)
 }
 
 func statementsTable(w io.Writer, r *result.Report, opts Options) error {
@@ -312,6 +305,18 @@ func verdictCell(row *result.ComparisonRow, color bool) string {
 	return paint(color, style, v)
 }
 
+// writeComparisonsAndWarnings ends a table report: its comparisons, then its warnings.
+func writeComparisonsAndWarnings(w *bufio.Writer, r *result.Report, opts Options) error {
+	for i := range r.Comparison {
+		w.WriteByte('\n')
+		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
+			return err
+		}
+	}
+	writeWarnings(w, r.Warnings, opts)
+	return nil
+}
+
 // comparisonCells formats a comparison row's base and new medians, change and verdict
 // (with its note) for every format: a statement only in one report has "-" where the
 // other side would be.
@@ -420,14 +425,7 @@ func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
 			return err
 		}
 	}
-	for i := range r.Comparison {
-		w.WriteByte('\n')
-		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
-			return err
-		}
-	}
-	writeWarnings(w, r.Warnings, opts)
-	return nil
+	return writeComparisonsAndWarnings(w, r, opts)
 }
 
 // targetCell is one target's time for a statement, or its status when it did not
