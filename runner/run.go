@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -157,40 +158,62 @@ func (e *execution) sequential(w *worker) time.Duration {
 	return last
 }
 
-// parallel runs the plan on a worker per connection. This goroutine owns the scheduler;
-// workers take jobs from one channel and report to another.
+// parallel runs the plan on a worker per connection. There is no dispatcher: each
+// worker takes its next unit from the shared scheduler itself, under one mutex, in the
+// same critical section in which it records the unit it has just finished. A statement
+// then costs one uncontended lock instead of two channel hand-offs and a goroutine
+// wake-up (docs/BENCHMARKS.md, target 2). A worker that finds nothing ready while
+// others run waits on a condition variable; every finish wakes the waiting workers, and
+// the last worker to find nothing running and nothing ready ends the run.
 func (e *execution) parallel(workers []*worker) time.Duration {
-	s := plan.NewScheduler(e.p)
-	jobs := make(chan job, len(workers))
-	done := make(chan outcome, len(workers))
+	var (
+		mu      sync.Mutex
+		ready   = sync.NewCond(&mu)
+		s       = plan.NewScheduler(e.p)
+		running int
+		last    time.Duration
+		wg      sync.WaitGroup
+	)
+	// next returns the next unit to run, or false when the worker should end. mu is held.
+	next := func() (job, bool) {
+		for {
+			if s.Remaining() > 0 {
+				e.checkInterrupt()
+			}
+			if e.stopped == "" {
+				if u, ok := s.Next(); ok {
+					running++
+					return job{unit: u, readyAt: e.readyAt(u)}, true
+				}
+			}
+			if running == 0 {
+				ready.Broadcast() // nothing running, nothing ready: done, stopped or skipped
+				return job{}, false
+			}
+			ready.Wait()
+		}
+	}
 	for _, w := range workers {
+		wg.Add(1)
 		go func() {
-			for j := range jobs {
-				done <- w.do(e, j)
+			defer wg.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			for {
+				j, ok := next()
+				if !ok {
+					return
+				}
+				mu.Unlock()
+				o := w.do(e, j)
+				mu.Lock()
+				running--
+				last = max(last, e.finish(s, o))
+				ready.Broadcast()
 			}
 		}()
 	}
-	idle := len(workers)
-	var last time.Duration
-	for {
-		if s.Remaining() > 0 {
-			e.checkInterrupt()
-		}
-		for idle > 0 && e.stopped == "" {
-			u, ok := s.Next()
-			if !ok {
-				break
-			}
-			jobs <- job{unit: u, readyAt: e.readyAt(u)}
-			idle--
-		}
-		if idle == len(workers) {
-			break // nothing running, nothing ready: done, stopped or skipped
-		}
-		last = max(last, e.finish(s, <-done))
-		idle++
-	}
-	close(jobs)
+	wg.Wait()
 	return last
 }
 
