@@ -196,7 +196,7 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 	case e.userCtx.Err() != nil:
 		q.Status, q.Reason, q.Error = result.StatusCancelled, "interrupted", nil
 	case e.stopCtx.Err() != nil:
-		// The dispatcher stopped the run (--stop-on-error) and gives the reason.
+		// The run was stopped (--stop-on-error), and finish gives the reason.
 		q.Status, q.Reason, q.Error = result.StatusCancelled, "", nil
 	case errors.Is(ctxErr, context.DeadlineExceeded):
 		q.Status = result.StatusTimeout

@@ -19,13 +19,14 @@ type job struct {
 }
 
 // outcome is a worker's report that a unit ended. The worker has written the unit's
-// result.Query; the send on the channel publishes it to the dispatcher.
+// result.Query; handing the outcome over under the run's mutex publishes it.
 type outcome struct {
 	unit int
 	ok   bool
 }
 
-// execution is the state of one run, owned by the dispatcher.
+// execution is the state of one run. In parallel mode its fields other than the
+// workers' own result.Query are guarded by the mutex of (*execution).parallel.
 type execution struct {
 	t       *Target
 	p       *plan.Plan
