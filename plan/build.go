@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/qrunhq/qrun/internal/nameidx"
 	"github.com/qrunhq/qrun/queries"
 )
 
@@ -20,13 +21,7 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 		stmtUnit: make([]int32, len(stmts)),
 		stmts:    stmts,
 	}
-	named := 0
-	for _, s := range stmts {
-		if s.Named {
-			named++
-		}
-	}
-	b.named = make(map[string]int32, named)
+	b.named.NameOf = func(i int32) string { return stmts[i].Name }
 	b.group()
 	b.resolve()
 	b.findCycles()
@@ -46,7 +41,7 @@ type builder struct {
 	plan     *Plan
 	errs     queries.ErrorList
 	stmts    []*queries.Statement
-	named    map[string]int32 // name from "-- name:" -> index in stmts
+	named    nameidx.Index    // names from "-- name:": indexes in stmts
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
 	stmtUnit []int32          // statement index -> unit index
 	slab     []Unit           // backing store of the next units, allocated in blocks
@@ -76,16 +71,16 @@ func (b *builder) group() {
 			first := i - len(open.Statements)
 			open.Statements = b.stmts[first : i+1 : i+1]
 			b.stmtUnit[i] = int32(open.Index)
-			if len(s.After) > 0 {
-				b.errorf(s.AfterPos, "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos)
+			if len(s.After()) > 0 {
+				b.errorf(s.AfterPos(), "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos())
 			}
-			if s.StageIndex != b.stmts[i-1].StageIndex { // report once, where it changes
-				b.errorf(s.Pos, "-- stage: inside a transaction block: a block runs as one unit in one stage (BEGIN at %s)", open.Statements[0].Pos)
+			if s.StageIndex() != b.stmts[i-1].StageIndex() { // report once, where it changes
+				b.errorf(s.Pos(), "-- stage: inside a transaction block: a block runs as one unit in one stage (BEGIN at %s)", open.Statements[0].Pos())
 			}
 		} else {
-			if s.StageIndex != prevStage {
-				b.plan.Stages = append(b.plan.Stages, s.Stage)
-				prevStage = s.StageIndex
+			if si := s.StageIndex(); si != prevStage {
+				b.plan.Stages = append(b.plan.Stages, s.Stage())
+				prevStage = si
 			}
 			if len(b.slab) == cap(b.slab) {
 				// Units come in blocks sized by the statements left (a block of a
@@ -94,17 +89,15 @@ func (b *builder) group() {
 				b.slab = make([]Unit, 0, min(len(b.stmts)-i, unitBlock))
 			}
 			b.slab = append(b.slab, Unit{
-				Index:      len(b.plan.Units),
-				Name:       s.Name,
-				Stage:      len(b.plan.Stages) - 1,
-				AfterNames: s.After,
+				Index: len(b.plan.Units),
+				Stage: len(b.plan.Stages) - 1,
 				// Share the input; the capacity of 1 makes a block's appends copy.
 				Statements:      b.stmts[i : i+1 : i+1],
 				Tx:              isOpen,
 				SessionChanging: session != sessNone,
 			})
 			u := &b.slab[len(b.slab)-1]
-			b.edges += len(s.After)
+			b.edges += len(s.After())
 			b.plan.Units = append(b.plan.Units, u)
 			b.stmtUnit[i] = int32(u.Index)
 			if isOpen {
@@ -112,7 +105,7 @@ func (b *builder) group() {
 			}
 			if session != sessNone && b.opts.Parallel && !b.warned[session] {
 				b.warned[session] = true
-				b.plan.Warnings = append(b.plan.Warnings, &queries.Error{Pos: s.Pos, Msg: fmt.Sprintf(
+				b.plan.Warnings = append(b.plan.Warnings, &queries.Error{Pos: s.Pos(), Msg: fmt.Sprintf(
 					"%s outside a transaction block affects only the connection it runs on in parallel mode; "+
 						"use --setup for every connection, or put it in a transaction block with the statements that need it",
 					session)})
@@ -125,14 +118,12 @@ func (b *builder) group() {
 		if !s.Named {
 			continue // see lookup
 		}
-		if first, dup := b.named[s.Name]; dup {
-			b.errorf(s.Pos, "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos)
-		} else {
-			b.named[s.Name] = int32(i)
+		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
+			b.errorf(s.Pos(), "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos())
 		}
 	}
 	if open != nil {
-		b.errorf(open.Statements[0].Pos, "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
+		b.errorf(open.Statements[0].Pos(), "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
 	}
 }
 
@@ -163,7 +154,7 @@ func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
 		open = step(open, c.tx)
 	}
 	if b.opts.Rollback && txControl {
-		b.errorf(s.Pos, "--rollback needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")
+		b.errorf(s.Pos(), "--rollback needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")
 	}
 	if open {
 		session = sessNone // the rest of the statement runs in the block it opened
@@ -178,10 +169,10 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 		return
 	}
 	if c.noTx != "" {
-		b.errorf(s.Pos, "%s cannot run inside a transaction block, so it cannot run under --rollback", c.noTx)
+		b.errorf(s.Pos(), "%s cannot run inside a transaction block, so it cannot run under --rollback", c.noTx)
 	}
 	if c.tx == txCommitChain && open {
-		b.errorf(s.Pos, "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
+		b.errorf(s.Pos(), "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
 	}
 }
 
@@ -201,15 +192,17 @@ func (b *builder) resolve() {
 	units := b.plan.Units
 	edges := make([]int, 0, b.edges) // every unit's After is a piece of it
 	for _, u := range units {
-		if len(u.AfterNames) == 0 {
+		s := u.Statements[0]
+		afterNames := s.After()
+		if len(afterNames) == 0 {
 			continue
 		}
 		first := len(edges)
-		s := u.Statements[0]
-		for _, name := range u.AfterNames {
+		afterPos := s.AfterPos()
+		for _, name := range afterNames {
 			si, ok := b.lookup(name)
 			if ok && si < 0 {
-				b.errorf(s.AfterPos, "-- after: name %q is ambiguous: several statements start on that line; name the one meant with -- name:", name)
+				b.errorf(afterPos, "-- after: name %q is ambiguous: several statements start on that line; name the one meant with -- name:", name)
 				continue
 			}
 			if !ok {
@@ -217,22 +210,22 @@ func (b *builder) resolve() {
 				if near := b.suggest(name); near != "" {
 					msg += fmt.Sprintf("; did you mean %q?", near)
 				}
-				b.errs.Add(s.AfterPos, msg)
+				b.errs.Add(afterPos, msg)
 				continue
 			}
 			d := int(b.stmtUnit[si])
 			dep := units[d]
 			switch {
 			case d == u.Index:
-				b.errorf(s.AfterPos, "cycle: %s -> %s (a statement cannot wait for itself)", u.Name, u.Name)
+				b.errorf(afterPos, "cycle: %s -> %s (a statement cannot wait for itself)", u.Name(), u.Name())
 				continue
 			case dep.Stage > u.Stage:
-				b.errorf(s.AfterPos, "-- after: %q is in a later stage (%q at %s): it would never start before this one",
-					name, b.plan.Stages[dep.Stage], dep.Statements[0].Pos)
+				b.errorf(afterPos, "-- after: %q is in a later stage (%q at %s): it would never start before this one",
+					name, b.plan.Stages[dep.Stage], dep.Statements[0].Pos())
 				continue
 			case d > u.Index && !b.opts.Parallel:
-				b.errorf(s.AfterPos, "-- after: %q comes later in the file (%s): in sequential mode statements run in file order; use --parallel or move it",
-					name, dep.Statements[0].Pos)
+				b.errorf(afterPos, "-- after: %q comes later in the file (%s): in sequential mode statements run in file order; use --parallel or move it",
+					name, dep.Statements[0].Pos())
 				continue
 			case d > u.Index:
 				b.forward = true
@@ -253,11 +246,11 @@ func (b *builder) resolve() {
 // file with few names cheap. It returns -1, true for an unnamed name that several
 // statements share (several statements on one line).
 func (b *builder) lookup(name string) (int32, bool) {
-	if i, ok := b.named[name]; ok {
+	if i, ok := b.named.Find(name); ok {
 		return i, true
 	}
 	if b.auto == nil {
-		b.auto = make(map[string]int32, len(b.stmts)-len(b.named))
+		b.auto = make(map[string]int32, len(b.stmts)-b.named.Len())
 		for i, s := range b.stmts {
 			if s.Named {
 				continue
@@ -433,17 +426,17 @@ search:
 	}
 	var path []string
 	for v := last; v != start; v = in[v] {
-		path = append(path, units[v].Name)
+		path = append(path, units[v].Name())
 	}
 	var msg strings.Builder
 	msg.WriteString("cycle: ")
-	msg.WriteString(units[start].Name)
+	msg.WriteString(units[start].Name())
 	for i := len(path) - 1; i >= 0; i-- {
 		msg.WriteString(" -> ")
 		msg.WriteString(path[i])
 	}
 	msg.WriteString(" -> ")
-	msg.WriteString(units[start].Name)
+	msg.WriteString(units[start].Name())
 	msg.WriteString(" (each waits for the next)")
-	b.errs.Add(units[start].Statements[0].AfterPos, msg.String())
+	b.errs.Add(units[start].Statements[0].AfterPos(), msg.String())
 }

@@ -20,7 +20,7 @@ type unitShape struct {
 func shapes(p *Plan) []unitShape {
 	var got []unitShape
 	for _, u := range p.Units {
-		got = append(got, unitShape{u.Name, u.Tx, len(u.Statements), u.Stage})
+		got = append(got, unitShape{u.Name(), u.Tx, len(u.Statements), u.Stage})
 	}
 	return got
 }
@@ -184,8 +184,8 @@ COMMIT;
 			if got := unitNames(p, u.After); !slices.Equal(got, tt.wantAfter) {
 				t.Errorf("After: got %q, want %q", got, tt.wantAfter)
 			}
-			if !slices.Equal(u.AfterNames, tt.wantNames) {
-				t.Errorf("AfterNames: got %q, want %q", u.AfterNames, tt.wantNames)
+			if !slices.Equal(u.AfterNames(), tt.wantNames) {
+				t.Errorf("AfterNames: got %q, want %q", u.AfterNames(), tt.wantNames)
 			}
 		})
 	}
@@ -451,8 +451,8 @@ COMMIT;`
 		t.Run(mode.name, func(t *testing.T) {
 			p := mustBuild(t, src, mode.opts)
 			for _, u := range p.Units {
-				if u.SessionChanging != wantChanging[u.Name] {
-					t.Errorf("unit %s: got SessionChanging %v, want %v", u.Name, u.SessionChanging, wantChanging[u.Name])
+				if u.SessionChanging != wantChanging[u.Name()] {
+					t.Errorf("unit %s: got SessionChanging %v, want %v", u.Name(), u.SessionChanging, wantChanging[u.Name()])
 				}
 			}
 			want := wantWarnings

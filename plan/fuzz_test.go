@@ -35,7 +35,7 @@ func fuzzStatements(data []byte) []*queries.Statement {
 		if b&0x40 != 0 {
 			stage++
 		}
-		s := &queries.Statement{
+		s := queries.StatementParts{
 			SQL:        sqls[int(b)%len(sqls)],
 			Pos:        queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
 			AfterPos:   queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
@@ -49,7 +49,7 @@ func fuzzStatements(data []byte) []*queries.Statement {
 		for range (b >> 3) & 3 {
 			s.After = append(s.After, fmt.Sprint("s", int(take())%(n+2)))
 		}
-		stmts = append(stmts, s)
+		stmts = append(stmts, queries.NewStatement(s))
 	}
 	return stmts
 }

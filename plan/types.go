@@ -8,22 +8,26 @@ import (
 // block from BEGIN/START TRANSACTION to COMMIT/END/ROLLBACK/ABORT that runs on one
 // connection, in order.
 type Unit struct {
-	Index int    // position in Plan.Units
-	Name  string // the statement's name; for a block, the name above its BEGIN
-	// Stage is the index of the unit's stage in Plan.Stages.
-	Stage int
-	// After holds the indexes of the units this one waits for (from "-- after:").
-	After []int
-	// AfterNames are the names as written, for reports.
-	AfterNames []string
 	// Statements holds one statement, or every statement of a transaction block.
 	Statements []*queries.Statement
+	// After holds the indexes of the units this one waits for (from "-- after:").
+	After []int
+	Index int // position in Plan.Units
+	// Stage is the index of the unit's stage in Plan.Stages.
+	Stage int
 	// Tx reports whether the unit is a transaction block.
 	Tx bool
 	// SessionChanging reports whether the unit changes session state (SET, RESET,
 	// SET ROLE, set_config, CREATE TEMP ...) outside a transaction block.
 	SessionChanging bool
 }
+
+// Name is the unit's name: its statement's; for a block, the name above its BEGIN.
+func (u *Unit) Name() string { return u.Statements[0].Name }
+
+// AfterNames are the names of the "-- after:" lines above the unit, as written, for
+// reports.
+func (u *Unit) AfterNames() []string { return u.Statements[0].After() }
 
 // Plan is the checked graph of units. It is read-only once built and safe for concurrent
 // readers.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // annKind is the kind of an annotation comment.
@@ -63,9 +64,8 @@ func parseAnnotation(text string) (kind annKind, vals []string, msg string) {
 }
 
 // annotate reads the annotations in the comment lines of f.src[from:to], the leading
-// comments of statement s, and applies them to s.
-func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
-	s.Stage, s.StageIndex = p.stage, p.stageIndex
+// comments of statement s (the idx-th), and applies them to s.
+func (p *parser) annotate(f *srcFile, s *Statement, idx int, from, to int) {
 	region := f.src[from:to]
 	if bytes.IndexByte(region, '-') < 0 {
 		return
@@ -88,7 +88,7 @@ func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
 			if k+1 < len(line) && line[k] == '-' && line[k+1] == '-' {
 				// A view of the file, not a copy: most comments are no annotation.
 				text := f.text[from+at+k+2 : from+end]
-				p.applyAnnotation(f, s, from+at+k, strings.TrimRight(text, "\r"))
+				p.applyAnnotation(f, s, idx, from+at+k, strings.TrimRight(text, "\r"))
 			}
 		}
 		lineStart = true
@@ -96,7 +96,7 @@ func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
 	}
 }
 
-func (p *parser) applyAnnotation(f *srcFile, s *Statement, off int, text string) {
+func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, text string) {
 	kind, vals, msg := parseAnnotation(text)
 	if kind == annNone {
 		return
@@ -113,22 +113,55 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, off int, text string)
 			return
 		}
 		name := vals[0]
-		if first, dup := p.explicit[name]; dup {
-			p.errorf(pos, "duplicate name %s (first at %s)", name, first)
+		if first, ok := p.names.Add(name, int32(idx)); !ok {
+			p.errorf(pos, "duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first))))
 			return
 		}
-		p.explicit[name] = pos
 		s.Name, s.Named = name, true
 	case annStage:
 		p.stageIndex++
 		p.stage = vals[0]
-		s.Stage, s.StageIndex = p.stage, p.stageIndex
 	case annAfter:
-		if !s.AfterPos.IsValid() {
-			s.AfterPos = pos
+		c := s.coldPart()
+		if !c.afterPos.IsValid() {
+			c.afterPos = pos
 		}
-		s.After = append(s.After, vals...)
+		c.after = append(c.after, vals...)
 	}
+}
+
+// namePos returns the position of the "-- name:" line that named s, a statement of the
+// parser's: the first one among its leading comments that gives its name. It counts back from
+// the statement's own position, so that an error about a name used twice costs a scan
+// of those comments only.
+func (p *parser) namePos(s *Statement) Pos {
+	f := s.src.file
+	pos := s.Pos()
+	from, to := s.Start(), pos.Offset
+	off := -1
+	for i := from; i < to && off < 0; {
+		end := to
+		if nl := bytes.IndexByte(f.src[i:to], '\n'); nl >= 0 {
+			end = i + nl
+		}
+		k := i
+		for k < end && (f.src[k] == ' ' || f.src[k] == '\t') {
+			k++
+		}
+		if (i == 0 || f.src[i-1] == '\n') && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
+			kind, vals, msg := parseAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
+			if kind == annName && msg == "" && vals[0] == s.Name {
+				off = k
+			}
+		}
+		i = end + 1
+	}
+	if off < 0 {
+		return pos
+	}
+	line := pos.Line - bytes.Count(f.src[off:to], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(f.src[:off], '\n') + 1
+	return Pos{File: f.name, Line: line, Col: 1 + utf8.RuneCount(f.src[lineStart:off]), Offset: off}
 }
 
 // finish names the unnamed statements, reports the warnings and returns the script or
@@ -149,7 +182,7 @@ func (p *parser) finish() (*Script, error) {
 		return nil, p.errs
 	}
 	p.nameStatements()
-	return &Script{Statements: p.stmts, Files: p.files}, nil
+	return &Script{Statements: p.statements(), Files: p.files}, nil
 }
 
 // nameStatements names every unnamed statement FILE:LINE, or FILE:LINE:COL when that is
@@ -161,12 +194,10 @@ func (p *parser) nameStatements() {
 	// read more than once was given it. Every name given here holds a ':', so the
 	// explicit names need looking at only when one of them does.
 	explicitColon := false
-	for name := range p.explicit {
-		if strings.IndexByte(name, ':') >= 0 {
-			explicitColon = true
-			break
-		}
-	}
+	p.names.All(func(i int32) bool {
+		explicitColon = strings.IndexByte(p.stmt(int(i)).Name, ':') >= 0
+		return !explicitColon
+	})
 	used := map[string]bool{}
 	taken := func(name []byte) bool {
 		if len(used) > 0 && used[string(name)] {
@@ -175,7 +206,7 @@ func (p *parser) nameStatements() {
 		if !explicitColon {
 			return false
 		}
-		_, ok := p.explicit[string(name)]
+		_, ok := p.names.Find(bytesString(name))
 		return ok
 	}
 	var buf []byte
@@ -183,26 +214,32 @@ func (p *parser) nameStatements() {
 	last := map[string]*Statement{} // the previous unnamed statement of each file
 	var lastFile string             // the file of the previous unnamed statement ...
 	var prev *Statement             // ... and that statement, saving a look-up in last
+	var prevLine int                // prev's line
 	multi := false
-	for _, s := range p.stmts {
+	for i := range p.n {
+		s := p.stmt(i)
 		if s.Named {
 			continue
 		}
-		file := s.Pos.File
+		file := s.File()
 		if file != lastFile || prev == nil {
 			if prev != nil {
 				last[lastFile] = prev
 			}
 			lastFile, prev = file, last[file]
+			if prev != nil {
+				prevLine = prev.Pos().Line
+			}
 			multi = p.instances[file] > 1
 		}
+		pos := s.Pos()
 		buf = append(buf[:0], file...)
 		buf = append(buf, ':')
-		buf = strconv.AppendInt(buf, int64(s.Pos.Line), 10)
-		sameLine := prev != nil && prev.Pos.Line == s.Pos.Line
+		buf = strconv.AppendInt(buf, int64(pos.Line), 10)
+		sameLine := prev != nil && prevLine == pos.Line
 		if sameLine || taken(buf) {
 			buf = append(buf, ':')
-			buf = strconv.AppendInt(buf, int64(s.Pos.Col), 10)
+			buf = strconv.AppendInt(buf, int64(pos.Col), 10)
 			if taken(buf) {
 				n := len(buf)
 				for k := 2; ; k++ {
@@ -218,7 +255,7 @@ func (p *parser) nameStatements() {
 		if multi {
 			used[s.Name] = true
 		}
-		prev = s
+		prev, prevLine = s, pos.Line
 	}
 }
 

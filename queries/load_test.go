@@ -45,7 +45,7 @@ SELECT 6;
 	}
 	var got []row
 	for _, st := range s.Statements {
-		got = append(got, row{st.Name, st.Named, st.Stage, st.StageIndex, st.After, st.AfterPos.Line})
+		got = append(got, row{st.Name, st.Named, st.Stage(), st.StageIndex(), st.After(), st.AfterPos().Line})
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
@@ -115,7 +115,7 @@ func TestLoadIncludes(t *testing.T) {
 		}
 		var got []string
 		for _, st := range s.Statements {
-			got = append(got, st.SQL+" @ "+filepath.Base(st.Pos.File)+" "+strings.TrimPrefix(st.Name, dir+"/"))
+			got = append(got, st.SQL+" @ "+filepath.Base(st.Pos().File)+" "+strings.TrimPrefix(st.Name, dir+"/"))
 		}
 		want := []string{
 			"SELECT 1; @ main.sql main.sql:1",
@@ -195,11 +195,11 @@ func TestPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := s.Statements[1]
-	if got, want := st.Pos.String(), "p.sql:2:3"; got != want {
+	if got, want := st.Pos().String(), "p.sql:2:3"; got != want {
 		t.Errorf("got Pos %s, want %s", got, want)
 	}
-	if st.Start != 9 || st.End != len(src) {
-		t.Errorf("got span [%d,%d), want [9,%d)", st.Start, st.End, len(src))
+	if st.Start() != 9 || st.End() != len(src) {
+		t.Errorf("got span [%d,%d), want [9,%d)", st.Start(), st.End(), len(src))
 	}
 	if want := "SELECT 'é',\n  bad; SELECT 1 + 2 + nope;"; st.SQL != want {
 		t.Fatalf("got SQL %q, want %q", st.SQL, want)

@@ -43,11 +43,11 @@ func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
 // stmts[:0] when it is large enough, else in a new slice; the slice used is returned.
 func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Query) []result.Query {
 	planned(q, u.Statements[0])
-	q.Name = u.Name
+	q.Name = u.Name()
 	if u.Stage < len(p.Stages) {
 		q.Stage = p.Stages[u.Stage]
 	}
-	q.After = u.AfterNames
+	q.After = u.AfterNames()
 	if u.Tx {
 		if cap(stmts) < len(u.Statements) {
 			stmts = make([]result.Query, len(u.Statements))
@@ -74,10 +74,11 @@ func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Qu
 
 // planned fills the zero q with statement st as planned.
 func planned(q *result.Query, st *queries.Statement) {
+	pos := st.Pos()
 	q.Name = st.Name
-	q.File = st.Pos.File
-	q.Line = st.Pos.Line
-	q.Col = st.Pos.Col
+	q.File = pos.File
+	q.Line = pos.Line
+	q.Col = pos.Col
 	q.SQL = st.SQL
 	q.Status = result.StatusPlanned
 }
@@ -109,7 +110,7 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	}
 	rep.CriticalPath = make([]string, len(units))
 	for i, u := range units {
-		rep.CriticalPath[i] = p.Units[u].Name
+		rep.CriticalPath[i] = p.Units[u].Name()
 	}
 	rep.CriticalPathMs = total
 	wall := rep.TotalWallMs

@@ -239,7 +239,7 @@ func (e *execution) finish(s *plan.Scheduler, o outcome) time.Duration {
 		}
 		sq := &e.run.Queries[sk.Unit]
 		sq.Status = result.StatusSkipped
-		sq.Reason = fmt.Sprintf("dependency %s failed", e.p.Units[sk.Cause].Name)
+		sq.Reason = fmt.Sprintf("dependency %s failed", e.p.Units[sk.Cause].Name())
 		e.emitDone(sq)
 	}
 	return end

@@ -1,0 +1,40 @@
+package nameidx
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestIndex(t *testing.T) {
+	var names []string
+	x := Index{NameOf: func(i int32) string { return names[i] }}
+	if _, ok := x.Find("a"); ok {
+		t.Fatal("empty index finds a name")
+	}
+	for i := range 5000 {
+		names = append(names, fmt.Sprint("n", i%3000))
+		first, ok := x.Add(names[i], int32(i))
+		if want := i < 3000; ok != want {
+			t.Fatalf("Add(%q, %d) = %v, want %v", names[i], i, ok, want)
+		}
+		if !ok && int(first) != i-3000 {
+			t.Fatalf("Add(%q, %d): first %d, want %d", names[i], i, first, i-3000)
+		}
+	}
+	if x.Len() != 3000 {
+		t.Fatalf("Len = %d, want 3000", x.Len())
+	}
+	for i := range 3000 {
+		if j, ok := x.Find(fmt.Sprint("n", i)); !ok || int(j) != i {
+			t.Fatalf("Find(n%d) = %d, %v", i, j, ok)
+		}
+	}
+	if _, ok := x.Find("n3000"); ok {
+		t.Fatal("found a name never added")
+	}
+	n := 0
+	x.All(func(int32) bool { n++; return true })
+	if n != 3000 {
+		t.Fatalf("All gave %d numbers, want 3000", n)
+	}
+}
