@@ -83,13 +83,17 @@ func benchPlan(n int) *Plan {
 	rng := rand.New(rand.NewPCG(3, 4))
 	p := &Plan{Stages: []string{"a", "b", "c", "d"}}
 	for i := range n {
-		u := &Unit{Index: i, Stage: i * len(p.Stages) / n,
+		u := &Unit{Index: int32(i), Stage: int32(i * len(p.Stages) / n),
 			Statements: []*queries.Statement{{Name: fmt.Sprint("u", i)}}}
 		if i > 0 {
+			var after []int
 			for range rng.IntN(4) {
-				if d := rng.IntN(i); !containsInt(u.After, d) {
-					u.After = append(u.After, d)
+				if d := rng.IntN(i); !containsInt(after, d) {
+					after = append(after, d)
 				}
+			}
+			if after != nil {
+				u.after = &after
 			}
 		}
 		p.Units = append(p.Units, u)

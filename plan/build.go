@@ -89,8 +89,8 @@ func (b *builder) group() {
 				b.slab = make([]Unit, 0, min(len(b.stmts)-i, unitBlock))
 			}
 			b.slab = append(b.slab, Unit{
-				Index: len(b.plan.Units),
-				Stage: len(b.plan.Stages) - 1,
+				Index: int32(len(b.plan.Units)),
+				Stage: int32(len(b.plan.Stages) - 1),
 				// Share the input; the capacity of 1 makes a block's appends copy.
 				Statements:      b.stmts[i : i+1 : i+1],
 				Tx:              isOpen,
@@ -216,18 +216,18 @@ func (b *builder) resolve() {
 			d := int(b.stmtUnit[si])
 			dep := units[d]
 			switch {
-			case d == u.Index:
+			case d == int(u.Index):
 				b.errorf(afterPos, "cycle: %s -> %s (a statement cannot wait for itself)", u.Name(), u.Name())
 				continue
 			case dep.Stage > u.Stage:
 				b.errorf(afterPos, "-- after: %q is in a later stage (%q at %s): it would never start before this one",
 					name, b.plan.Stages[dep.Stage], dep.Statements[0].Pos())
 				continue
-			case d > u.Index && !b.opts.Parallel:
+			case d > int(u.Index) && !b.opts.Parallel:
 				b.errorf(afterPos, "-- after: %q comes later in the file (%s): in sequential mode statements run in file order; use --parallel or move it",
 					name, dep.Statements[0].Pos())
 				continue
-			case d > u.Index:
+			case d > int(u.Index):
 				b.forward = true
 			}
 			if !containsInt(edges[first:], d) {
@@ -235,7 +235,8 @@ func (b *builder) resolve() {
 			}
 		}
 		if len(edges) > first {
-			u.After = edges[first:len(edges):len(edges)]
+			after := edges[first:len(edges):len(edges)]
+			u.after = &after
 		}
 	}
 }
@@ -353,15 +354,15 @@ func (b *builder) findCycles() {
 		calls = append(calls, frame{v: v})
 	}
 	for root := range int32(n) {
-		if index[root] != 0 || len(units[root].After) == 0 {
+		if index[root] != 0 || units[root].after == nil {
 			continue
 		}
 		visit(root)
 		for len(calls) > 0 {
 			f := &calls[len(calls)-1]
 			v := f.v
-			if f.edge < len(units[v].After) {
-				w := int32(units[v].After[f.edge])
+			if after := units[v].After(); f.edge < len(after) {
+				w := int32(after[f.edge])
 				f.edge++
 				if index[w] == 0 {
 					visit(w)
@@ -410,7 +411,7 @@ search:
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, d := range units[v].After {
+		for _, d := range units[v].After() {
 			w := int32(d)
 			prev, member := in[w]
 			switch {

@@ -20,7 +20,7 @@ type unitShape struct {
 func shapes(p *Plan) []unitShape {
 	var got []unitShape
 	for _, u := range p.Units {
-		got = append(got, unitShape{u.Name(), u.Tx, len(u.Statements), u.Stage})
+		got = append(got, unitShape{u.Name(), u.Tx, len(u.Statements), int(u.Stage)})
 	}
 	return got
 }
@@ -131,7 +131,7 @@ func TestBuildUnits(t *testing.T) {
 				t.Errorf("units: got %+v, want %+v", got, tt.want)
 			}
 			for i, u := range p.Units {
-				if u.Index != i {
+				if int(u.Index) != i {
 					t.Errorf("unit %d: got Index %d, want %d", i, u.Index, i)
 				}
 			}
@@ -181,7 +181,7 @@ COMMIT;
 	for _, tt := range tests {
 		t.Run(tt.unit, func(t *testing.T) {
 			u := p.Units[byName(t, p, tt.unit)]
-			if got := unitNames(p, u.After); !slices.Equal(got, tt.wantAfter) {
+			if got := unitNames(p, u.After()); !slices.Equal(got, tt.wantAfter) {
 				t.Errorf("After: got %q, want %q", got, tt.wantAfter)
 			}
 			if !slices.Equal(u.AfterNames(), tt.wantNames) {
@@ -335,7 +335,7 @@ func checkErrors(t *testing.T, p *Plan, err error, want []wantErr) {
 
 func TestBuildParallelAllowsLaterDependency(t *testing.T) {
 	p := mustBuild(t, "@a after b: SELECT 1;\n@b: SELECT 2;", Options{Parallel: true})
-	if got, want := unitNames(p, p.Units[0].After), []string{"b"}; !slices.Equal(got, want) {
+	if got, want := unitNames(p, p.Units[0].After()), []string{"b"}; !slices.Equal(got, want) {
 		t.Errorf("After of a: got %q, want %q", got, want)
 	}
 }
@@ -474,7 +474,7 @@ COMMIT;`
 func TestBuildUnnamedReferences(t *testing.T) {
 	t.Run("by file and line", func(t *testing.T) {
 		p := mustBuild(t, "SELECT 1;\n@b after test.sql:1: SELECT 2;", Options{})
-		if got, want := unitNames(p, p.Units[1].After), []string{"test.sql:1"}; !slices.Equal(got, want) {
+		if got, want := unitNames(p, p.Units[1].After()), []string{"test.sql:1"}; !slices.Equal(got, want) {
 			t.Errorf("After of b: got %q, want %q", got, want)
 		}
 	})

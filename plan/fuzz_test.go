@@ -81,13 +81,13 @@ func checkPlan(t *testing.T, p *Plan, stmts []*queries.Statement, opts Options) 
 	t.Helper()
 	var flat []*queries.Statement
 	for i, u := range p.Units {
-		if u.Index != i {
+		if int(u.Index) != i {
 			t.Fatalf("unit %d has Index %d", i, u.Index)
 		}
 		if i > 0 && u.Stage < p.Units[i-1].Stage {
 			t.Fatalf("unit %d: stage %d after stage %d", i, u.Stage, p.Units[i-1].Stage)
 		}
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			if d == i || d < 0 || d >= len(p.Units) {
 				t.Fatalf("unit %d depends on %d", i, d)
 			}
@@ -136,7 +136,7 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 			if state[u] != waiting {
 				t.Fatalf("unit %d handed out in state %d", u, state[u])
 			}
-			for _, d := range p.Units[u].After {
+			for _, d := range p.Units[u].After() {
 				if state[d] != succeeded {
 					t.Fatalf("unit %d started before its dependency %d succeeded (state %d)", u, d, state[d])
 				}
@@ -181,7 +181,7 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 			continue
 		}
 		// A unit that ran had every dependency succeed; one skipped had one fail.
-		for _, d := range p.Units[u].After {
+		for _, d := range p.Units[u].After() {
 			if state[d] != succeeded {
 				t.Fatalf("unit %d ran although dependency %d ended in state %d", u, d, state[d])
 			}

@@ -99,7 +99,7 @@ func byName(t testing.TB, p *Plan, name string) int {
 	t.Helper()
 	for _, u := range p.Units {
 		if u.Name() == name {
-			return u.Index
+			return int(u.Index)
 		}
 	}
 	t.Fatalf("no unit named %q", name)

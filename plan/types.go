@@ -10,16 +10,25 @@ import (
 type Unit struct {
 	// Statements holds one statement, or every statement of a transaction block.
 	Statements []*queries.Statement
-	// After holds the indexes of the units this one waits for (from "-- after:").
-	After []int
-	Index int // position in Plan.Units
+	// after is what After returns; nil for a unit without "-- after:" (most units: a
+	// pointer keeps the Unit small).
+	after *[]int
+	Index int32 // position in Plan.Units
 	// Stage is the index of the unit's stage in Plan.Stages.
-	Stage int
+	Stage int32
 	// Tx reports whether the unit is a transaction block.
 	Tx bool
 	// SessionChanging reports whether the unit changes session state (SET, RESET,
 	// SET ROLE, set_config, CREATE TEMP ...) outside a transaction block.
 	SessionChanging bool
+}
+
+// After returns the indexes of the units this one waits for (from "-- after:").
+func (u *Unit) After() []int {
+	if u.after == nil {
+		return nil
+	}
+	return *u.after
 }
 
 // Name is the unit's name: its statement's; for a block, the name above its BEGIN.

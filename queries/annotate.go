@@ -21,46 +21,76 @@ const (
 // parseAnnotation reads the text of a "--" comment (without the dashes). It returns the
 // annotation's kind and values, or a message for a malformed annotation.
 func parseAnnotation(text string) (kind annKind, vals []string, msg string) {
+	kind, val, list, msg := readAnnotation(text)
+	if msg != "" || kind == annNone {
+		return kind, nil, msg
+	}
+	if kind == annAfter {
+		return kind, list, ""
+	}
+	return kind, []string{val}, ""
+}
+
+// readAnnotation is parseAnnotation without a slice for the single value of a name or a
+// stage (val), so that the common annotation allocates nothing.
+func readAnnotation(text string) (kind annKind, val string, list []string, msg string) {
 	t := strings.TrimSpace(text)
 	key, rest, ok := strings.Cut(t, ":")
 	if !ok {
-		return annNone, nil, ""
+		return annNone, "", nil, ""
 	}
 	rest = strings.TrimSpace(rest)
 	switch key {
 	case "name":
+		if plainWord(rest) {
+			return annName, rest, nil, ""
+		}
 		f := strings.Fields(rest)
 		switch {
 		case len(f) == 0:
-			return annName, nil, "empty name in -- name: annotation"
+			return annName, "", nil, "empty name in -- name: annotation"
 		case len(f) == 2 && len(f[1]) > 1 && f[1][0] == ':':
 			// sqlc's :one, :many, :exec ... suffix: accepted and ignored.
 		case len(f) > 1:
-			return annName, nil, fmt.Sprintf("name %q must not contain spaces", rest)
+			return annName, "", nil, fmt.Sprintf("name %q must not contain spaces", rest)
 		}
-		return annName, f[:1], ""
+		return annName, f[0], nil, ""
 	case "stage":
 		if rest == "" {
-			return annStage, nil, "empty label in -- stage: annotation"
+			return annStage, "", nil, "empty label in -- stage: annotation"
 		}
-		return annStage, []string{rest}, ""
+		return annStage, rest, nil, ""
 	case "after":
 		if rest == "" {
-			return annAfter, nil, "empty list in -- after: annotation"
+			return annAfter, "", nil, "empty list in -- after: annotation"
 		}
 		for _, item := range strings.Split(rest, ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
-				return annAfter, nil, "empty name in -- after: list"
+				return annAfter, "", nil, "empty name in -- after: list"
 			}
 			if strings.ContainsAny(item, " \t") {
-				return annAfter, nil, fmt.Sprintf("name %q in -- after: list must not contain spaces", item)
+				return annAfter, "", nil, fmt.Sprintf("name %q in -- after: list must not contain spaces", item)
 			}
-			vals = append(vals, item)
+			list = append(list, item)
 		}
-		return annAfter, vals, ""
+		return annAfter, "", list, ""
 	}
-	return annNone, nil, ""
+	return annNone, "", nil, ""
+}
+
+// plainWord reports whether s is non-empty ASCII without white space: one field, as
+// strings.Fields would find it, without calling it.
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // annotate reads the annotations in the comment lines of f.src[from:to], the leading
@@ -97,7 +127,7 @@ func (p *parser) annotate(f *srcFile, s *Statement, idx int, from, to int) {
 }
 
 func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, text string) {
-	kind, vals, msg := parseAnnotation(text)
+	kind, val, list, msg := readAnnotation(text)
 	if kind == annNone {
 		return
 	}
@@ -112,7 +142,7 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 			p.errorf(pos, "second -- name: annotation for one statement (already named %s)", s.Name)
 			return
 		}
-		name := vals[0]
+		name := val
 		if first, ok := p.names.Add(name, int32(idx)); !ok {
 			p.errorf(pos, "duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first))))
 			return
@@ -120,13 +150,13 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 		s.Name, s.Named = name, true
 	case annStage:
 		p.stageIndex++
-		p.stage = vals[0]
+		p.stage = val
 	case annAfter:
 		c := s.coldPart()
 		if !c.afterPos.IsValid() {
 			c.afterPos = pos
 		}
-		c.after = append(c.after, vals...)
+		c.after = append(c.after, list...)
 	}
 }
 
@@ -149,8 +179,8 @@ func (p *parser) namePos(s *Statement) Pos {
 			k++
 		}
 		if (i == 0 || f.src[i-1] == '\n') && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
-			kind, vals, msg := parseAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
-			if kind == annName && msg == "" && vals[0] == s.Name {
+			kind, val, _, msg := readAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
+			if kind == annName && msg == "" && val == s.Name {
 				off = k
 			}
 		}

@@ -102,7 +102,7 @@ func (l ErrorList) Err() error {
 // annotations written above it.
 //
 // A large input holds a million statements, so a Statement keeps only what every one of
-// them needs in its own fields (80 bytes): the file name and the stage are shared by
+// them needs in its own fields (72 bytes; offsets past 4 GB take a slower path): the file name and the stage are shared by
 // the statements of one file and stage, and what few statements have ("-- after:",
 // COPY data, the position map of interpolated text) sits behind one pointer. The
 // methods return what the fields used to hold. NewStatement makes one from its parts.
@@ -116,9 +116,9 @@ type Statement struct {
 	src  *stmtSource // file name and stage
 	cold *stmtCold   // nil for most statements
 
-	start     int    // Start()
-	line, col int32  // Pos().Line, Pos().Col
+	start     uint32 // Start()
 	off, end  uint32 // Pos().Offset - start, End() - Pos().Offset
+	line, col int32  // Pos().Line, Pos().Col
 
 	// Named reports whether Name came from a "-- name:" annotation.
 	Named bool
@@ -196,12 +196,12 @@ func (s *Statement) coldPart() *stmtCold {
 func (s *Statement) setSpan(pos Pos, start, end int) {
 	off, span := pos.Offset-start, end-pos.Offset
 	if pos.Line < 0 || pos.Line > math.MaxInt32 || pos.Col < 0 || pos.Col > math.MaxInt32 ||
-		start < 0 || off < 0 || off > math.MaxUint32 || span < 0 || span > math.MaxUint32 {
+		start < 0 || start > math.MaxUint32 || off < 0 || off > math.MaxUint32 || span < 0 || span > math.MaxUint32 {
 		s.coldPart().wide = &wideSpan{pos: pos, start: start, end: end}
 		s.start, s.line, s.col, s.off, s.end = 0, 0, 0, 0, 0
 		return
 	}
-	s.start, s.line, s.col, s.off, s.end = start, int32(pos.Line), int32(pos.Col), uint32(off), uint32(span)
+	s.start, s.line, s.col, s.off, s.end = uint32(start), int32(pos.Line), int32(pos.Col), uint32(off), uint32(span)
 }
 
 // Pos is the position of the statement's first character in its file.
@@ -209,7 +209,7 @@ func (s *Statement) Pos() Pos {
 	if s.cold != nil && s.cold.wide != nil {
 		return s.cold.wide.pos
 	}
-	return Pos{File: s.File(), Line: int(s.line), Col: int(s.col), Offset: s.start + int(s.off)}
+	return Pos{File: s.File(), Line: int(s.line), Col: int(s.col), Offset: int(s.start) + int(s.off)}
 }
 
 // File is the name of the statement's file (Pos().File).
@@ -231,7 +231,7 @@ func (s *Statement) Start() int {
 	if s.cold != nil && s.cold.wide != nil {
 		return s.cold.wide.start
 	}
-	return s.start
+	return int(s.start)
 }
 
 // End: see Start.
@@ -239,7 +239,7 @@ func (s *Statement) End() int {
 	if s.cold != nil && s.cold.wide != nil {
 		return s.cold.wide.end
 	}
-	return s.start + int(s.off) + int(s.end)
+	return int(s.start) + int(s.off) + int(s.end)
 }
 
 // Stage is the label of the last "-- stage: LABEL" line before the statement ("" before

@@ -44,7 +44,7 @@ func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
 func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Query) []result.Query {
 	planned(q, u.Statements[0])
 	q.Name = u.Name()
-	if u.Stage < len(p.Stages) {
+	if int(u.Stage) < len(p.Stages) {
 		q.Stage = p.Stages[u.Stage]
 	}
 	q.After = u.AfterNames()
@@ -91,22 +91,25 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	if len(runs) == 0 || len(p.Units) == 0 {
 		return rep
 	}
-	med := make([]float64, len(p.Units))
-	samples := make([]float64, 0, len(runs))
-	for i := range p.Units {
-		samples = samples[:0]
-		for _, r := range runs {
-			if i < len(r.Queries) {
-				samples = append(samples, r.Queries[i].WallMs)
-			}
-		}
-		med[i] = median(samples)
-	}
 	var units []int
 	var total float64
-	if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
-		// With no time anywhere (a dry run) there is no critical path.
-		units, total = plan.CriticalPath(p, med)
+	// With no time anywhere (a dry run) there is no critical path; a run without
+	// queries (the streamed dry run) needs no median per unit to find that out.
+	if slices.ContainsFunc(runs, func(r result.Run) bool { return len(r.Queries) > 0 }) {
+		med := make([]float64, len(p.Units))
+		samples := make([]float64, 0, len(runs))
+		for i := range p.Units {
+			samples = samples[:0]
+			for _, r := range runs {
+				if i < len(r.Queries) {
+					samples = append(samples, r.Queries[i].WallMs)
+				}
+			}
+			med[i] = median(samples)
+		}
+		if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
+			units, total = plan.CriticalPath(p, med)
+		}
 	}
 	rep.CriticalPath = make([]string, len(units))
 	for i, u := range units {

@@ -208,7 +208,7 @@ func (e *execution) readyAt(u int) time.Duration {
 	for _, end := range e.stageEnd[:unit.Stage] {
 		at = max(at, end)
 	}
-	for _, d := range unit.After {
+	for _, d := range unit.After() {
 		at = max(at, e.unitEnd[d])
 	}
 	return at
