@@ -2,7 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/qrunhq/qrun/internal/nameidx"
 	"github.com/qrunhq/qrun/queries"
@@ -22,6 +25,14 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 		stmts:    stmts,
 	}
 	b.named.NameOf = func(i int32) string { return stmts[i].Name }
+	named := 0
+	for _, s := range stmts {
+		if s.Named {
+			named++
+		}
+	}
+	b.named.Reserve(named)
+	b.kinds = classifyAll(stmts)
 	b.group()
 	b.resolve()
 	b.findCycles()
@@ -46,6 +57,7 @@ type builder struct {
 	stmtUnit []int32          // statement index -> unit index
 	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
+	kinds    []kind           // statement index -> its command, classified ahead; nil for a short script
 	warned   [sessPrepare + 1]bool
 	forward  bool // some dependency points to a later unit: cycles are possible
 }
@@ -63,7 +75,7 @@ func (b *builder) group() {
 	)
 	for i, s := range b.stmts {
 		wasOpen := open != nil
-		isOpen, session := b.scan(s, wasOpen)
+		isOpen, session := b.scan(i, s, wasOpen)
 
 		if wasOpen {
 			// A block's statements are consecutive: extend its share of the input (the
@@ -131,10 +143,15 @@ func (b *builder) group() {
 // before it. It returns whether a block is open after it and, for a statement outside
 // any block, the kind of session state it changes. Under --rollback it reports the
 // commands that cannot run inside a transaction block.
-func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
-	cmds := splitCommands(s.SQL)
+func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKind) {
+	var cmds []string
+	var c command
+	if b.kinds != nil && b.kinds[i] != kindSlow {
+		c = b.kinds[i].command()
+	} else if cmds = splitCommands(s.SQL); cmds == nil {
+		c = classify(s.SQL)
+	}
 	if cmds == nil {
-		c := classify(s.SQL)
 		b.checkRollback(s, c, open)
 		session := sessNone
 		if !open && c.tx == txNone {
@@ -174,6 +191,61 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 	if c.tx == txCommitChain && open {
 		b.errorf(s.Pos(), "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
 	}
+}
+
+// kind is what scan needs of a statement that holds a single command whose noTx is "":
+// its txKind and sessionKind, packed; kindSlow marks the others, which scan reads itself.
+type kind uint8
+
+const kindSlow kind = 0xff
+
+func (k kind) command() command { return command{tx: txKind(k & 0x0f), session: sessionKind(k >> 4)} }
+
+// classifyAhead is the number of statements from which Build classifies them on every
+// CPU before it groups them (a variable for tests).
+var classifyAhead = 16 << 10
+
+// classifyAll classifies the commands of stmts on every CPU, in chunks, and returns
+// their kinds; nil for fewer than classifyAhead statements. Classifying is most of what
+// Build does per statement, and it reads one statement at a time: only the grouping
+// that follows has to go in order.
+func classifyAll(stmts []*queries.Statement) []kind {
+	n := len(stmts)
+	workers := runtime.GOMAXPROCS(0)
+	if n < classifyAhead || workers < 2 {
+		return nil
+	}
+	kinds := make([]kind, n)
+	const chunk = 4096
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+chunk, n); i++ {
+					kinds[i] = kindOf(stmts[i].SQL)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return kinds
+}
+
+// kindOf classifies sql for scan.
+func kindOf(sql string) kind {
+	if splitCommands(sql) != nil {
+		return kindSlow
+	}
+	c := classify(sql)
+	if c.noTx != "" || c.tx > 0x0f || c.session > 0x0e {
+		return kindSlow
+	}
+	return kind(c.tx) | kind(c.session)<<4
 }
 
 // step returns whether a transaction block is open after a command of kind k.

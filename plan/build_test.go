@@ -2,6 +2,10 @@ package plan
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -491,4 +495,53 @@ func TestBuildUnnamedReferences(t *testing.T) {
 			t.Fatalf("Build: got %v, want no error", err)
 		}
 	})
+}
+
+// TestClassifyAhead checks that classifying a long script's statements ahead, on every
+// CPU, builds the plan (and the errors) that classifying them one by one builds.
+func TestClassifyAhead(t *testing.T) {
+	sqls := []string{
+		"SELECT 1;", "BEGIN;", "COMMIT;", "SET x = 1;", "ROLLBACK;", "COMMIT AND CHAIN;",
+		"VACUUM;", "BEGIN; SELECT 1;", "SELECT 'a;b'; COMMIT", "SET ROLE r;", "SET LOCAL x = 1;",
+		"CREATE TEMP TABLE t (a int);", "SELECT set_config('a', 'b', false);", "DISCARD ALL;",
+		"ROLLBACK PREPARED 'x';", "CREATE INDEX CONCURRENTLY i ON t (a);", "PREPARE p AS SELECT 1;",
+		"START TRANSACTION;", "END;", "ABORT;", "ROLLBACK TO s;", "LISTEN c;", "RESET ALL;",
+		"/* c */ begin work;", "SELECT $$;$$; SELECT 2;", "PREPARE TRANSACTION 'x';",
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	var stmts []*queries.Statement
+	for i := range 3 * 4096 * 2 {
+		stmts = append(stmts, queries.NewStatement(queries.StatementParts{
+			SQL:  sqls[rng.IntN(len(sqls))],
+			Pos:  queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
+			Name: fmt.Sprintf("t.sql:%d", i+1),
+		}))
+	}
+	stmts = append(stmts, queries.NewStatement(queries.StatementParts{SQL: "COMMIT;", Name: "last"}))
+	build := func(ahead int, opts Options) (*Plan, error) {
+		old := classifyAhead
+		classifyAhead = ahead
+		defer func() { classifyAhead = old }()
+		return Build(stmts, opts)
+	}
+	for _, opts := range []Options{{}, {Parallel: true}, {Rollback: true}} {
+		want, wantErr := build(math.MaxInt, opts)
+		got, gotErr := build(0, opts)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("%+v: got error\n%.500v\nwant\n%.500v", opts, gotErr, wantErr)
+		}
+		if wantErr != nil {
+			t.Logf("%+v: %d errors", opts, len(wantErr.(queries.ErrorList)))
+			continue
+		}
+		t.Logf("%+v: %d units, %d warnings", opts, len(want.Units), len(want.Warnings))
+		if len(got.Units) != len(want.Units) || !reflect.DeepEqual(got.Warnings, want.Warnings) {
+			t.Fatalf("%+v: got %d units, warnings %v; want %d, %v", opts, len(got.Units), got.Warnings, len(want.Units), want.Warnings)
+		}
+		for i, u := range got.Units {
+			if w := want.Units[i]; u.Tx != w.Tx || u.SessionChanging != w.SessionChanging || len(u.Statements) != len(w.Statements) {
+				t.Fatalf("%+v: unit %d differs: got %+v, want %+v", opts, i, u, w)
+			}
+		}
+	}
 }

@@ -69,17 +69,31 @@ func (x *Index) Add(name string, i int32) (int32, bool) {
 	}
 }
 
+// Reserve makes room for n names in all, so that adding them does not grow x.
+func (x *Index) Reserve(n int) {
+	size := max(16, len(x.slots))
+	for 4*n > 3*size {
+		size *= 2
+	}
+	if size > len(x.slots) {
+		x.resize(size)
+	}
+}
+
 // grow doubles the table (its load stays at most three quarters: the hashes in the slots
 // keep long probes cheap) and puts every number back.
-func (x *Index) grow() {
+func (x *Index) grow() { x.resize(max(16, 2*len(x.slots))) }
+
+// resize makes the table size slots (a power of two) and puts every number back.
+func (x *Index) resize(size int) {
 	if len(x.slots) == 0 {
 		x.seed = maphash.MakeSeed()
 	}
 	old := x.slots
-	if len(old) >= 1<<31 {
+	if size > 1<<31 {
 		panic("nameidx: too many names")
 	}
-	x.slots = make([]slot, max(16, 2*len(old)))
+	x.slots = make([]slot, size)
 	mask := uint32(len(x.slots) - 1)
 	for _, s := range old {
 		if s.num == 0 {

@@ -38,3 +38,22 @@ func TestIndex(t *testing.T) {
 		t.Fatalf("All gave %d numbers, want 3000", n)
 	}
 }
+
+func TestReserve(t *testing.T) {
+	var names []string
+	x := Index{NameOf: func(i int32) string { return names[i] }}
+	x.Add("a", 0)
+	names = append(names, "a")
+	x.Reserve(1000)
+	size := len(x.slots)
+	for i := 1; i < 1000; i++ {
+		names = append(names, fmt.Sprint("n", i))
+		x.Add(names[i], int32(i))
+	}
+	if len(x.slots) != size {
+		t.Errorf("the table grew from %d to %d slots after Reserve", size, len(x.slots))
+	}
+	if j, ok := x.Find("a"); !ok || j != 0 {
+		t.Errorf("Find(a) = %d, %v after Reserve", j, ok)
+	}
+}
