@@ -26,10 +26,16 @@ func Describe(p *plan.Plan) result.Run {
 // block's statements in it) is reused for the next unit, so a consumer must copy what
 // it keeps.
 func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
+	return DescribeRange(p, 0, len(p.Units))
+}
+
+// DescribeRange is DescribeSeq for the units [lo, hi) only: --dry-run describes a long
+// plan in ranges that are rendered concurrently.
+func DescribeRange(p *plan.Plan, lo, hi int) iter.Seq[*result.Query] {
 	return func(yield func(*result.Query) bool) {
 		var q result.Query
 		var stmts []result.Query
-		for _, u := range p.Units {
+		for _, u := range p.Units[lo:hi] {
 			q = result.Query{}
 			stmts = describeUnit(p, u, &q, stmts)
 			if !yield(&q) {
