@@ -247,3 +247,49 @@ func TestAutoNames(t *testing.T) {
 		t.Errorf("got names %q, want %q", got, want)
 	}
 }
+
+// TestJoinSQL checks JoinSQL against strings.Join on every run of consecutive statements
+// of a script that has pieces of the file (which JoinSQL returns without copying) and
+// statements that are not (interpolated, several on a line, from another file).
+func TestJoinSQL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "inc.sql"), []byte("SELECT 'inc';\nSELECT 2;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n\\set v 'SELECT 9'\n:v;\nSELECT 1; SELECT 2;\n" +
+		"\\i " + filepath.Join(dir, "inc.sql") + "\nSELECT 3;\n\nSELECT 4;\n-- c\nSELECT 5;\r\nSELECT 6;\nSELECT\n7;\nSELECT 8;"
+	s, err := Parse("t.sql", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := s.Statements
+	copied := 0
+	for i := range stmts {
+		for j := i + 1; j <= len(stmts); j++ {
+			var sqls []string
+			for _, st := range stmts[i:j] {
+				sqls = append(sqls, st.SQL)
+			}
+			want := strings.Join(sqls, "\n")
+			if got := JoinSQL(stmts[i:j]); got != want {
+				t.Fatalf("JoinSQL(statements %d..%d) = %q, want %q", i, j, got, want)
+			}
+			if _, ok := fileSpan(stmts[i:j]); !ok {
+				copied++
+			}
+		}
+	}
+	if _, ok := fileSpan(stmts[:3]); !ok {
+		t.Error("BEGIN ... COMMIT on consecutive lines: JoinSQL copied them")
+	}
+	if copied == 0 {
+		t.Error("every run of statements was a piece of the file: the test covers nothing else")
+	}
+	if got := JoinSQL(nil); got != "" {
+		t.Errorf("JoinSQL(nil) = %q", got)
+	}
+	hand := []*Statement{NewStatement(StatementParts{SQL: "A;"}), NewStatement(StatementParts{SQL: "B;"})}
+	if got := JoinSQL(hand); got != "A;\nB;" {
+		t.Errorf("JoinSQL of statements made by hand = %q", got)
+	}
+}

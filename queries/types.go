@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Pos is a position in an input file. Line and Col are 1-based; Col counts characters
@@ -308,4 +309,64 @@ type Options struct {
 	// Warn receives warnings, such as a display-only meta-command that qrun skips.
 	// Nil discards them.
 	Warn func(*Error)
+}
+
+// JoinSQL returns the SQL of stmts joined by newlines, as a transaction block's text is
+// shown. When the statements are consecutive lines of one file (each statement's SQL
+// ends a line and the next one's starts the following line, as in "BEGIN;\nUPDATE
+// ...;\nCOMMIT;"), the result is that piece of the file and nothing is copied.
+func JoinSQL(stmts []*Statement) string {
+	if s, ok := fileSpan(stmts); ok {
+		return s
+	}
+	n := len(stmts) - 1 // newlines
+	for _, st := range stmts {
+		n += len(st.SQL)
+	}
+	if n <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, st := range stmts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(st.SQL)
+	}
+	return b.String()
+}
+
+// fileSpan returns the piece of one file that is the SQL of stmts joined by newlines,
+// if there is one.
+func fileSpan(stmts []*Statement) (string, bool) {
+	if len(stmts) == 0 || stmts[0].src == nil || stmts[0].src.file == nil {
+		return "", false
+	}
+	f := stmts[0].src.file
+	text := f.text
+	if text == "" {
+		return "", false
+	}
+	// Go's heap objects never move, so comparing addresses tells whether a string lies
+	// within the file's text (one object, kept alive by the result).
+	base := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+	start, end := 0, 0
+	for i, st := range stmts {
+		if st.src == nil || st.src.file != f || st.SQL == "" {
+			return "", false
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(st.SQL)))
+		if p < base || p-base > uintptr(len(text)-len(st.SQL)) {
+			return "", false
+		}
+		off := int(p - base)
+		if i == 0 {
+			start = off
+		} else if off != end+1 || text[end] != '\n' {
+			return "", false
+		}
+		end = off + len(st.SQL)
+	}
+	return text[start:end], true
 }

@@ -3,7 +3,6 @@ package runner
 import (
 	"iter"
 	"slices"
-	"strings"
 
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
@@ -59,21 +58,11 @@ func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Qu
 			stmts = make([]result.Query, len(u.Statements))
 		}
 		q.Statements = stmts[:len(u.Statements)]
-		n := len(u.Statements) - 1 // newlines
 		for j, st := range u.Statements {
 			q.Statements[j] = result.Query{}
 			planned(&q.Statements[j], st)
-			n += len(st.SQL)
 		}
-		var b strings.Builder
-		b.Grow(n)
-		for j, st := range u.Statements {
-			if j > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(st.SQL)
-		}
-		q.SQL = b.String()
+		q.SQL = queries.JoinSQL(u.Statements)
 	}
 	return stmts
 }
