@@ -25,14 +25,17 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 		stmts:    stmts,
 	}
 	b.named.NameOf = func(i int32) string { return stmts[i].Name }
-	named := 0
-	for _, s := range stmts {
-		if s.Named {
-			named++
-		}
+	if len(stmts) >= classifyAhead {
+		// Index the names while the statements are classified: the index is the other
+		// half of what grouping does per statement, and it too reads no unit.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			b.dups, b.indexed = b.indexNames(), true
+		}()
+		b.kinds = classifyAll(stmts)
+		<-done
 	}
-	b.named.Reserve(named)
-	b.kinds = classifyAll(stmts)
 	b.group()
 	b.resolve()
 	b.findCycles()
@@ -53,6 +56,8 @@ type builder struct {
 	errs     queries.ErrorList
 	stmts    []*queries.Statement
 	named    nameidx.Index    // names from "-- name:": indexes in stmts
+	indexed  bool             // named was filled ahead of group ...
+	dups     [][2]int32       // ... and these [statement, first with its name] were found
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
 	stmtUnit []int32          // statement index -> unit index
 	slab     []Unit           // backing store of the next units, allocated in blocks
@@ -130,7 +135,15 @@ func (b *builder) group() {
 		if !s.Named {
 			continue // see lookup
 		}
-		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
+		first, ok := int32(0), true
+		switch {
+		case !b.indexed:
+			first, ok = b.named.Add(s.Name, int32(i))
+		case len(b.dups) > 0 && int(b.dups[0][0]) == i:
+			first, ok = b.dups[0][1], false
+			b.dups = b.dups[1:]
+		}
+		if !ok {
 			b.errorf(s.Pos(), "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos())
 		}
 	}
@@ -191,6 +204,28 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 	if c.tx == txCommitChain && open {
 		b.errorf(s.Pos(), "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
 	}
+}
+
+// indexNames adds the names from "-- name:" lines to b.named, in order, and returns
+// each statement whose name an earlier one has, with that earlier one.
+func (b *builder) indexNames() [][2]int32 {
+	named := 0
+	for _, s := range b.stmts {
+		if s.Named {
+			named++
+		}
+	}
+	b.named.Reserve(named)
+	var dups [][2]int32
+	for i, s := range b.stmts {
+		if !s.Named {
+			continue
+		}
+		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
+			dups = append(dups, [2]int32{int32(i), first})
+		}
+	}
+	return dups
 }
 
 // kind is what scan needs of a statement that holds a single command whose noTx is "":

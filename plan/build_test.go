@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -498,7 +499,8 @@ func TestBuildUnnamedReferences(t *testing.T) {
 }
 
 // TestClassifyAhead checks that classifying a long script's statements ahead, on every
-// CPU, builds the plan (and the errors) that classifying them one by one builds.
+// CPU, and indexing their names meanwhile builds the plan (and the errors, in their
+// order) that doing both one statement at a time builds.
 func TestClassifyAhead(t *testing.T) {
 	sqls := []string{
 		"SELECT 1;", "BEGIN;", "COMMIT;", "SET x = 1;", "ROLLBACK;", "COMMIT AND CHAIN;",
@@ -508,39 +510,53 @@ func TestClassifyAhead(t *testing.T) {
 		"START TRANSACTION;", "END;", "ABORT;", "ROLLBACK TO s;", "LISTEN c;", "RESET ALL;",
 		"/* c */ begin work;", "SELECT $$;$$; SELECT 2;", "PREPARE TRANSACTION 'x';",
 	}
-	rng := rand.New(rand.NewPCG(11, 12))
-	var stmts []*queries.Statement
-	for i := range 3 * 4096 * 2 {
-		stmts = append(stmts, queries.NewStatement(queries.StatementParts{
-			SQL:  sqls[rng.IntN(len(sqls))],
-			Pos:  queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
-			Name: fmt.Sprintf("t.sql:%d", i+1),
-		}))
-	}
-	stmts = append(stmts, queries.NewStatement(queries.StatementParts{SQL: "COMMIT;", Name: "last"}))
-	build := func(ahead int, opts Options) (*Plan, error) {
-		old := classifyAhead
-		classifyAhead = ahead
-		defer func() { classifyAhead = old }()
-		return Build(stmts, opts)
-	}
-	for _, opts := range []Options{{}, {Parallel: true}, {Rollback: true}} {
-		want, wantErr := build(math.MaxInt, opts)
-		got, gotErr := build(0, opts)
-		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
-			t.Fatalf("%+v: got error\n%.500v\nwant\n%.500v", opts, gotErr, wantErr)
+	for _, dups := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(11, 12))
+		var stmts []*queries.Statement
+		for i := range 3 * 4096 * 2 {
+			sp := queries.StatementParts{
+				SQL:  sqls[rng.IntN(len(sqls))],
+				Pos:  queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
+				Name: fmt.Sprintf("t.sql:%d", i+1),
+			}
+			if i%7 == 0 {
+				sp.Name, sp.Named = fmt.Sprint("n", i), true
+				if dups && i%5 == 0 {
+					sp.Name = fmt.Sprint("n", rng.IntN(i+1)) // sometimes an earlier one's
+				}
+			}
+			stmts = append(stmts, queries.NewStatement(sp))
 		}
-		if wantErr != nil {
-			t.Logf("%+v: %d errors", opts, len(wantErr.(queries.ErrorList)))
-			continue
+		stmts = append(stmts, queries.NewStatement(queries.StatementParts{SQL: "COMMIT;", Name: "last"}))
+		build := func(ahead, procs int, opts Options) (*Plan, error) {
+			old := classifyAhead
+			classifyAhead = ahead
+			defer func() { classifyAhead = old }()
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			return Build(stmts, opts)
 		}
-		t.Logf("%+v: %d units, %d warnings", opts, len(want.Units), len(want.Warnings))
-		if len(got.Units) != len(want.Units) || !reflect.DeepEqual(got.Warnings, want.Warnings) {
-			t.Fatalf("%+v: got %d units, warnings %v; want %d, %v", opts, len(got.Units), got.Warnings, len(want.Units), want.Warnings)
-		}
-		for i, u := range got.Units {
-			if w := want.Units[i]; u.Tx != w.Tx || u.SessionChanging != w.SessionChanging || len(u.Statements) != len(w.Statements) {
-				t.Fatalf("%+v: unit %d differs: got %+v, want %+v", opts, i, u, w)
+		for _, tt := range []struct {
+			opts  Options
+			procs int
+		}{{Options{}, 2}, {Options{Parallel: true}, 4}, {Options{Rollback: true}, 2}, {Options{}, 1}} {
+			opts := tt.opts
+			want, wantErr := build(math.MaxInt, tt.procs, opts)
+			got, gotErr := build(0, tt.procs, opts)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("%+v, dups %v: got error\n%.500v\nwant\n%.500v", opts, dups, gotErr, wantErr)
+			}
+			if wantErr != nil {
+				t.Logf("%+v, dups %v: %d errors", opts, dups, len(wantErr.(queries.ErrorList)))
+				continue
+			}
+			t.Logf("%+v, dups %v: %d units, %d warnings", opts, dups, len(want.Units), len(want.Warnings))
+			if len(got.Units) != len(want.Units) || !reflect.DeepEqual(got.Warnings, want.Warnings) {
+				t.Fatalf("%+v: got %d units, warnings %v; want %d, %v", opts, len(got.Units), got.Warnings, len(want.Units), want.Warnings)
+			}
+			for i, u := range got.Units {
+				if w := want.Units[i]; u.Tx != w.Tx || u.SessionChanging != w.SessionChanging || len(u.Statements) != len(w.Statements) {
+					t.Fatalf("%+v: unit %d differs: got %+v, want %+v", opts, i, u, w)
+				}
 			}
 		}
 	}

@@ -106,6 +106,22 @@ func (t *tokens) skipSpace() {
 func (t *tokens) quoted(q byte, backslash bool) {
 	s := t.s
 	t.i++
+	if !backslash {
+		// Only the quote matters: jump from one to the next.
+		for {
+			k := strings.IndexByte(s[t.i:], q)
+			if k < 0 {
+				t.i = len(s)
+				return
+			}
+			t.i += k + 1
+			if t.i < len(s) && s[t.i] == q {
+				t.i++
+				continue
+			}
+			return
+		}
+	}
 	for t.i < len(s) {
 		c := s[t.i]
 		t.i++
