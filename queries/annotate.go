@@ -148,6 +148,7 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 			return
 		}
 		s.Name, s.Named = name, true
+		p.colonNames = p.colonNames || strings.IndexByte(name, ':') >= 0
 	case annStage:
 		p.stageIndex++
 		p.stage = val
@@ -223,11 +224,7 @@ func (p *parser) nameStatements() {
 	// A name is taken when a "-- name:" line gave it or an earlier statement of a file
 	// read more than once was given it. Every name given here holds a ':', so the
 	// explicit names need looking at only when one of them does.
-	explicitColon := false
-	p.names.All(func(i int32) bool {
-		explicitColon = strings.IndexByte(p.stmt(int(i)).Name, ':') >= 0
-		return !explicitColon
-	})
+	explicitColon := p.colonNames
 	used := map[string]bool{}
 	taken := func(name []byte) bool {
 		if len(used) > 0 && used[string(name)] {

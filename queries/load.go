@@ -82,6 +82,7 @@ type parser struct {
 	warns      map[string]*warning
 	warnOrder  []string
 	names      nameidx.Index // statements named by -- name: lines
+	colonNames bool          // some of those names hold a ':'
 	stage      string
 	stageIndex int
 }

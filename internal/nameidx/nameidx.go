@@ -106,12 +106,3 @@ func (x *Index) resize(size int) {
 		x.slots[j] = s
 	}
 }
-
-// All calls yield with every number in x, in no particular order.
-func (x *Index) All(yield func(i int32) bool) {
-	for _, s := range x.slots {
-		if s.num != 0 && !yield(s.num-1) {
-			return
-		}
-	}
-}
