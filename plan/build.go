@@ -19,10 +19,9 @@ import (
 // transaction block. Nothing is returned but the error when there is one.
 func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 	b := &builder{
-		opts:     opts,
-		plan:     &Plan{Units: make([]*Unit, 0, len(stmts))},
-		stmtUnit: make([]int32, len(stmts)),
-		stmts:    stmts,
+		opts:  opts,
+		plan:  &Plan{Units: make([]*Unit, 0, len(stmts))},
+		stmts: stmts,
 	}
 	b.named.NameOf = func(i int32) string { return stmts[i].Name }
 	if len(stmts) >= classifyAhead {
@@ -59,7 +58,7 @@ type builder struct {
 	indexed  bool             // named was filled ahead of group ...
 	dups     [][2]int32       // ... and these [statement, first with its name] were found
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
-	stmtUnit []int32          // statement index -> unit index
+	stmtUnit []int32          // statement index -> unit index, made by resolve when it needs it
 	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
 	kinds    []kind           // statement index -> its command, classified ahead; nil for a short script
@@ -87,7 +86,6 @@ func (b *builder) group() {
 			// capacity limit still makes an append by a user copy).
 			first := i - len(open.Statements)
 			open.Statements = b.stmts[first : i+1 : i+1]
-			b.stmtUnit[i] = int32(open.Index)
 			if len(s.After()) > 0 {
 				b.errorf(s.AfterPos(), "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos())
 			}
@@ -116,7 +114,6 @@ func (b *builder) group() {
 			u := &b.slab[len(b.slab)-1]
 			b.edges += len(s.After())
 			b.plan.Units = append(b.plan.Units, u)
-			b.stmtUnit[i] = int32(u.Index)
 			if isOpen {
 				open = u
 			}
@@ -320,7 +317,7 @@ func (b *builder) resolve() {
 				b.errs.Add(afterPos, msg)
 				continue
 			}
-			d := int(b.stmtUnit[si])
+			d := int(b.unitOf(si))
 			dep := units[d]
 			switch {
 			case d == int(u.Index):
@@ -346,6 +343,22 @@ func (b *builder) resolve() {
 			u.after = &after
 		}
 	}
+}
+
+// unitOf returns the index of the unit of statement si. The table it reads is made on
+// first use: most plans have no "-- after:" to resolve.
+func (b *builder) unitOf(si int32) int32 {
+	if b.stmtUnit == nil {
+		b.stmtUnit = make([]int32, len(b.stmts))
+		i := 0
+		for _, u := range b.plan.Units {
+			for range u.Statements {
+				b.stmtUnit[i] = u.Index
+				i++
+			}
+		}
+	}
+	return b.stmtUnit[si]
 }
 
 // lookup returns the index of the statement called name. Names given by "-- name:" are

@@ -584,7 +584,12 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		start = l.startOff
 	}
 	p.annotate(f, s, p.n-1, start, l.startOff)
-	s.src = p.source(f)
+	if src := p.source(f); s.src == nil {
+		s.src = src
+	} else {
+		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
+		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
 	if isCopy {

@@ -293,3 +293,40 @@ func TestJoinSQL(t *testing.T) {
 		t.Errorf("JoinSQL of statements made by hand = %q", got)
 	}
 }
+
+// TestRarePartsKeepStage checks that a statement with rare parts ("-- after:", COPY data),
+// which gets a stmtSource of its own, still has the stage of the lines above it, and
+// that the statements after it share theirs again.
+func TestRarePartsKeepStage(t *testing.T) {
+	src := "-- stage: one\nSELECT 0;\n-- after: x\n-- stage: two\nSELECT 1;\nSELECT 2;\n" +
+		"COPY t FROM STDIN;\n1\n\\.\nSELECT 3;\n-- stage: three\n-- after: y\nSELECT 4;\n"
+	s, err := Parse("t.sql", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		stage string
+		index int
+		after []string
+		copy  string
+		file  string
+	}
+	var got []row
+	for _, st := range s.Statements {
+		got = append(got, row{st.Stage(), st.StageIndex(), st.After(), string(st.CopyData()), st.Pos().File})
+	}
+	want := []row{
+		{"one", 1, nil, "", "t.sql"},
+		{"two", 2, []string{"x"}, "", "t.sql"},
+		{"two", 2, nil, "", "t.sql"},
+		{"two", 2, nil, "1\n", "t.sql"},
+		{"two", 2, nil, "", "t.sql"},
+		{"three", 3, []string{"y"}, "", "t.sql"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if s.Statements[2].src != s.Statements[4].src || s.Statements[1].src == s.Statements[2].src {
+		t.Error("statements without rare parts do not share their source, or one with them does")
+	}
+}

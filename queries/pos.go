@@ -22,8 +22,8 @@ func (s *Statement) PosOf(char int) Pos {
 	}
 	base := posMark{src: s.Pos()}
 	var marks []posMark
-	if s.cold != nil {
-		marks = s.cold.posMap
+	if c := s.cold(); c != nil {
+		marks = c.posMap
 	}
 	for _, m := range marks {
 		if m.sqlOff > off {

@@ -103,10 +103,11 @@ func (l ErrorList) Err() error {
 // annotations written above it.
 //
 // A large input holds a million statements, so a Statement keeps only what every one of
-// them needs in its own fields (72 bytes; offsets past 4 GB take a slower path): the file name and the stage are shared by
-// the statements of one file and stage, and what few statements have ("-- after:",
-// COPY data, the position map of interpolated text) sits behind one pointer. The
-// methods return what the fields used to hold. NewStatement makes one from its parts.
+// them needs in its own fields (64 bytes; offsets past 4 GB take a slower path): the
+// file name and the stage are shared by the statements of one file and stage, through
+// one pointer, and what few statements have ("-- after:", COPY data, the position map of
+// interpolated text) hangs from a copy of that shared part of their own. The methods
+// return what the fields used to hold. NewStatement makes one from its parts.
 type Statement struct {
 	// SQL is exactly what psql would send: leading whitespace and comments dropped,
 	// variables interpolated, "\;" turned into ";", the terminating ";" kept.
@@ -114,8 +115,7 @@ type Statement struct {
 	// Name is the statement's name: from a "-- name: NAME" line, else "FILE:LINE".
 	Name string
 
-	src  *stmtSource // file name and stage
-	cold *stmtCold   // nil for most statements
+	src *stmtSource // file name and stage, and the rare parts
 
 	start     uint32 // Start()
 	off, end  uint32 // Pos().Offset - start, End() - Pos().Offset
@@ -127,11 +127,13 @@ type Statement struct {
 	IsCopyFromStdin bool
 }
 
-// stmtSource is what consecutive statements of one file and one stage share.
+// stmtSource is what consecutive statements of one file and one stage share. A
+// statement with rare parts (cold) has a stmtSource of its own.
 type stmtSource struct {
 	file       *srcFile // its name only, unless the statement came from a parser
 	stage      string
 	stageIndex int
+	cold       *stmtCold
 }
 
 // stmtCold holds the parts of a Statement that few statements have.
@@ -176,8 +178,8 @@ func NewStatement(p StatementParts) *Statement {
 	s.src = &stmtSource{file: &srcFile{name: p.Pos.File}, stage: p.Stage, stageIndex: p.StageIndex}
 	s.setSpan(p.Pos, p.Start, p.End)
 	if len(p.After) > 0 || p.AfterPos != (Pos{}) {
-		s.coldPart().after = p.After
-		s.cold.afterPos = p.AfterPos
+		c := s.coldPart()
+		c.after, c.afterPos = p.After, p.AfterPos
 	}
 	if p.CopyData != nil {
 		s.coldPart().copyData = p.CopyData
@@ -185,12 +187,26 @@ func NewStatement(p StatementParts) *Statement {
 	return s
 }
 
-// coldPart returns s.cold, making it first if need be.
-func (s *Statement) coldPart() *stmtCold {
-	if s.cold == nil {
-		s.cold = &stmtCold{}
+// cold returns the rare parts of s, or nil.
+func (s *Statement) cold() *stmtCold {
+	if s.src == nil {
+		return nil
 	}
-	return s.cold
+	return s.src.cold
+}
+
+// coldPart returns the rare parts of s, making them first if need be: then s gets a
+// stmtSource of its own, a copy of the one it shared.
+func (s *Statement) coldPart() *stmtCold {
+	if s.src == nil || s.src.cold == nil {
+		var src stmtSource
+		if s.src != nil {
+			src = *s.src
+		}
+		src.cold = &stmtCold{}
+		s.src = &src
+	}
+	return s.src.cold
 }
 
 // setSpan records the position and span of s; the file name of pos is s.src's.
@@ -207,16 +223,16 @@ func (s *Statement) setSpan(pos Pos, start, end int) {
 
 // Pos is the position of the statement's first character in its file.
 func (s *Statement) Pos() Pos {
-	if s.cold != nil && s.cold.wide != nil {
-		return s.cold.wide.pos
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.pos
 	}
 	return Pos{File: s.File(), Line: int(s.line), Col: int(s.col), Offset: int(s.start) + int(s.off)}
 }
 
 // File is the name of the statement's file (Pos().File).
 func (s *Statement) File() string {
-	if s.cold != nil && s.cold.wide != nil {
-		return s.cold.wide.pos.File
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.pos.File
 	}
 	if s.src == nil || s.src.file == nil {
 		return ""
@@ -229,16 +245,16 @@ func (s *Statement) File() string {
 // after its terminating ";" (or the end of its COPY data). The spans of the statements of
 // one file cover it in order, except for meta-command lines.
 func (s *Statement) Start() int {
-	if s.cold != nil && s.cold.wide != nil {
-		return s.cold.wide.start
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.start
 	}
 	return int(s.start)
 }
 
 // End: see Start.
 func (s *Statement) End() int {
-	if s.cold != nil && s.cold.wide != nil {
-		return s.cold.wide.end
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.end
 	}
 	return int(s.start) + int(s.off) + int(s.end)
 }
@@ -262,27 +278,27 @@ func (s *Statement) StageIndex() int {
 
 // After lists the names from "-- after:" lines above the statement.
 func (s *Statement) After() []string {
-	if s.cold == nil {
-		return nil
+	if c := s.cold(); c != nil {
+		return c.after
 	}
-	return s.cold.after
+	return nil
 }
 
 // AfterPos is the position of the "-- after:" annotation, for error messages.
 func (s *Statement) AfterPos() Pos {
-	if s.cold == nil {
-		return Pos{}
+	if c := s.cold(); c != nil {
+		return c.afterPos
 	}
-	return s.cold.afterPos
+	return Pos{}
 }
 
 // CopyData holds the data lines that follow a COPY ... FROM STDIN statement, each with
 // its newline, without the terminating "\." line. It is nil for other statements.
 func (s *Statement) CopyData() []byte {
-	if s.cold == nil {
-		return nil
+	if c := s.cold(); c != nil {
+		return c.copyData
 	}
-	return s.cold.copyData
+	return nil
 }
 
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.
