@@ -203,6 +203,9 @@ func FuzzClassify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
 		classify(sql)
+		if got, want := semicolonBeforeText(sql), semicolonBeforeTextSlow(sql); got != want {
+			t.Fatalf("semicolonBeforeText(%q) = %v, reading every token gives %v", sql, got, want)
+		}
 		cmds := splitCommands(sql)
 		if full := splitTokens(sql); !slices.Equal(cmds, full) {
 			t.Fatalf("splitCommands(%q) = %q, but reading every token gives %q", sql, cmds, full)
@@ -220,4 +223,15 @@ func FuzzClassify(f *testing.F) {
 			rest = rest[i+len(c):]
 		}
 	})
+}
+
+// semicolonBeforeTextSlow is semicolonBeforeText reading one token at a time.
+func semicolonBeforeTextSlow(sql string) bool {
+	t := tokens{s: sql}
+	for w := t.next(); w != ""; w = t.next() {
+		if w == ";" {
+			return strings.TrimSpace(sql[t.i:]) != ""
+		}
+	}
+	return false
 }
