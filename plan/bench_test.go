@@ -26,7 +26,7 @@ func benchStatements(n int) []*queries.Statement {
 		if i > 0 && i%max(1, n/4) == 0 {
 			stage++
 		}
-		s := &queries.Statement{
+		s := queries.StatementParts{
 			Pos:        queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
 			AfterPos:   queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
 			Name:       fmt.Sprintf("bench.sql:%d", i+1),
@@ -37,13 +37,13 @@ func benchStatements(n int) []*queries.Statement {
 		case i%50 == 0 && i+2 < n && (i+3)%max(1, n/4) > 2:
 			s.SQL = "BEGIN;"
 			s.Name, s.Named = fmt.Sprint("q", i), true
-			stmts = append(stmts, s)
+			stmts = append(stmts, queries.NewStatement(s))
 			for j, sql := range []string{"INSERT INTO t VALUES (1);", "COMMIT;"} {
 				i++
-				stmts = append(stmts, &queries.Statement{
+				stmts = append(stmts, queries.NewStatement(queries.StatementParts{
 					SQL: sql, Pos: queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
 					Name: fmt.Sprintf("bench.sql:%d:%d", i+1, j), Stage: s.Stage, StageIndex: stage,
-				})
+				}))
 			}
 			named = append(named, s.Name)
 			continue
@@ -57,7 +57,7 @@ func benchStatements(n int) []*queries.Statement {
 			named = append(named, s.Name)
 		}
 		s.SQL = sqls[i%len(sqls)]
-		stmts = append(stmts, s)
+		stmts = append(stmts, queries.NewStatement(s))
 	}
 	return stmts
 }
@@ -83,12 +83,17 @@ func benchPlan(n int) *Plan {
 	rng := rand.New(rand.NewPCG(3, 4))
 	p := &Plan{Stages: []string{"a", "b", "c", "d"}}
 	for i := range n {
-		u := &Unit{Index: i, Name: fmt.Sprint("u", i), Stage: i * len(p.Stages) / n}
+		u := &Unit{Index: int32(i), Stage: int32(i * len(p.Stages) / n),
+			Statements: []*queries.Statement{{Name: fmt.Sprint("u", i)}}}
 		if i > 0 {
+			var after []int
 			for range rng.IntN(4) {
-				if d := rng.IntN(i); !containsInt(u.After, d) {
-					u.After = append(u.After, d)
+				if d := rng.IntN(i); !containsInt(after, d) {
+					after = append(after, d)
 				}
+			}
+			if after != nil {
+				u.after = &after
 			}
 		}
 		p.Units = append(p.Units, u)

@@ -2,8 +2,12 @@ package plan
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"github.com/qrunhq/qrun/internal/nameidx"
 	"github.com/qrunhq/qrun/queries"
 )
 
@@ -15,18 +19,22 @@ import (
 // transaction block. Nothing is returned but the error when there is one.
 func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 	b := &builder{
-		opts:     opts,
-		plan:     &Plan{Units: make([]*Unit, 0, len(stmts))},
-		stmtUnit: make([]int32, len(stmts)),
-		stmts:    stmts,
+		opts:  opts,
+		plan:  &Plan{Units: make([]*Unit, 0, len(stmts))},
+		stmts: stmts,
 	}
-	named := 0
-	for _, s := range stmts {
-		if s.Named {
-			named++
-		}
+	b.named.NameOf = func(i int32) string { return stmts[i].Name }
+	if len(stmts) >= classifyAhead {
+		// Index the names while the statements are classified: the index is the other
+		// half of what grouping does per statement, and it too reads no unit.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			b.dups, b.indexed = b.indexNames(), true
+		}()
+		b.kinds = classifyAll(stmts)
+		<-done
 	}
-	b.named = make(map[string]int32, named)
 	b.group()
 	b.resolve()
 	b.findCycles()
@@ -46,11 +54,14 @@ type builder struct {
 	plan     *Plan
 	errs     queries.ErrorList
 	stmts    []*queries.Statement
-	named    map[string]int32 // name from "-- name:" -> index in stmts
+	named    nameidx.Index    // names from "-- name:": indexes in stmts
+	indexed  bool             // named was filled ahead of group ...
+	dups     [][2]int32       // ... and these [statement, first with its name] were found
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
-	stmtUnit []int32          // statement index -> unit index
+	stmtUnit []int32          // statement index -> unit index, made by resolve when it needs it
 	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
+	kinds    []kind           // statement index -> its command, classified ahead; nil for a short script
 	warned   [sessPrepare + 1]bool
 	forward  bool // some dependency points to a later unit: cycles are possible
 }
@@ -68,24 +79,23 @@ func (b *builder) group() {
 	)
 	for i, s := range b.stmts {
 		wasOpen := open != nil
-		isOpen, session := b.scan(s, wasOpen)
+		isOpen, session := b.scan(i, s, wasOpen)
 
 		if wasOpen {
 			// A block's statements are consecutive: extend its share of the input (the
 			// capacity limit still makes an append by a user copy).
 			first := i - len(open.Statements)
 			open.Statements = b.stmts[first : i+1 : i+1]
-			b.stmtUnit[i] = int32(open.Index)
-			if len(s.After) > 0 {
-				b.errorf(s.AfterPos, "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos)
+			if len(s.After()) > 0 {
+				b.errorf(s.AfterPos(), "-- after: inside a transaction block: put it above the block's BEGIN (%s)", open.Statements[0].Pos())
 			}
-			if s.StageIndex != b.stmts[i-1].StageIndex { // report once, where it changes
-				b.errorf(s.Pos, "-- stage: inside a transaction block: a block runs as one unit in one stage (BEGIN at %s)", open.Statements[0].Pos)
+			if s.StageIndex() != b.stmts[i-1].StageIndex() { // report once, where it changes
+				b.errorf(s.Pos(), "-- stage: inside a transaction block: a block runs as one unit in one stage (BEGIN at %s)", open.Statements[0].Pos())
 			}
 		} else {
-			if s.StageIndex != prevStage {
-				b.plan.Stages = append(b.plan.Stages, s.Stage)
-				prevStage = s.StageIndex
+			if si := s.StageIndex(); si != prevStage {
+				b.plan.Stages = append(b.plan.Stages, s.Stage())
+				prevStage = si
 			}
 			if len(b.slab) == cap(b.slab) {
 				// Units come in blocks sized by the statements left (a block of a
@@ -94,25 +104,22 @@ func (b *builder) group() {
 				b.slab = make([]Unit, 0, min(len(b.stmts)-i, unitBlock))
 			}
 			b.slab = append(b.slab, Unit{
-				Index:      len(b.plan.Units),
-				Name:       s.Name,
-				Stage:      len(b.plan.Stages) - 1,
-				AfterNames: s.After,
+				Index: int32(len(b.plan.Units)),
+				Stage: int32(len(b.plan.Stages) - 1),
 				// Share the input; the capacity of 1 makes a block's appends copy.
 				Statements:      b.stmts[i : i+1 : i+1],
 				Tx:              isOpen,
 				SessionChanging: session != sessNone,
 			})
 			u := &b.slab[len(b.slab)-1]
-			b.edges += len(s.After)
+			b.edges += len(s.After())
 			b.plan.Units = append(b.plan.Units, u)
-			b.stmtUnit[i] = int32(u.Index)
 			if isOpen {
 				open = u
 			}
 			if session != sessNone && b.opts.Parallel && !b.warned[session] {
 				b.warned[session] = true
-				b.plan.Warnings = append(b.plan.Warnings, &queries.Error{Pos: s.Pos, Msg: fmt.Sprintf(
+				b.plan.Warnings = append(b.plan.Warnings, &queries.Error{Pos: s.Pos(), Msg: fmt.Sprintf(
 					"%s outside a transaction block affects only the connection it runs on in parallel mode; "+
 						"use --setup for every connection, or put it in a transaction block with the statements that need it",
 					session)})
@@ -125,14 +132,20 @@ func (b *builder) group() {
 		if !s.Named {
 			continue // see lookup
 		}
-		if first, dup := b.named[s.Name]; dup {
-			b.errorf(s.Pos, "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos)
-		} else {
-			b.named[s.Name] = int32(i)
+		first, ok := int32(0), true
+		switch {
+		case !b.indexed:
+			first, ok = b.named.Add(s.Name, int32(i))
+		case len(b.dups) > 0 && int(b.dups[0][0]) == i:
+			first, ok = b.dups[0][1], false
+			b.dups = b.dups[1:]
+		}
+		if !ok {
+			b.errorf(s.Pos(), "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos())
 		}
 	}
 	if open != nil {
-		b.errorf(open.Statements[0].Pos, "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
+		b.errorf(open.Statements[0].Pos(), "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
 	}
 }
 
@@ -140,10 +153,15 @@ func (b *builder) group() {
 // before it. It returns whether a block is open after it and, for a statement outside
 // any block, the kind of session state it changes. Under --rollback it reports the
 // commands that cannot run inside a transaction block.
-func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
-	cmds := splitCommands(s.SQL)
+func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKind) {
+	var cmds []string
+	var c command
+	if b.kinds != nil && b.kinds[i] != kindSlow {
+		c = b.kinds[i].command()
+	} else if cmds = splitCommands(s.SQL); cmds == nil {
+		c = classify(s.SQL)
+	}
 	if cmds == nil {
-		c := classify(s.SQL)
 		b.checkRollback(s, c, open)
 		session := sessNone
 		if !open && c.tx == txNone {
@@ -163,7 +181,7 @@ func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
 		open = step(open, c.tx)
 	}
 	if b.opts.Rollback && txControl {
-		b.errorf(s.Pos, "--rollback needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")
+		b.errorf(s.Pos(), "--rollback needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")
 	}
 	if open {
 		session = sessNone // the rest of the statement runs in the block it opened
@@ -178,11 +196,88 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 		return
 	}
 	if c.noTx != "" {
-		b.errorf(s.Pos, "%s cannot run inside a transaction block, so it cannot run under --rollback", c.noTx)
+		b.errorf(s.Pos(), "%s cannot run inside a transaction block, so it cannot run under --rollback", c.noTx)
 	}
 	if c.tx == txCommitChain && open {
-		b.errorf(s.Pos, "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
+		b.errorf(s.Pos(), "COMMIT AND CHAIN commits part of the transaction block, which --rollback could not undo")
 	}
+}
+
+// indexNames adds the names from "-- name:" lines to b.named, in order, and returns
+// each statement whose name an earlier one has, with that earlier one.
+func (b *builder) indexNames() [][2]int32 {
+	named := 0
+	for _, s := range b.stmts {
+		if s.Named {
+			named++
+		}
+	}
+	b.named.Reserve(named)
+	var dups [][2]int32
+	for i, s := range b.stmts {
+		if !s.Named {
+			continue
+		}
+		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
+			dups = append(dups, [2]int32{int32(i), first})
+		}
+	}
+	return dups
+}
+
+// kind is what scan needs of a statement that holds a single command whose noTx is "":
+// its txKind and sessionKind, packed; kindSlow marks the others, which scan reads itself.
+type kind uint8
+
+const kindSlow kind = 0xff
+
+func (k kind) command() command { return command{tx: txKind(k & 0x0f), session: sessionKind(k >> 4)} }
+
+// classifyAhead is the number of statements from which Build classifies them on every
+// CPU before it groups them (a variable for tests).
+var classifyAhead = 16 << 10
+
+// classifyAll classifies the commands of stmts on every CPU, in chunks, and returns
+// their kinds; nil for fewer than classifyAhead statements. Classifying is most of what
+// Build does per statement, and it reads one statement at a time: only the grouping
+// that follows has to go in order.
+func classifyAll(stmts []*queries.Statement) []kind {
+	n := len(stmts)
+	workers := runtime.GOMAXPROCS(0)
+	if n < classifyAhead || workers < 2 {
+		return nil
+	}
+	kinds := make([]kind, n)
+	const chunk = 4096
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+chunk, n); i++ {
+					kinds[i] = kindOf(stmts[i].SQL)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return kinds
+}
+
+// kindOf classifies sql for scan.
+func kindOf(sql string) kind {
+	if splitCommands(sql) != nil {
+		return kindSlow
+	}
+	c := classify(sql)
+	if c.noTx != "" || c.tx > 0x0f || c.session > 0x0e {
+		return kindSlow
+	}
+	return kind(c.tx) | kind(c.session)<<4
 }
 
 // step returns whether a transaction block is open after a command of kind k.
@@ -201,15 +296,17 @@ func (b *builder) resolve() {
 	units := b.plan.Units
 	edges := make([]int, 0, b.edges) // every unit's After is a piece of it
 	for _, u := range units {
-		if len(u.AfterNames) == 0 {
+		s := u.Statements[0]
+		afterNames := s.After()
+		if len(afterNames) == 0 {
 			continue
 		}
 		first := len(edges)
-		s := u.Statements[0]
-		for _, name := range u.AfterNames {
+		afterPos := s.AfterPos()
+		for _, name := range afterNames {
 			si, ok := b.lookup(name)
 			if ok && si < 0 {
-				b.errorf(s.AfterPos, "-- after: name %q is ambiguous: several statements start on that line; name the one meant with -- name:", name)
+				b.errorf(afterPos, "-- after: name %q is ambiguous: several statements start on that line; name the one meant with -- name:", name)
 				continue
 			}
 			if !ok {
@@ -217,24 +314,24 @@ func (b *builder) resolve() {
 				if near := b.suggest(name); near != "" {
 					msg += fmt.Sprintf("; did you mean %q?", near)
 				}
-				b.errs.Add(s.AfterPos, msg)
+				b.errs.Add(afterPos, msg)
 				continue
 			}
-			d := int(b.stmtUnit[si])
+			d := int(b.unitOf(si))
 			dep := units[d]
 			switch {
-			case d == u.Index:
-				b.errorf(s.AfterPos, "cycle: %s -> %s (a statement cannot wait for itself)", u.Name, u.Name)
+			case d == int(u.Index):
+				b.errorf(afterPos, "cycle: %s -> %s (a statement cannot wait for itself)", u.Name(), u.Name())
 				continue
 			case dep.Stage > u.Stage:
-				b.errorf(s.AfterPos, "-- after: %q is in a later stage (%q at %s): it would never start before this one",
-					name, b.plan.Stages[dep.Stage], dep.Statements[0].Pos)
+				b.errorf(afterPos, "-- after: %q is in a later stage (%q at %s): it would never start before this one",
+					name, b.plan.Stages[dep.Stage], dep.Statements[0].Pos())
 				continue
-			case d > u.Index && !b.opts.Parallel:
-				b.errorf(s.AfterPos, "-- after: %q comes later in the file (%s): in sequential mode statements run in file order; use --parallel or move it",
-					name, dep.Statements[0].Pos)
+			case d > int(u.Index) && !b.opts.Parallel:
+				b.errorf(afterPos, "-- after: %q comes later in the file (%s): in sequential mode statements run in file order; use --parallel or move it",
+					name, dep.Statements[0].Pos())
 				continue
-			case d > u.Index:
+			case d > int(u.Index):
 				b.forward = true
 			}
 			if !containsInt(edges[first:], d) {
@@ -242,9 +339,26 @@ func (b *builder) resolve() {
 			}
 		}
 		if len(edges) > first {
-			u.After = edges[first:len(edges):len(edges)]
+			after := edges[first:len(edges):len(edges)]
+			u.after = &after
 		}
 	}
+}
+
+// unitOf returns the index of the unit of statement si. The table it reads is made on
+// first use: most plans have no "-- after:" to resolve.
+func (b *builder) unitOf(si int32) int32 {
+	if b.stmtUnit == nil {
+		b.stmtUnit = make([]int32, len(b.stmts))
+		i := 0
+		for _, u := range b.plan.Units {
+			for range u.Statements {
+				b.stmtUnit[i] = u.Index
+				i++
+			}
+		}
+	}
+	return b.stmtUnit[si]
 }
 
 // lookup returns the index of the statement called name. Names given by "-- name:" are
@@ -253,11 +367,11 @@ func (b *builder) resolve() {
 // file with few names cheap. It returns -1, true for an unnamed name that several
 // statements share (several statements on one line).
 func (b *builder) lookup(name string) (int32, bool) {
-	if i, ok := b.named[name]; ok {
+	if i, ok := b.named.Find(name); ok {
 		return i, true
 	}
 	if b.auto == nil {
-		b.auto = make(map[string]int32, len(b.stmts)-len(b.named))
+		b.auto = make(map[string]int32, len(b.stmts)-b.named.Len())
 		for i, s := range b.stmts {
 			if s.Named {
 				continue
@@ -360,15 +474,15 @@ func (b *builder) findCycles() {
 		calls = append(calls, frame{v: v})
 	}
 	for root := range int32(n) {
-		if index[root] != 0 || len(units[root].After) == 0 {
+		if index[root] != 0 || units[root].after == nil {
 			continue
 		}
 		visit(root)
 		for len(calls) > 0 {
 			f := &calls[len(calls)-1]
 			v := f.v
-			if f.edge < len(units[v].After) {
-				w := int32(units[v].After[f.edge])
+			if after := units[v].After(); f.edge < len(after) {
+				w := int32(after[f.edge])
 				f.edge++
 				if index[w] == 0 {
 					visit(w)
@@ -417,7 +531,7 @@ search:
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, d := range units[v].After {
+		for _, d := range units[v].After() {
 			w := int32(d)
 			prev, member := in[w]
 			switch {
@@ -433,17 +547,17 @@ search:
 	}
 	var path []string
 	for v := last; v != start; v = in[v] {
-		path = append(path, units[v].Name)
+		path = append(path, units[v].Name())
 	}
 	var msg strings.Builder
 	msg.WriteString("cycle: ")
-	msg.WriteString(units[start].Name)
+	msg.WriteString(units[start].Name())
 	for i := len(path) - 1; i >= 0; i-- {
 		msg.WriteString(" -> ")
 		msg.WriteString(path[i])
 	}
 	msg.WriteString(" -> ")
-	msg.WriteString(units[start].Name)
+	msg.WriteString(units[start].Name())
 	msg.WriteString(" (each waits for the next)")
-	b.errs.Add(units[start].Statements[0].AfterPos, msg.String())
+	b.errs.Add(units[start].Statements[0].AfterPos(), msg.String())
 }

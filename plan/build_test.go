@@ -2,6 +2,11 @@ package plan
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +25,7 @@ type unitShape struct {
 func shapes(p *Plan) []unitShape {
 	var got []unitShape
 	for _, u := range p.Units {
-		got = append(got, unitShape{u.Name, u.Tx, len(u.Statements), u.Stage})
+		got = append(got, unitShape{u.Name(), u.Tx, len(u.Statements), int(u.Stage)})
 	}
 	return got
 }
@@ -131,7 +136,7 @@ func TestBuildUnits(t *testing.T) {
 				t.Errorf("units: got %+v, want %+v", got, tt.want)
 			}
 			for i, u := range p.Units {
-				if u.Index != i {
+				if int(u.Index) != i {
 					t.Errorf("unit %d: got Index %d, want %d", i, u.Index, i)
 				}
 			}
@@ -181,11 +186,11 @@ COMMIT;
 	for _, tt := range tests {
 		t.Run(tt.unit, func(t *testing.T) {
 			u := p.Units[byName(t, p, tt.unit)]
-			if got := unitNames(p, u.After); !slices.Equal(got, tt.wantAfter) {
+			if got := unitNames(p, u.After()); !slices.Equal(got, tt.wantAfter) {
 				t.Errorf("After: got %q, want %q", got, tt.wantAfter)
 			}
-			if !slices.Equal(u.AfterNames, tt.wantNames) {
-				t.Errorf("AfterNames: got %q, want %q", u.AfterNames, tt.wantNames)
+			if !slices.Equal(u.AfterNames(), tt.wantNames) {
+				t.Errorf("AfterNames: got %q, want %q", u.AfterNames(), tt.wantNames)
 			}
 		})
 	}
@@ -335,7 +340,7 @@ func checkErrors(t *testing.T, p *Plan, err error, want []wantErr) {
 
 func TestBuildParallelAllowsLaterDependency(t *testing.T) {
 	p := mustBuild(t, "@a after b: SELECT 1;\n@b: SELECT 2;", Options{Parallel: true})
-	if got, want := unitNames(p, p.Units[0].After), []string{"b"}; !slices.Equal(got, want) {
+	if got, want := unitNames(p, p.Units[0].After()), []string{"b"}; !slices.Equal(got, want) {
 		t.Errorf("After of a: got %q, want %q", got, want)
 	}
 }
@@ -451,8 +456,8 @@ COMMIT;`
 		t.Run(mode.name, func(t *testing.T) {
 			p := mustBuild(t, src, mode.opts)
 			for _, u := range p.Units {
-				if u.SessionChanging != wantChanging[u.Name] {
-					t.Errorf("unit %s: got SessionChanging %v, want %v", u.Name, u.SessionChanging, wantChanging[u.Name])
+				if u.SessionChanging != wantChanging[u.Name()] {
+					t.Errorf("unit %s: got SessionChanging %v, want %v", u.Name(), u.SessionChanging, wantChanging[u.Name()])
 				}
 			}
 			want := wantWarnings
@@ -474,7 +479,7 @@ COMMIT;`
 func TestBuildUnnamedReferences(t *testing.T) {
 	t.Run("by file and line", func(t *testing.T) {
 		p := mustBuild(t, "SELECT 1;\n@b after test.sql:1: SELECT 2;", Options{})
-		if got, want := unitNames(p, p.Units[1].After), []string{"test.sql:1"}; !slices.Equal(got, want) {
+		if got, want := unitNames(p, p.Units[1].After()), []string{"test.sql:1"}; !slices.Equal(got, want) {
 			t.Errorf("After of b: got %q, want %q", got, want)
 		}
 	})
@@ -491,4 +496,68 @@ func TestBuildUnnamedReferences(t *testing.T) {
 			t.Fatalf("Build: got %v, want no error", err)
 		}
 	})
+}
+
+// TestClassifyAhead checks that classifying a long script's statements ahead, on every
+// CPU, and indexing their names meanwhile builds the plan (and the errors, in their
+// order) that doing both one statement at a time builds.
+func TestClassifyAhead(t *testing.T) {
+	sqls := []string{
+		"SELECT 1;", "BEGIN;", "COMMIT;", "SET x = 1;", "ROLLBACK;", "COMMIT AND CHAIN;",
+		"VACUUM;", "BEGIN; SELECT 1;", "SELECT 'a;b'; COMMIT", "SET ROLE r;", "SET LOCAL x = 1;",
+		"CREATE TEMP TABLE t (a int);", "SELECT set_config('a', 'b', false);", "DISCARD ALL;",
+		"ROLLBACK PREPARED 'x';", "CREATE INDEX CONCURRENTLY i ON t (a);", "PREPARE p AS SELECT 1;",
+		"START TRANSACTION;", "END;", "ABORT;", "ROLLBACK TO s;", "LISTEN c;", "RESET ALL;",
+		"/* c */ begin work;", "SELECT $$;$$; SELECT 2;", "PREPARE TRANSACTION 'x';",
+	}
+	for _, dups := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(11, 12))
+		var stmts []*queries.Statement
+		for i := range 3 * 4096 * 2 {
+			sp := queries.StatementParts{
+				SQL:  sqls[rng.IntN(len(sqls))],
+				Pos:  queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
+				Name: fmt.Sprintf("t.sql:%d", i+1),
+			}
+			if i%7 == 0 {
+				sp.Name, sp.Named = fmt.Sprint("n", i), true
+				if dups && i%5 == 0 {
+					sp.Name = fmt.Sprint("n", rng.IntN(i+1)) // sometimes an earlier one's
+				}
+			}
+			stmts = append(stmts, queries.NewStatement(sp))
+		}
+		stmts = append(stmts, queries.NewStatement(queries.StatementParts{SQL: "COMMIT;", Name: "last"}))
+		build := func(ahead, procs int, opts Options) (*Plan, error) {
+			old := classifyAhead
+			classifyAhead = ahead
+			defer func() { classifyAhead = old }()
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			return Build(stmts, opts)
+		}
+		for _, tt := range []struct {
+			opts  Options
+			procs int
+		}{{Options{}, 2}, {Options{Parallel: true}, 4}, {Options{Rollback: true}, 2}, {Options{}, 1}} {
+			opts := tt.opts
+			want, wantErr := build(math.MaxInt, tt.procs, opts)
+			got, gotErr := build(0, tt.procs, opts)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("%+v, dups %v: got error\n%.500v\nwant\n%.500v", opts, dups, gotErr, wantErr)
+			}
+			if wantErr != nil {
+				t.Logf("%+v, dups %v: %d errors", opts, dups, len(wantErr.(queries.ErrorList)))
+				continue
+			}
+			t.Logf("%+v, dups %v: %d units, %d warnings", opts, dups, len(want.Units), len(want.Warnings))
+			if len(got.Units) != len(want.Units) || !reflect.DeepEqual(got.Warnings, want.Warnings) {
+				t.Fatalf("%+v: got %d units, warnings %v; want %d, %v", opts, len(got.Units), got.Warnings, len(want.Units), want.Warnings)
+			}
+			for i, u := range got.Units {
+				if w := want.Units[i]; u.Tx != w.Tx || u.SessionChanging != w.SessionChanging || len(u.Statements) != len(w.Statements) {
+					t.Fatalf("%+v: unit %d differs: got %+v, want %+v", opts, i, u, w)
+				}
+			}
+		}
+	}
 }

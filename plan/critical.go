@@ -19,7 +19,7 @@ func CriticalPath(p *Plan, ms []float64) (units []int, total float64) {
 	// dependents in compressed rows, for a topological order within each stage.
 	start := make([]int32, n+1)
 	for _, u := range p.Units {
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			start[d+1]++
 		}
 	}
@@ -30,7 +30,7 @@ func CriticalPath(p *Plan, ms []float64) (units []int, total float64) {
 	fill := make([]int32, n)
 	copy(fill, start[:n])
 	for _, u := range p.Units {
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			deps[fill[d]] = int32(u.Index)
 			fill[d]++
 		}
@@ -49,7 +49,7 @@ func CriticalPath(p *Plan, ms []float64) (units []int, total float64) {
 		}
 		queue = queue[:0]
 		for u := lo; u < hi; u++ {
-			for _, d := range p.Units[u].After {
+			for _, d := range p.Units[u].After() {
 				if d >= lo {
 					indeg[u]++
 				}
@@ -62,7 +62,7 @@ func CriticalPath(p *Plan, ms []float64) (units []int, total float64) {
 		for i := 0; i < len(queue); i++ {
 			u := queue[i]
 			begin, from := barrier, barrierUnit
-			for _, d := range p.Units[u].After {
+			for _, d := range p.Units[u].After() {
 				if finish[d] > begin {
 					begin, from = finish[d], int32(d)
 				}

@@ -35,7 +35,7 @@ func fuzzStatements(data []byte) []*queries.Statement {
 		if b&0x40 != 0 {
 			stage++
 		}
-		s := &queries.Statement{
+		s := queries.StatementParts{
 			SQL:        sqls[int(b)%len(sqls)],
 			Pos:        queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
 			AfterPos:   queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
@@ -49,7 +49,7 @@ func fuzzStatements(data []byte) []*queries.Statement {
 		for range (b >> 3) & 3 {
 			s.After = append(s.After, fmt.Sprint("s", int(take())%(n+2)))
 		}
-		stmts = append(stmts, s)
+		stmts = append(stmts, queries.NewStatement(s))
 	}
 	return stmts
 }
@@ -81,13 +81,13 @@ func checkPlan(t *testing.T, p *Plan, stmts []*queries.Statement, opts Options) 
 	t.Helper()
 	var flat []*queries.Statement
 	for i, u := range p.Units {
-		if u.Index != i {
+		if int(u.Index) != i {
 			t.Fatalf("unit %d has Index %d", i, u.Index)
 		}
 		if i > 0 && u.Stage < p.Units[i-1].Stage {
 			t.Fatalf("unit %d: stage %d after stage %d", i, u.Stage, p.Units[i-1].Stage)
 		}
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			if d == i || d < 0 || d >= len(p.Units) {
 				t.Fatalf("unit %d depends on %d", i, d)
 			}
@@ -136,7 +136,7 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 			if state[u] != waiting {
 				t.Fatalf("unit %d handed out in state %d", u, state[u])
 			}
-			for _, d := range p.Units[u].After {
+			for _, d := range p.Units[u].After() {
 				if state[d] != succeeded {
 					t.Fatalf("unit %d started before its dependency %d succeeded (state %d)", u, d, state[d])
 				}
@@ -181,7 +181,7 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 			continue
 		}
 		// A unit that ran had every dependency succeed; one skipped had one fail.
-		for _, d := range p.Units[u].After {
+		for _, d := range p.Units[u].After() {
 			if state[d] != succeeded {
 				t.Fatalf("unit %d ran although dependency %d ended in state %d", u, d, state[d])
 			}
@@ -203,6 +203,9 @@ func FuzzClassify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
 		classify(sql)
+		if got, want := semicolonBeforeText(sql), semicolonBeforeTextSlow(sql); got != want {
+			t.Fatalf("semicolonBeforeText(%q) = %v, reading every token gives %v", sql, got, want)
+		}
 		cmds := splitCommands(sql)
 		if full := splitTokens(sql); !slices.Equal(cmds, full) {
 			t.Fatalf("splitCommands(%q) = %q, but reading every token gives %q", sql, cmds, full)
@@ -220,4 +223,15 @@ func FuzzClassify(f *testing.F) {
 			rest = rest[i+len(c):]
 		}
 	})
+}
+
+// semicolonBeforeTextSlow is semicolonBeforeText reading one token at a time.
+func semicolonBeforeTextSlow(sql string) bool {
+	t := tokens{s: sql}
+	for w := t.next(); w != ""; w = t.next() {
+		if w == ";" {
+			return strings.TrimSpace(sql[t.i:]) != ""
+		}
+	}
+	return false
 }

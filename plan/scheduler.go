@@ -61,12 +61,12 @@ func NewScheduler(p *Plan) *Scheduler {
 	}
 	edges := 0
 	for _, u := range p.Units {
-		s.pending[u.Index] = int32(len(u.After))
+		s.pending[u.Index] = int32(len(u.After()))
 		s.stageLeft[u.Stage]++
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			s.depStart[d+1]++
 		}
-		edges += len(u.After)
+		edges += len(u.After())
 	}
 	for i := range n {
 		s.depStart[i+1] += s.depStart[i]
@@ -74,7 +74,7 @@ func NewScheduler(p *Plan) *Scheduler {
 	s.dependents = make([]int32, edges)
 	fill := slices.Clone(s.depStart[:n])
 	for _, u := range p.Units {
-		for _, d := range u.After {
+		for _, d := range u.After() {
 			s.dependents[fill[d]] = int32(u.Index)
 			fill[d]++
 		}
@@ -119,7 +119,7 @@ func (s *Scheduler) Finish(unit int, ok bool) (skipped []Skip) {
 		s.state[unit] = stDone
 		for _, d := range deps {
 			s.pending[d]--
-			if s.pending[d] == 0 && s.state[d] == stWaiting && s.p.Units[d].Stage <= s.open {
+			if s.pending[d] == 0 && s.state[d] == stWaiting && int(s.p.Units[d].Stage) <= s.open {
 				s.push(d)
 			}
 		}

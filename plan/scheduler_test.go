@@ -182,7 +182,7 @@ func TestScheduler(t *testing.T) {
 				case "next":
 					var got []string
 					for u, ok := s.Next(); ok; u, ok = s.Next() {
-						got = append(got, p.Units[u].Name)
+						got = append(got, p.Units[u].Name())
 					}
 					if !slices.Equal(got, st.want) {
 						t.Fatalf("schedStep %d: Next handed out %q, want %q", i, got, st.want)
@@ -192,9 +192,9 @@ func TestScheduler(t *testing.T) {
 					skips := s.Finish(u, st.op == "ok")
 					var got []string
 					for _, sk := range skips {
-						got = append(got, p.Units[sk.Unit].Name)
+						got = append(got, p.Units[sk.Unit].Name())
 						if sk.Cause != u {
-							t.Errorf("schedStep %d: skip of %s: got cause %d, want %d", i, p.Units[sk.Unit].Name, sk.Cause, u)
+							t.Errorf("schedStep %d: skip of %s: got cause %d, want %d", i, p.Units[sk.Unit].Name(), sk.Cause, u)
 						}
 					}
 					if !slices.Equal(got, st.skipped) {

@@ -40,7 +40,7 @@ func script(t testing.TB, src string) []*queries.Statement {
 			stageIndex++
 			continue
 		}
-		s := &queries.Statement{
+		s := queries.StatementParts{
 			Name:       fmt.Sprintf("test.sql:%d", lineNo),
 			Stage:      stage,
 			StageIndex: stageIndex,
@@ -70,7 +70,7 @@ func script(t testing.TB, src string) []*queries.Statement {
 		s.SQL = sql
 		s.Pos = queries.Pos{File: "test.sql", Line: lineNo, Col: col + 1, Offset: lineStart + col}
 		s.Start, s.End = lineStart, lineStart+len(line)
-		stmts = append(stmts, s)
+		stmts = append(stmts, queries.NewStatement(s))
 	}
 	return stmts
 }
@@ -89,7 +89,7 @@ func mustBuild(t testing.TB, src string, opts Options) *Plan {
 func unitNames(p *Plan, units []int) []string {
 	names := make([]string, len(units))
 	for i, u := range units {
-		names[i] = p.Units[u].Name
+		names[i] = p.Units[u].Name()
 	}
 	return names
 }
@@ -98,8 +98,8 @@ func unitNames(p *Plan, units []int) []string {
 func byName(t testing.TB, p *Plan, name string) int {
 	t.Helper()
 	for _, u := range p.Units {
-		if u.Name == name {
-			return u.Index
+		if u.Name() == name {
+			return int(u.Index)
 		}
 	}
 	t.Fatalf("no unit named %q", name)

@@ -8,22 +8,35 @@ import (
 // block from BEGIN/START TRANSACTION to COMMIT/END/ROLLBACK/ABORT that runs on one
 // connection, in order.
 type Unit struct {
-	Index int    // position in Plan.Units
-	Name  string // the statement's name; for a block, the name above its BEGIN
-	// Stage is the index of the unit's stage in Plan.Stages.
-	Stage int
-	// After holds the indexes of the units this one waits for (from "-- after:").
-	After []int
-	// AfterNames are the names as written, for reports.
-	AfterNames []string
 	// Statements holds one statement, or every statement of a transaction block.
 	Statements []*queries.Statement
+	// after is what After returns; nil for a unit without "-- after:" (most units: a
+	// pointer keeps the Unit small).
+	after *[]int
+	Index int32 // position in Plan.Units
+	// Stage is the index of the unit's stage in Plan.Stages.
+	Stage int32
 	// Tx reports whether the unit is a transaction block.
 	Tx bool
 	// SessionChanging reports whether the unit changes session state (SET, RESET,
 	// SET ROLE, set_config, CREATE TEMP ...) outside a transaction block.
 	SessionChanging bool
 }
+
+// After returns the indexes of the units this one waits for (from "-- after:").
+func (u *Unit) After() []int {
+	if u.after == nil {
+		return nil
+	}
+	return *u.after
+}
+
+// Name is the unit's name: its statement's; for a block, the name above its BEGIN.
+func (u *Unit) Name() string { return u.Statements[0].Name }
+
+// AfterNames are the names of the "-- after:" lines above the unit, as written, for
+// reports.
+func (u *Unit) AfterNames() []string { return u.Statements[0].After() }
 
 // Plan is the checked graph of units. It is read-only once built and safe for concurrent
 // readers.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // annKind is the kind of an annotation comment.
@@ -20,52 +21,81 @@ const (
 // parseAnnotation reads the text of a "--" comment (without the dashes). It returns the
 // annotation's kind and values, or a message for a malformed annotation.
 func parseAnnotation(text string) (kind annKind, vals []string, msg string) {
+	kind, val, list, msg := readAnnotation(text)
+	if msg != "" || kind == annNone {
+		return kind, nil, msg
+	}
+	if kind == annAfter {
+		return kind, list, ""
+	}
+	return kind, []string{val}, ""
+}
+
+// readAnnotation is parseAnnotation without a slice for the single value of a name or a
+// stage (val), so that the common annotation allocates nothing.
+func readAnnotation(text string) (kind annKind, val string, list []string, msg string) {
 	t := strings.TrimSpace(text)
 	key, rest, ok := strings.Cut(t, ":")
 	if !ok {
-		return annNone, nil, ""
+		return annNone, "", nil, ""
 	}
 	rest = strings.TrimSpace(rest)
 	switch key {
 	case "name":
+		if plainWord(rest) {
+			return annName, rest, nil, ""
+		}
 		f := strings.Fields(rest)
 		switch {
 		case len(f) == 0:
-			return annName, nil, "empty name in -- name: annotation"
+			return annName, "", nil, "empty name in -- name: annotation"
 		case len(f) == 2 && len(f[1]) > 1 && f[1][0] == ':':
 			// sqlc's :one, :many, :exec ... suffix: accepted and ignored.
 		case len(f) > 1:
-			return annName, nil, fmt.Sprintf("name %q must not contain spaces", rest)
+			return annName, "", nil, fmt.Sprintf("name %q must not contain spaces", rest)
 		}
-		return annName, f[:1], ""
+		return annName, f[0], nil, ""
 	case "stage":
 		if rest == "" {
-			return annStage, nil, "empty label in -- stage: annotation"
+			return annStage, "", nil, "empty label in -- stage: annotation"
 		}
-		return annStage, []string{rest}, ""
+		return annStage, rest, nil, ""
 	case "after":
 		if rest == "" {
-			return annAfter, nil, "empty list in -- after: annotation"
+			return annAfter, "", nil, "empty list in -- after: annotation"
 		}
 		for _, item := range strings.Split(rest, ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
-				return annAfter, nil, "empty name in -- after: list"
+				return annAfter, "", nil, "empty name in -- after: list"
 			}
 			if strings.ContainsAny(item, " \t") {
-				return annAfter, nil, fmt.Sprintf("name %q in -- after: list must not contain spaces", item)
+				return annAfter, "", nil, fmt.Sprintf("name %q in -- after: list must not contain spaces", item)
 			}
-			vals = append(vals, item)
+			list = append(list, item)
 		}
-		return annAfter, vals, ""
+		return annAfter, "", list, ""
 	}
-	return annNone, nil, ""
+	return annNone, "", nil, ""
+}
+
+// plainWord reports whether s is non-empty ASCII without white space: one field, as
+// strings.Fields would find it, without calling it.
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // annotate reads the annotations in the comment lines of f.src[from:to], the leading
-// comments of statement s, and applies them to s.
-func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
-	s.Stage, s.StageIndex = p.stage, p.stageIndex
+// comments of statement s (the idx-th), and applies them to s.
+func (p *parser) annotate(f *srcFile, s *Statement, idx int, from, to int) {
 	region := f.src[from:to]
 	if bytes.IndexByte(region, '-') < 0 {
 		return
@@ -88,7 +118,7 @@ func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
 			if k+1 < len(line) && line[k] == '-' && line[k+1] == '-' {
 				// A view of the file, not a copy: most comments are no annotation.
 				text := f.text[from+at+k+2 : from+end]
-				p.applyAnnotation(f, s, from+at+k, strings.TrimRight(text, "\r"))
+				p.applyAnnotation(f, s, idx, from+at+k, strings.TrimRight(text, "\r"))
 			}
 		}
 		lineStart = true
@@ -96,8 +126,8 @@ func (p *parser) annotate(f *srcFile, s *Statement, from, to int) {
 	}
 }
 
-func (p *parser) applyAnnotation(f *srcFile, s *Statement, off int, text string) {
-	kind, vals, msg := parseAnnotation(text)
+func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, text string) {
+	kind, val, list, msg := readAnnotation(text)
 	if kind == annNone {
 		return
 	}
@@ -112,23 +142,57 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, off int, text string)
 			p.errorf(pos, "second -- name: annotation for one statement (already named %s)", s.Name)
 			return
 		}
-		name := vals[0]
-		if first, dup := p.explicit[name]; dup {
-			p.errorf(pos, "duplicate name %s (first at %s)", name, first)
+		name := val
+		if first, ok := p.names.Add(name, int32(idx)); !ok {
+			p.errorf(pos, "duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first))))
 			return
 		}
-		p.explicit[name] = pos
 		s.Name, s.Named = name, true
+		p.colonNames = p.colonNames || strings.IndexByte(name, ':') >= 0
 	case annStage:
 		p.stageIndex++
-		p.stage = vals[0]
-		s.Stage, s.StageIndex = p.stage, p.stageIndex
+		p.stage = val
 	case annAfter:
-		if !s.AfterPos.IsValid() {
-			s.AfterPos = pos
+		c := s.coldPart()
+		if !c.afterPos.IsValid() {
+			c.afterPos = pos
 		}
-		s.After = append(s.After, vals...)
+		c.after = append(c.after, list...)
 	}
+}
+
+// namePos returns the position of the "-- name:" line that named s, a statement of the
+// parser's: the first one among its leading comments that gives its name. It counts back from
+// the statement's own position, so that an error about a name used twice costs a scan
+// of those comments only.
+func (p *parser) namePos(s *Statement) Pos {
+	f := s.src.file
+	pos := s.Pos()
+	from, to := s.Start(), pos.Offset
+	off := -1
+	for i := from; i < to && off < 0; {
+		end := to
+		if nl := bytes.IndexByte(f.src[i:to], '\n'); nl >= 0 {
+			end = i + nl
+		}
+		k := i
+		for k < end && (f.src[k] == ' ' || f.src[k] == '\t') {
+			k++
+		}
+		if (i == 0 || f.src[i-1] == '\n') && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
+			kind, val, _, msg := readAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
+			if kind == annName && msg == "" && val == s.Name {
+				off = k
+			}
+		}
+		i = end + 1
+	}
+	if off < 0 {
+		return pos
+	}
+	line := pos.Line - bytes.Count(f.src[off:to], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(f.src[:off], '\n') + 1
+	return Pos{File: f.name, Line: line, Col: 1 + utf8.RuneCount(f.src[lineStart:off]), Offset: off}
 }
 
 // finish names the unnamed statements, reports the warnings and returns the script or
@@ -149,7 +213,7 @@ func (p *parser) finish() (*Script, error) {
 		return nil, p.errs
 	}
 	p.nameStatements()
-	return &Script{Statements: p.stmts, Files: p.files}, nil
+	return &Script{Statements: p.statements(), Files: p.files}, nil
 }
 
 // nameStatements names every unnamed statement FILE:LINE, or FILE:LINE:COL when that is
@@ -160,13 +224,7 @@ func (p *parser) nameStatements() {
 	// A name is taken when a "-- name:" line gave it or an earlier statement of a file
 	// read more than once was given it. Every name given here holds a ':', so the
 	// explicit names need looking at only when one of them does.
-	explicitColon := false
-	for name := range p.explicit {
-		if strings.IndexByte(name, ':') >= 0 {
-			explicitColon = true
-			break
-		}
-	}
+	explicitColon := p.colonNames
 	used := map[string]bool{}
 	taken := func(name []byte) bool {
 		if len(used) > 0 && used[string(name)] {
@@ -175,7 +233,7 @@ func (p *parser) nameStatements() {
 		if !explicitColon {
 			return false
 		}
-		_, ok := p.explicit[string(name)]
+		_, ok := p.names.Find(bytesString(name))
 		return ok
 	}
 	var buf []byte
@@ -183,26 +241,32 @@ func (p *parser) nameStatements() {
 	last := map[string]*Statement{} // the previous unnamed statement of each file
 	var lastFile string             // the file of the previous unnamed statement ...
 	var prev *Statement             // ... and that statement, saving a look-up in last
+	var prevLine int                // prev's line
 	multi := false
-	for _, s := range p.stmts {
+	for i := range p.n {
+		s := p.stmt(i)
 		if s.Named {
 			continue
 		}
-		file := s.Pos.File
+		file := s.File()
 		if file != lastFile || prev == nil {
 			if prev != nil {
 				last[lastFile] = prev
 			}
 			lastFile, prev = file, last[file]
+			if prev != nil {
+				prevLine = prev.Pos().Line
+			}
 			multi = p.instances[file] > 1
 		}
+		pos := s.Pos()
 		buf = append(buf[:0], file...)
 		buf = append(buf, ':')
-		buf = strconv.AppendInt(buf, int64(s.Pos.Line), 10)
-		sameLine := prev != nil && prev.Pos.Line == s.Pos.Line
+		buf = strconv.AppendInt(buf, int64(pos.Line), 10)
+		sameLine := prev != nil && prevLine == pos.Line
 		if sameLine || taken(buf) {
 			buf = append(buf, ':')
-			buf = strconv.AppendInt(buf, int64(s.Pos.Col), 10)
+			buf = strconv.AppendInt(buf, int64(pos.Col), 10)
 			if taken(buf) {
 				n := len(buf)
 				for k := 2; ; k++ {
@@ -218,7 +282,7 @@ func (p *parser) nameStatements() {
 		if multi {
 			used[s.Name] = true
 		}
-		prev = s
+		prev, prevLine = s, pos.Line
 	}
 }
 

@@ -71,18 +71,18 @@ func FuzzSplit(f *testing.F) {
 		}
 		end := 0
 		for _, st := range s.Statements {
-			if st.Start < 0 || st.End > len(src) || st.Start > st.End || st.Pos.Offset < st.Start {
-				t.Fatalf("bad span [%d,%d) pos %v in %d bytes", st.Start, st.End, st.Pos, len(src))
+			if st.Start() < 0 || st.End() > len(src) || st.Start() > st.End() || st.Pos().Offset < st.Start() {
+				t.Fatalf("bad span [%d,%d) pos %v in %d bytes", st.Start(), st.End(), st.Pos(), len(src))
 			}
 			if simple {
-				if st.Start != end {
-					t.Fatalf("got Start %d, want %d (previous End)", st.Start, end)
+				if st.Start() != end {
+					t.Fatalf("got Start %d, want %d (previous End)", st.Start(), end)
 				}
-				if !bytes.Contains(src[st.Start:st.End], []byte(st.SQL)) && !bytes.Contains(src, []byte(":x")) && !bytes.Contains(src, []byte("\n\n")) && !bytes.Contains(src, []byte(":'x'")) && !bytes.Contains(src, []byte(":\"x\"")) {
-					t.Fatalf("SQL %q is not within its span %q", st.SQL, src[st.Start:st.End])
+				if !bytes.Contains(src[st.Start():st.End()], []byte(st.SQL)) && !bytes.Contains(src, []byte(":x")) && !bytes.Contains(src, []byte("\n\n")) && !bytes.Contains(src, []byte(":'x'")) && !bytes.Contains(src, []byte(":\"x\"")) {
+					t.Fatalf("SQL %q is not within its span %q", st.SQL, src[st.Start():st.End()])
 				}
 			}
-			end = st.End
+			end = st.End()
 			for i := 1; i <= len(st.SQL)+1; i++ {
 				_ = st.PosOf(i)
 			}
@@ -116,15 +116,15 @@ func FuzzAnnotations(f *testing.F) {
 				t.Fatalf("got name %q (named %v), want %q", st.Name, st.Named, vals[0])
 			}
 		case annStage:
-			if st.Stage != vals[0] || st.StageIndex != 1 {
-				t.Fatalf("got stage %q/%d, want %q/1", st.Stage, st.StageIndex, vals[0])
+			if st.Stage() != vals[0] || st.StageIndex() != 1 {
+				t.Fatalf("got stage %q/%d, want %q/1", st.Stage(), st.StageIndex(), vals[0])
 			}
 		case annAfter:
-			if len(st.After) != len(vals) {
-				t.Fatalf("got after %q, want %q", st.After, vals)
+			if len(st.After()) != len(vals) {
+				t.Fatalf("got after %q, want %q", st.After(), vals)
 			}
 		default:
-			if st.Named || st.Stage != "" || st.After != nil {
+			if st.Named || st.Stage() != "" || st.After() != nil {
 				t.Fatalf("plain comment %q annotated the statement", text)
 			}
 		}

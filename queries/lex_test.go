@@ -3,6 +3,7 @@ package queries
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,6 +155,7 @@ func TestInputErrors(t *testing.T) {
 		{"empty after item", "-- after: a,,b\nSELECT 1;", "t.sql:1:1: empty name in -- after: list", false},
 		{"empty stage", "-- stage:\nSELECT 1;", "t.sql:1:1: empty label in -- stage: annotation", false},
 		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
+		{"duplicate name, first indented", "SELECT 0; -- x\n\n\t-- name: é\r\n SELECT 1;\n-- name: é\nSELECT 2;", "t.sql:5:1: duplicate name é (first at t.sql:3:2)", false},
 		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
 		{"two COPY FROM STDIN in one string", "COPY a FROM STDIN\\; COPY b FROM STDIN;\n\\.\n\\.\n", "t.sql:1:1: more than one COPY ... FROM STDIN in one query string is not supported", true},
 	}
@@ -237,12 +239,37 @@ func TestCopyData(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tt.wantSQL)
 			}
 			c := s.Statements[0]
-			if !c.IsCopyFromStdin || string(c.CopyData) != tt.wantData {
-				t.Errorf("got IsCopyFromStdin %v, CopyData %q; want true, %q", c.IsCopyFromStdin, c.CopyData, tt.wantData)
+			if !c.IsCopyFromStdin || string(c.CopyData()) != tt.wantData {
+				t.Errorf("got IsCopyFromStdin %v, CopyData %q; want true, %q", c.IsCopyFromStdin, c.CopyData(), tt.wantData)
 			}
 			if s.Statements[1%len(s.Statements)].IsCopyFromStdin && len(s.Statements) > 1 {
 				t.Errorf("got IsCopyFromStdin on %q, want false", s.Statements[1].SQL)
 			}
 		})
+	}
+}
+
+// TestDuplicateNamePositions checks that a name used twice is reported with the position
+// of the "-- name:" line that gave the name first, not of another annotation above the
+// same statement.
+func TestDuplicateNamePositions(t *testing.T) {
+	src := "-- name: y\nSELECT 0;\n-- name: y\n-- name: z\nSELECT 1;\n-- name: z\nSELECT 2;\n" +
+		"SELECT 3; SELECT 4; -- name: w\n-- name: w\n  -- after: y\nSELECT 5;\n-- name: w\nSELECT 6;"
+	_, err := Parse("t.sql", []byte(src), Options{})
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("got error %v, want an ErrorList", err)
+	}
+	want := []string{
+		"t.sql:3:1: duplicate name y (first at t.sql:1:1)",
+		"t.sql:6:1: duplicate name z (first at t.sql:4:1)",
+		"t.sql:12:1: duplicate name w (first at t.sql:9:1)",
+	}
+	var got []string
+	for _, e := range list {
+		got = append(got, e.Error())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

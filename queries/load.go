@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/qrunhq/qrun/internal/nameidx"
 )
 
 // stdinName is the file name shown for standard input.
@@ -65,8 +67,9 @@ type parser struct {
 	vars       map[string]string
 	expanding  map[string]bool
 	errs       ErrorList
-	stmts      []*Statement
-	slab       []Statement
+	slabs      [][]Statement // every statement so far, in order, slabSize to a slab
+	n          int           // the number of statements
+	src        *stmtSource   // of the last statement
 	files      []string
 	stack      []string // absolute paths of the files being read, for include cycles
 	instances  map[string]int
@@ -78,7 +81,8 @@ type parser struct {
 	scsNext    bool
 	warns      map[string]*warning
 	warnOrder  []string
-	explicit   map[string]Pos // names from -- name: lines
+	names      nameidx.Index // statements named by -- name: lines
+	colonNames bool          // some of those names hold a ':'
 	stage      string
 	stageIndex int
 }
@@ -96,8 +100,8 @@ func newParser(opts Options) *parser {
 		instances: map[string]int{},
 		scs:       true,
 		warns:     map[string]*warning{},
-		explicit:  map[string]Pos{},
 	}
+	p.names.NameOf = func(i int32) string { return p.stmt(int(i)).Name }
 	for k, v := range opts.Vars {
 		if !validVarName(k) {
 			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
@@ -201,25 +205,60 @@ var ErrNotRegular = errors.New("not a regular file")
 // parseTop parses a file named on the command line (or given to Parse), which must
 // hold at least one statement.
 func (p *parser) parseTop(name string, data []byte) {
-	n, e, m := len(p.stmts), len(p.errs), p.metas
+	n, e, m := p.n, len(p.errs), p.metas
 	if !p.parseChecked(name, data) {
 		return
 	}
-	if len(p.errs) == e && p.metas == m && !p.quit && allBlank(p.stmts[n:]) {
+	if len(p.errs) == e && p.metas == m && !p.quit && p.allBlank(n) {
 		p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no statements"})
 	}
 }
 
-// allBlank reports whether no statement holds anything but comments, whitespace and
-// semicolons. psql still sends such a leftover (a trailing block comment, a lone ";"),
-// and so does qrun, but a file of nothing else is a mistake worth stopping for.
-func allBlank(stmts []*Statement) bool {
-	for _, s := range stmts {
-		if !blankSQL(s.SQL) {
+// allBlank reports whether no statement from the n-th on holds anything but comments,
+// whitespace and semicolons. psql still sends such a leftover (a trailing block comment,
+// a lone ";"), and so does qrun, but a file of nothing else is a mistake worth stopping
+// for.
+func (p *parser) allBlank(n int) bool {
+	for i := n; i < p.n; i++ {
+		if !blankSQL(p.stmt(i).SQL) {
 			return false
 		}
 	}
 	return true
+}
+
+// slabSize is the number of statements allocated at once.
+const slabSize = 256
+
+// stmt returns the i-th statement.
+func (p *parser) stmt(i int) *Statement { return &p.slabs[i/slabSize][i%slabSize] }
+
+// newStmt adds a zero statement.
+func (p *parser) newStmt() *Statement {
+	if p.n%slabSize == 0 {
+		p.slabs = append(p.slabs, make([]Statement, slabSize))
+	}
+	s := p.stmt(p.n)
+	p.n++
+	return s
+}
+
+// statements returns every statement, in order.
+func (p *parser) statements() []*Statement {
+	stmts := make([]*Statement, p.n)
+	for i := range stmts {
+		stmts[i] = p.stmt(i)
+	}
+	return stmts
+}
+
+// source returns the stmtSource of a statement of f in the current stage: the last
+// statement's, or a new one when the file or the stage has changed.
+func (p *parser) source(f *srcFile) *stmtSource {
+	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex {
+		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex}
+	}
+	return p.src
 }
 
 // blankSQL reports whether sql consists only of whitespace, comments and semicolons.
@@ -537,24 +576,28 @@ func (l *lexer) emit(endOff int) {
 // build makes the Statement for the text collected by l.
 func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	f := l.f
-	if len(p.slab) == 0 {
-		p.slab = make([]Statement, 256)
-	}
-	s := &p.slab[0]
-	p.slab = p.slab[1:]
+	s := p.newStmt()
 	s.SQL = l.sql()
-	s.Start, s.End = l.prevEnd, endOff
-	if s.Start > l.startOff {
+	start := l.prevEnd
+	if start > l.startOff {
 		// A statement on the rest of a COPY line, lexed after the COPY's data.
-		s.Start = l.startOff
+		start = l.startOff
 	}
-	p.annotate(f, s, s.Start, l.startOff)
-	s.Pos = f.pos(l.startOff)
+	p.annotate(f, s, p.n-1, start, l.startOff)
+	if src := p.source(f); s.src == nil {
+		s.src = src
+	} else {
+		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
+		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+	}
+	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
-	if isCopy && data == nil {
-		data = []byte{}
+	if isCopy {
+		if data == nil {
+			data = []byte{}
+		}
+		s.coldPart().copyData = data
 	}
-	s.CopyData = data
 	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
 		marks := make([]posMark, 0, len(l.pieces))
 		n := 0
@@ -562,9 +605,8 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 			marks = append(marks, posMark{sqlOff: n, src: f.pos(pc.off), fixed: pc.fixed})
 			n += len(pc.s)
 		}
-		s.posMap = &marks
+		s.coldPart().posMap = marks
 	}
-	p.stmts = append(p.stmts, s)
 	if l.setCand {
 		if on, ok := scsSetting(s.SQL); ok {
 			p.scsPending, p.scsNext = true, on

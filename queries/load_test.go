@@ -45,7 +45,7 @@ SELECT 6;
 	}
 	var got []row
 	for _, st := range s.Statements {
-		got = append(got, row{st.Name, st.Named, st.Stage, st.StageIndex, st.After, st.AfterPos.Line})
+		got = append(got, row{st.Name, st.Named, st.Stage(), st.StageIndex(), st.After(), st.AfterPos().Line})
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
@@ -115,7 +115,7 @@ func TestLoadIncludes(t *testing.T) {
 		}
 		var got []string
 		for _, st := range s.Statements {
-			got = append(got, st.SQL+" @ "+filepath.Base(st.Pos.File)+" "+strings.TrimPrefix(st.Name, dir+"/"))
+			got = append(got, st.SQL+" @ "+filepath.Base(st.Pos().File)+" "+strings.TrimPrefix(st.Name, dir+"/"))
 		}
 		want := []string{
 			"SELECT 1; @ main.sql main.sql:1",
@@ -195,11 +195,11 @@ func TestPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := s.Statements[1]
-	if got, want := st.Pos.String(), "p.sql:2:3"; got != want {
+	if got, want := st.Pos().String(), "p.sql:2:3"; got != want {
 		t.Errorf("got Pos %s, want %s", got, want)
 	}
-	if st.Start != 9 || st.End != len(src) {
-		t.Errorf("got span [%d,%d), want [9,%d)", st.Start, st.End, len(src))
+	if st.Start() != 9 || st.End() != len(src) {
+		t.Errorf("got span [%d,%d), want [9,%d)", st.Start(), st.End(), len(src))
 	}
 	if want := "SELECT 'é',\n  bad; SELECT 1 + 2 + nope;"; st.SQL != want {
 		t.Fatalf("got SQL %q, want %q", st.SQL, want)
@@ -245,5 +245,88 @@ func TestAutoNames(t *testing.T) {
 	want := []string{"n.sql:3", "n.sql:3:1", "n.sql:3:11", "n.sql:4:1", "n.sql:6"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got names %q, want %q", got, want)
+	}
+}
+
+// TestJoinSQL checks JoinSQL against strings.Join on every run of consecutive statements
+// of a script that has pieces of the file (which JoinSQL returns without copying) and
+// statements that are not (interpolated, several on a line, from another file).
+func TestJoinSQL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "inc.sql"), []byte("SELECT 'inc';\nSELECT 2;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n\\set v 'SELECT 9'\n:v;\nSELECT 1; SELECT 2;\n" +
+		"\\i " + filepath.Join(dir, "inc.sql") + "\nSELECT 3;\n\nSELECT 4;\n-- c\nSELECT 5;\r\nSELECT 6;\nSELECT\n7;\nSELECT 8;"
+	s, err := Parse("t.sql", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := s.Statements
+	copied := 0
+	for i := range stmts {
+		for j := i + 1; j <= len(stmts); j++ {
+			var sqls []string
+			for _, st := range stmts[i:j] {
+				sqls = append(sqls, st.SQL)
+			}
+			want := strings.Join(sqls, "\n")
+			if got := JoinSQL(stmts[i:j]); got != want {
+				t.Fatalf("JoinSQL(statements %d..%d) = %q, want %q", i, j, got, want)
+			}
+			if _, ok := fileSpan(stmts[i:j]); !ok {
+				copied++
+			}
+		}
+	}
+	if _, ok := fileSpan(stmts[:3]); !ok {
+		t.Error("BEGIN ... COMMIT on consecutive lines: JoinSQL copied them")
+	}
+	if copied == 0 {
+		t.Error("every run of statements was a piece of the file: the test covers nothing else")
+	}
+	if got := JoinSQL(nil); got != "" {
+		t.Errorf("JoinSQL(nil) = %q", got)
+	}
+	hand := []*Statement{NewStatement(StatementParts{SQL: "A;"}), NewStatement(StatementParts{SQL: "B;"})}
+	if got := JoinSQL(hand); got != "A;\nB;" {
+		t.Errorf("JoinSQL of statements made by hand = %q", got)
+	}
+}
+
+// TestRarePartsKeepStage checks that a statement with rare parts ("-- after:", COPY data),
+// which gets a stmtSource of its own, still has the stage of the lines above it, and
+// that the statements after it share theirs again.
+func TestRarePartsKeepStage(t *testing.T) {
+	src := "-- stage: one\nSELECT 0;\n-- after: x\n-- stage: two\nSELECT 1;\nSELECT 2;\n" +
+		"COPY t FROM STDIN;\n1\n\\.\nSELECT 3;\n-- stage: three\n-- after: y\nSELECT 4;\n"
+	s, err := Parse("t.sql", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		stage string
+		index int
+		after []string
+		copy  string
+		file  string
+	}
+	var got []row
+	for _, st := range s.Statements {
+		got = append(got, row{st.Stage(), st.StageIndex(), st.After(), string(st.CopyData()), st.Pos().File})
+	}
+	want := []row{
+		{"one", 1, nil, "", "t.sql"},
+		{"two", 2, []string{"x"}, "", "t.sql"},
+		{"two", 2, nil, "", "t.sql"},
+		{"two", 2, nil, "1\n", "t.sql"},
+		{"two", 2, nil, "", "t.sql"},
+		{"three", 3, []string{"y"}, "", "t.sql"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if s.Statements[2].src != s.Statements[4].src || s.Statements[1].src == s.Statements[2].src {
+		t.Error("statements without rare parts do not share their source, or one with them does")
 	}
 }

@@ -4,26 +4,26 @@ import "unicode/utf8"
 
 // PosOf maps a 1-based character position in s.SQL (as in pgconn.PgError.Position,
 // which counts characters) to the position in the file. Text that came from a
-// variable's value maps to the variable reference; a position outside SQL maps to s.Pos.
+// variable's value maps to the variable reference; a position outside SQL maps to s.Pos().
 func (s *Statement) PosOf(char int) Pos {
 	if char < 1 {
-		return s.Pos
+		return s.Pos()
 	}
 	off := 0
 	for n := 1; n < char; n++ {
 		if off >= len(s.SQL) {
-			return s.Pos
+			return s.Pos()
 		}
 		_, size := utf8.DecodeRuneInString(s.SQL[off:])
 		off += size
 	}
 	if off >= len(s.SQL) {
-		return s.Pos
+		return s.Pos()
 	}
-	base := posMark{src: s.Pos}
+	base := posMark{src: s.Pos()}
 	var marks []posMark
-	if s.posMap != nil {
-		marks = *s.posMap
+	if c := s.cold(); c != nil {
+		marks = c.posMap
 	}
 	for _, m := range marks {
 		if m.sqlOff > off {

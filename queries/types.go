@@ -3,8 +3,10 @@ package queries
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Pos is a position in an input file. Line and Col are 1-based; Col counts characters
@@ -99,44 +101,204 @@ func (l ErrorList) Err() error {
 
 // Statement is one query string as psql would send it, with where it came from and the
 // annotations written above it.
+//
+// A large input holds a million statements, so a Statement keeps only what every one of
+// them needs in its own fields (64 bytes; offsets past 4 GB take a slower path): the
+// file name and the stage are shared by the statements of one file and stage, through
+// one pointer, and what few statements have ("-- after:", COPY data, the position map of
+// interpolated text) hangs from a copy of that shared part of their own. The methods
+// return what the fields used to hold. NewStatement makes one from its parts.
 type Statement struct {
 	// SQL is exactly what psql would send: leading whitespace and comments dropped,
 	// variables interpolated, "\;" turned into ";", the terminating ";" kept.
 	SQL string
-	// Pos is the position of the statement's first character in its file.
-	Pos Pos
-	// Start and End are the byte offsets in Pos.File of the statement's whole span,
-	// from just after the previous statement (leading whitespace and comments included)
-	// to just after its terminating ";" (or the end of its COPY data). The spans of the
-	// statements of one file cover it in order, except for meta-command lines.
-	Start, End int
-
 	// Name is the statement's name: from a "-- name: NAME" line, else "FILE:LINE".
 	Name string
-	// Stage is the label of the last "-- stage: LABEL" line before the statement
-	// ("" before the first one); StageIndex counts stage lines seen so far (0 before the
-	// first one).
-	Stage      string
-	StageIndex int
-	// After lists the names from "-- after:" lines above the statement.
-	After []string
-	// AfterPos is the position of the "-- after:" annotation, for error messages.
-	AfterPos Pos
 
-	// CopyData holds the data lines that follow a COPY ... FROM STDIN statement, each with
-	// its newline, without the terminating "\." line. It is nil for other statements.
-	CopyData []byte
+	src *stmtSource // file name and stage, and the rare parts
 
-	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
-	// piece of the file, as it is for all but statements with variables, "\;" or
-	// dropped lines. A pointer keeps the common statement small.
-	posMap *[]posMark
+	start     uint32 // Start()
+	off, end  uint32 // Pos().Offset - start, End() - Pos().Offset
+	line, col int32  // Pos().Line, Pos().Col
 
 	// Named reports whether Name came from a "-- name:" annotation.
 	Named bool
 	// IsCopyFromStdin reports whether the statement is a COPY ... FROM STDIN.
 	IsCopyFromStdin bool
-	// (The two flags come last, side by side, so that they share one word.)
+}
+
+// stmtSource is what consecutive statements of one file and one stage share. A
+// statement with rare parts (cold) has a stmtSource of its own.
+type stmtSource struct {
+	file       *srcFile // its name only, unless the statement came from a parser
+	stage      string
+	stageIndex int
+	cold       *stmtCold
+}
+
+// stmtCold holds the parts of a Statement that few statements have.
+type stmtCold struct {
+	after    []string
+	afterPos Pos
+	copyData []byte
+	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
+	// piece of the file, as it is for all but statements with variables, "\;" or
+	// dropped lines.
+	posMap []posMark
+	// wide holds the position and span when they do not fit the compact fields.
+	wide *wideSpan
+}
+
+// wideSpan is a position and span too large (or too odd) for Statement's fields.
+type wideSpan struct {
+	pos        Pos
+	start, end int
+}
+
+// StatementParts are the parts of a Statement, for NewStatement. The fields mean what
+// the methods of the same names return.
+type StatementParts struct {
+	SQL             string
+	Pos             Pos
+	Start, End      int
+	Name            string
+	Named           bool
+	Stage           string
+	StageIndex      int
+	After           []string
+	AfterPos        Pos
+	CopyData        []byte
+	IsCopyFromStdin bool
+}
+
+// NewStatement makes a Statement of its parts (for tests and tools: Load and Parse make
+// the statements of a file).
+func NewStatement(p StatementParts) *Statement {
+	s := &Statement{SQL: p.SQL, Name: p.Name, Named: p.Named, IsCopyFromStdin: p.IsCopyFromStdin}
+	s.src = &stmtSource{file: &srcFile{name: p.Pos.File}, stage: p.Stage, stageIndex: p.StageIndex}
+	s.setSpan(p.Pos, p.Start, p.End)
+	if len(p.After) > 0 || p.AfterPos != (Pos{}) {
+		c := s.coldPart()
+		c.after, c.afterPos = p.After, p.AfterPos
+	}
+	if p.CopyData != nil {
+		s.coldPart().copyData = p.CopyData
+	}
+	return s
+}
+
+// cold returns the rare parts of s, or nil.
+func (s *Statement) cold() *stmtCold {
+	if s.src == nil {
+		return nil
+	}
+	return s.src.cold
+}
+
+// coldPart returns the rare parts of s, making them first if need be: then s gets a
+// stmtSource of its own, a copy of the one it shared.
+func (s *Statement) coldPart() *stmtCold {
+	if s.src == nil || s.src.cold == nil {
+		var src stmtSource
+		if s.src != nil {
+			src = *s.src
+		}
+		src.cold = &stmtCold{}
+		s.src = &src
+	}
+	return s.src.cold
+}
+
+// setSpan records the position and span of s; the file name of pos is s.src's.
+func (s *Statement) setSpan(pos Pos, start, end int) {
+	off, span := pos.Offset-start, end-pos.Offset
+	if pos.Line < 0 || pos.Line > math.MaxInt32 || pos.Col < 0 || pos.Col > math.MaxInt32 ||
+		start < 0 || start > math.MaxUint32 || off < 0 || off > math.MaxUint32 || span < 0 || span > math.MaxUint32 {
+		s.coldPart().wide = &wideSpan{pos: pos, start: start, end: end}
+		s.start, s.line, s.col, s.off, s.end = 0, 0, 0, 0, 0
+		return
+	}
+	s.start, s.line, s.col, s.off, s.end = uint32(start), int32(pos.Line), int32(pos.Col), uint32(off), uint32(span)
+}
+
+// Pos is the position of the statement's first character in its file.
+func (s *Statement) Pos() Pos {
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.pos
+	}
+	return Pos{File: s.File(), Line: int(s.line), Col: int(s.col), Offset: int(s.start) + int(s.off)}
+}
+
+// File is the name of the statement's file (Pos().File).
+func (s *Statement) File() string {
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.pos.File
+	}
+	if s.src == nil || s.src.file == nil {
+		return ""
+	}
+	return s.src.file.name
+}
+
+// Start and End are the byte offsets in Pos().File of the statement's whole span, from
+// just after the previous statement (leading whitespace and comments included) to just
+// after its terminating ";" (or the end of its COPY data). The spans of the statements of
+// one file cover it in order, except for meta-command lines.
+func (s *Statement) Start() int {
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.start
+	}
+	return int(s.start)
+}
+
+// End: see Start.
+func (s *Statement) End() int {
+	if c := s.cold(); c != nil && c.wide != nil {
+		return c.wide.end
+	}
+	return int(s.start) + int(s.off) + int(s.end)
+}
+
+// Stage is the label of the last "-- stage: LABEL" line before the statement ("" before
+// the first one).
+func (s *Statement) Stage() string {
+	if s.src == nil {
+		return ""
+	}
+	return s.src.stage
+}
+
+// StageIndex counts the stage lines seen before the statement (0 before the first one).
+func (s *Statement) StageIndex() int {
+	if s.src == nil {
+		return 0
+	}
+	return s.src.stageIndex
+}
+
+// After lists the names from "-- after:" lines above the statement.
+func (s *Statement) After() []string {
+	if c := s.cold(); c != nil {
+		return c.after
+	}
+	return nil
+}
+
+// AfterPos is the position of the "-- after:" annotation, for error messages.
+func (s *Statement) AfterPos() Pos {
+	if c := s.cold(); c != nil {
+		return c.afterPos
+	}
+	return Pos{}
+}
+
+// CopyData holds the data lines that follow a COPY ... FROM STDIN statement, each with
+// its newline, without the terminating "\." line. It is nil for other statements.
+func (s *Statement) CopyData() []byte {
+	if c := s.cold(); c != nil {
+		return c.copyData
+	}
+	return nil
 }
 
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.
@@ -163,4 +325,64 @@ type Options struct {
 	// Warn receives warnings, such as a display-only meta-command that qrun skips.
 	// Nil discards them.
 	Warn func(*Error)
+}
+
+// JoinSQL returns the SQL of stmts joined by newlines, as a transaction block's text is
+// shown. When the statements are consecutive lines of one file (each statement's SQL
+// ends a line and the next one's starts the following line, as in "BEGIN;\nUPDATE
+// ...;\nCOMMIT;"), the result is that piece of the file and nothing is copied.
+func JoinSQL(stmts []*Statement) string {
+	if s, ok := fileSpan(stmts); ok {
+		return s
+	}
+	n := len(stmts) - 1 // newlines
+	for _, st := range stmts {
+		n += len(st.SQL)
+	}
+	if n <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, st := range stmts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(st.SQL)
+	}
+	return b.String()
+}
+
+// fileSpan returns the piece of one file that is the SQL of stmts joined by newlines,
+// if there is one.
+func fileSpan(stmts []*Statement) (string, bool) {
+	if len(stmts) == 0 || stmts[0].src == nil || stmts[0].src.file == nil {
+		return "", false
+	}
+	f := stmts[0].src.file
+	text := f.text
+	if text == "" {
+		return "", false
+	}
+	// Go's heap objects never move, so comparing addresses tells whether a string lies
+	// within the file's text (one object, kept alive by the result).
+	base := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+	start, end := 0, 0
+	for i, st := range stmts {
+		if st.src == nil || st.src.file != f || st.SQL == "" {
+			return "", false
+		}
+		p := uintptr(unsafe.Pointer(unsafe.StringData(st.SQL)))
+		if p < base || p-base > uintptr(len(text)-len(st.SQL)) {
+			return "", false
+		}
+		off := int(p - base)
+		if i == 0 {
+			start = off
+		} else if off != end+1 || text[end] != '\n' {
+			return "", false
+		}
+		end = off + len(st.SQL)
+	}
+	return text[start:end], true
 }

@@ -9,8 +9,11 @@ import (
 	"iter"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/qrunhq/qrun/result"
@@ -47,6 +50,30 @@ func WriteJSONStream(w io.Writer, r *result.Report, queries iter.Seq[*result.Que
 	return s.bw.Flush()
 }
 
+// WriteJSONChunks writes r as WriteJSONStream does, with the queries in n chunks:
+// chunk(i) yields the queries of chunk i, in order, as WriteJSONStream's queries do.
+// Chunks are rendered on up to GOMAXPROCS goroutines at once (each chunk's iterator runs
+// on one of them) and written in order, a few chunks ahead at most, so that the output
+// is the one WriteJSONStream writes of the chunks' queries one after the other.
+func WriteJSONChunks(w io.Writer, r *result.Report, n int, chunk func(i int) iter.Seq[*result.Query]) error {
+	if r == nil {
+		return fmt.Errorf("report: nil report")
+	}
+	s := newJSONStreamer(w)
+	s.chunks = &queryChunks{n: n, chunk: chunk}
+	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
+		return err
+	}
+	s.bw.WriteByte('\n')
+	return s.bw.Flush()
+}
+
+// queryChunks are the queries of WriteJSONChunks.
+type queryChunks struct {
+	n     int
+	chunk func(i int) iter.Seq[*result.Query]
+}
+
 func writeComparisonsJSON(w io.Writer, cs []result.Comparison) error {
 	if cs == nil {
 		cs = []result.Comparison{}
@@ -69,6 +96,8 @@ type jsonStreamer struct {
 	scratch []byte
 	// queries, when set, replaces the Queries of the top-level report (WriteJSONStream).
 	queries iter.Seq[*result.Query]
+	// chunks, when set, does the same in chunks (WriteJSONChunks).
+	chunks *queryChunks
 }
 
 func newJSONStreamer(w io.Writer) *jsonStreamer {
@@ -161,7 +190,7 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 			name = f.Name
 		}
 		fv := v.Field(i)
-		stream := s.queries != nil && t == reportType && f.Name == "Queries"
+		stream := (s.queries != nil || s.chunks != nil) && t == reportType && f.Name == "Queries"
 		if !stream && hasOpt(opts, "omitempty") && isEmptyValue(fv) {
 			continue
 		}
@@ -178,9 +207,15 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 		s.bw.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'}))
 		s.bw.WriteString(": ")
 		if stream {
-			queries := s.queries
-			s.queries = nil // only the top-level report's
-			if err := s.queryList(queries, inner); err != nil {
+			queries, chunks := s.queries, s.chunks
+			s.queries, s.chunks = nil, nil // only the top-level report's
+			var err error
+			if chunks != nil {
+				err = s.queryChunks(chunks, inner)
+			} else {
+				err = s.queryList(queries, inner)
+			}
+			if err != nil {
 				return err
 			}
 			continue
@@ -265,6 +300,97 @@ func (s *jsonStreamer) queryList(seq iter.Seq[*result.Query], indent string) err
 	s.bw.WriteString(indent)
 	s.bw.WriteByte(']')
 	return nil
+}
+
+// queryChunks writes the queries of c as one JSON array, as queryList writes them,
+// rendering chunks concurrently and writing them in order.
+func (s *jsonStreamer) queryChunks(c *queryChunks, indent string) error {
+	inner := deeper(indent)
+	workers := min(runtime.GOMAXPROCS(0), c.n)
+	ahead := 2 * workers // chunks being rendered or waiting to be written, at most
+	type rendered struct {
+		b   []byte
+		err error
+	}
+	results := make([]chan rendered, c.n)
+	for i := range results {
+		results[i] = make(chan rendered, 1)
+	}
+	tokens := make(chan struct{}, ahead)
+	free := make(chan []byte, ahead)
+	stop := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				select {
+				case tokens <- struct{}{}:
+				case <-stop:
+					return
+				}
+				i := int(next.Add(1)) - 1
+				if i >= c.n {
+					return
+				}
+				var b []byte
+				select {
+				case b = <-free:
+				default:
+					b = make([]byte, 0, 64<<10)
+				}
+				b, err := appendQueryElems(b[:0], c.chunk(i), inner)
+				results[i] <- rendered{b, err}
+			}
+		})
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	empty := true
+	for i := range c.n {
+		r := <-results[i]
+		if r.err != nil {
+			return fmt.Errorf("report: json: %w", r.err)
+		}
+		if len(r.b) > 0 {
+			if empty {
+				// The first element opens the array instead of following a comma.
+				s.bw.WriteByte('[')
+				r.b = r.b[1:]
+				empty = false
+			}
+			s.bw.Write(r.b)
+		}
+		select {
+		case free <- r.b[:0]:
+		default:
+		}
+		<-tokens
+	}
+	if empty {
+		s.bw.WriteString("[]")
+		return nil
+	}
+	s.bw.WriteByte('\n')
+	s.bw.WriteString(indent)
+	s.bw.WriteByte(']')
+	return nil
+}
+
+// appendQueryElems appends the queries of seq as elements of an array at indent
+// (inner is indent + "  "), each after ",\n" and inner.
+func appendQueryElems(b []byte, seq iter.Seq[*result.Query], inner string) ([]byte, error) {
+	var err error
+	for q := range seq {
+		b = append(b, ',', '\n')
+		b = append(b, inner...)
+		if b, err = appendQuery(b, q, inner); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // jsonObject appends the members of one JSON object as json.MarshalIndent lays them
@@ -487,6 +613,9 @@ func appendStringArray(b []byte, ss []string, indent string) []byte {
 // appendJSONFloat appends f as encoding/json encodes a float64 (ES6 number
 // formatting); like encoding/json it rejects NaN and infinities.
 func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if f == 0 && !math.Signbit(f) {
+		return append(b, '0'), nil // the times of every planned query
+	}
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return b, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
 	}
@@ -507,6 +636,24 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 	return b, nil
 }
 
+// load64 reads s[i:i+8] as a little-endian word (the compiler makes it one load).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// needsLook reports whether one of the eight bytes of x is not jsonSafe: a control
+// byte (< 0x20), '"', '\\' or a byte of a multi-byte rune (>= 0x80). Each test is the
+// classic "has a byte less than n" (or "has a zero byte" of x xor a byte) trick, exact
+// for whether any byte matches.
+func needsLook(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := x ^ ('"' * ones)
+	bs := x ^ ('\\' * ones)
+	return ((x-0x20*ones)|(q-ones)|(bs-ones)|x)&highs != 0
+}
+
 // jsonSafe marks the ASCII bytes that encoding/json writes as they are when it does not
 // escape HTML: everything from 0x20 up but '"' and '\\'.
 var jsonSafe = func() (t [utf8.RuneSelf]bool) {
@@ -524,6 +671,14 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none of them needs a look: SQL is mostly plain
+		// ASCII.
+		for i+8 <= len(s) && !needsLook(load64(s, i)) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -276,4 +278,99 @@ func FuzzAppendJSONFloat(f *testing.F) {
 			t.Fatalf("appendJSONFloat(%v) = %s, want %s", x, got, want)
 		}
 	})
+}
+
+// TestAppendJSONStringWords checks the eight-bytes-at-a-time scan of appendJSONString:
+// every byte that needs escaping, at every offset of strings around the word size.
+func TestAppendJSONStringWords(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "é", "\u2028", "\xff", " ", "~", "!", "#", "[", "]"}
+	for n := 0; n <= 24; n++ {
+		for at := 0; at < n; at++ {
+			for _, sp := range specials {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				if got, want := appendJSONString(nil, s), encodeStd(t, s, ""); !bytes.Equal(got, want) {
+					t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := []byte("ab \"\\\x01\x1f\x20\x21\x5b\x5d\x7f\x80\xc3\xa9\xe2\x80\xa8\xff;")
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		if got, want := appendJSONString(nil, s), encodeStd(t, s, ""); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestWriteJSONChunks checks that rendering the queries in chunks, concurrently, writes
+// what writeJSON writes, whatever the chunks (empty ones too), and that an error in a
+// chunk is returned.
+func TestWriteJSONChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range 200 {
+		var rep result.Report
+		fill(r, reflect.ValueOf(&rep).Elem(), 0)
+		rep.Targets, rep.Comparison = nil, nil
+		if rep.Queries == nil {
+			rep.Queries = []result.Query{}
+		}
+		for range r.IntN(50) {
+			var q result.Query
+			fill(r, reflect.ValueOf(&q).Elem(), 1)
+			rep.Queries = append(rep.Queries, q)
+		}
+		var want bytes.Buffer
+		if err := writeJSON(&want, &rep); err != nil {
+			t.Fatal(err)
+		}
+		qs := rep.Queries
+		// Random chunk boundaries, some chunks empty.
+		bounds := []int{0}
+		for bounds[len(bounds)-1] < len(qs) || r.IntN(3) == 0 {
+			bounds = append(bounds, min(len(qs), bounds[len(bounds)-1]+r.IntN(4)))
+			if len(bounds) > 200 {
+				break
+			}
+		}
+		bounds[len(bounds)-1] = len(qs)
+		hdr := rep
+		hdr.Queries = nil
+		var got bytes.Buffer
+		err := WriteJSONChunks(&got, &hdr, len(bounds)-1, func(c int) iter.Seq[*result.Query] {
+			return func(yield func(*result.Query) bool) {
+				var scratch result.Query // reused, as the dry run does
+				for _, q := range qs[bounds[c]:bounds[c+1]] {
+					scratch = q
+					if !yield(&scratch) {
+						return
+					}
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("report %d (chunks %v): WriteJSONChunks differs from writeJSON\ngot:\n%s\nwant:\n%s", i, bounds, got.Bytes(), want.Bytes())
+		}
+	}
+	// A NaN in the fifth of ten chunks fails the write, as in WriteJSONStream.
+	err := WriteJSONChunks(io.Discard, &result.Report{}, 10, func(c int) iter.Seq[*result.Query] {
+		return func(yield func(*result.Query) bool) {
+			q := result.Query{Name: "q"}
+			if c == 4 {
+				q.WallMs = math.NaN()
+			}
+			yield(&q)
+		}
+	})
+	if err == nil {
+		t.Fatal("WriteJSONChunks with a NaN: got no error")
+	}
 }

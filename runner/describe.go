@@ -3,7 +3,6 @@ package runner
 import (
 	"iter"
 	"slices"
-	"strings"
 
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
@@ -26,10 +25,16 @@ func Describe(p *plan.Plan) result.Run {
 // block's statements in it) is reused for the next unit, so a consumer must copy what
 // it keeps.
 func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
+	return DescribeRange(p, 0, len(p.Units))
+}
+
+// DescribeRange is DescribeSeq for the units [lo, hi) only: --dry-run describes a long
+// plan in ranges that are rendered concurrently.
+func DescribeRange(p *plan.Plan, lo, hi int) iter.Seq[*result.Query] {
 	return func(yield func(*result.Query) bool) {
 		var q result.Query
 		var stmts []result.Query
-		for _, u := range p.Units {
+		for _, u := range p.Units[lo:hi] {
 			q = result.Query{}
 			stmts = describeUnit(p, u, &q, stmts)
 			if !yield(&q) {
@@ -43,41 +48,32 @@ func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
 // stmts[:0] when it is large enough, else in a new slice; the slice used is returned.
 func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Query) []result.Query {
 	planned(q, u.Statements[0])
-	q.Name = u.Name
-	if u.Stage < len(p.Stages) {
+	q.Name = u.Name()
+	if int(u.Stage) < len(p.Stages) {
 		q.Stage = p.Stages[u.Stage]
 	}
-	q.After = u.AfterNames
+	q.After = u.AfterNames()
 	if u.Tx {
 		if cap(stmts) < len(u.Statements) {
 			stmts = make([]result.Query, len(u.Statements))
 		}
 		q.Statements = stmts[:len(u.Statements)]
-		n := len(u.Statements) - 1 // newlines
 		for j, st := range u.Statements {
 			q.Statements[j] = result.Query{}
 			planned(&q.Statements[j], st)
-			n += len(st.SQL)
 		}
-		var b strings.Builder
-		b.Grow(n)
-		for j, st := range u.Statements {
-			if j > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(st.SQL)
-		}
-		q.SQL = b.String()
+		q.SQL = queries.JoinSQL(u.Statements)
 	}
 	return stmts
 }
 
 // planned fills the zero q with statement st as planned.
 func planned(q *result.Query, st *queries.Statement) {
+	pos := st.Pos()
 	q.Name = st.Name
-	q.File = st.Pos.File
-	q.Line = st.Pos.Line
-	q.Col = st.Pos.Col
+	q.File = pos.File
+	q.Line = pos.Line
+	q.Col = pos.Col
 	q.SQL = st.SQL
 	q.Status = result.StatusPlanned
 }
@@ -90,26 +86,29 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	if len(runs) == 0 || len(p.Units) == 0 {
 		return rep
 	}
-	med := make([]float64, len(p.Units))
-	samples := make([]float64, 0, len(runs))
-	for i := range p.Units {
-		samples = samples[:0]
-		for _, r := range runs {
-			if i < len(r.Queries) {
-				samples = append(samples, r.Queries[i].WallMs)
-			}
-		}
-		med[i] = median(samples)
-	}
 	var units []int
 	var total float64
-	if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
-		// With no time anywhere (a dry run) there is no critical path.
-		units, total = plan.CriticalPath(p, med)
+	// With no time anywhere (a dry run) there is no critical path; a run without
+	// queries (the streamed dry run) needs no median per unit to find that out.
+	if slices.ContainsFunc(runs, func(r result.Run) bool { return len(r.Queries) > 0 }) {
+		med := make([]float64, len(p.Units))
+		samples := make([]float64, 0, len(runs))
+		for i := range p.Units {
+			samples = samples[:0]
+			for _, r := range runs {
+				if i < len(r.Queries) {
+					samples = append(samples, r.Queries[i].WallMs)
+				}
+			}
+			med[i] = median(samples)
+		}
+		if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
+			units, total = plan.CriticalPath(p, med)
+		}
 	}
 	rep.CriticalPath = make([]string, len(units))
 	for i, u := range units {
-		rep.CriticalPath[i] = p.Units[u].Name
+		rep.CriticalPath[i] = p.Units[u].Name()
 	}
 	rep.CriticalPathMs = total
 	wall := rep.TotalWallMs

@@ -70,7 +70,7 @@ func (w *worker) do(e *execution, j job) outcome {
 			ctx, cancel = context.WithTimeout(e.stopCtx, opts.Timeout)
 		}
 		if opts.OnEvent != nil {
-			e.emit(result.Event{Kind: result.EventStart, Name: u.Name})
+			e.emit(result.Event{Kind: result.EventStart, Name: u.Name()})
 		}
 		failed, err := w.attempt(ctx, e, u, q, first, cancel == nil)
 		ctxErr := ctx.Err() // before cancel: was it the timeout?
@@ -203,7 +203,7 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 		q.Error = &result.Error{
 			SQLState: "57014",
 			Message:  fmt.Sprintf("cancelled on the server after --timeout %s", e.opts.Timeout),
-			Position: st.Pos.String(),
+			Position: st.Pos().String(),
 		}
 	default:
 		q.Status, q.Error = result.StatusError, toError(err, st)
@@ -221,7 +221,7 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 // for commands that return none, the number affected.
 func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
 	if st.IsCopyFromStdin {
-		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData), sql)
+		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
 		return tag.RowsAffected(), tag, err
 	}
 	mrr := pc.Exec(ctx, sql)
@@ -262,7 +262,7 @@ func rollback(ctx context.Context, pc *pgconn.PgConn) {
 func toError(err error, st *queries.Statement) *result.Error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		pos := st.Pos
+		pos := st.Pos()
 		if pgErr.Position > 0 {
 			pos = st.PosOf(int(pgErr.Position))
 		}
@@ -274,7 +274,7 @@ func toError(err error, st *queries.Statement) *result.Error {
 			Position: pos.String(),
 		}
 	}
-	return &result.Error{Message: Redact(err.Error()), Position: st.Pos.String()}
+	return &result.Error{Message: Redact(err.Error()), Position: st.Pos().String()}
 }
 
 // retryable reports whether a unit that failed with err may be sent again: a

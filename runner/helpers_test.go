@@ -55,7 +55,7 @@ func buildPlanOpts(t testing.TB, opts plan.Options, srcs ...src) *plan.Plan {
 		if name == "" {
 			name = fmt.Sprintf("t.sql:%d", i+1)
 		}
-		st := &queries.Statement{
+		st := queries.StatementParts{
 			SQL:        s.sql,
 			Pos:        queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
 			Name:       name,
@@ -68,7 +68,7 @@ func buildPlanOpts(t testing.TB, opts plan.Options, srcs ...src) *plan.Plan {
 			st.IsCopyFromStdin = true
 			st.CopyData = []byte(s.copy)
 		}
-		stmts[i] = st
+		stmts[i] = queries.NewStatement(st)
 	}
 	p, err := plan.Build(stmts, opts)
 	if err != nil {

@@ -232,7 +232,7 @@ func (e *execution) readyAt(u int) time.Duration {
 	for _, end := range e.stageEnd[:unit.Stage] {
 		at = max(at, end)
 	}
-	for _, d := range unit.After {
+	for _, d := range unit.After() {
 		at = max(at, e.unitEnd[d])
 	}
 	return at
@@ -263,7 +263,7 @@ func (e *execution) finish(s *plan.Scheduler, o outcome) time.Duration {
 		}
 		sq := &e.run.Queries[sk.Unit]
 		sq.Status = result.StatusSkipped
-		sq.Reason = fmt.Sprintf("dependency %s failed", e.p.Units[sk.Cause].Name)
+		sq.Reason = fmt.Sprintf("dependency %s failed", e.p.Units[sk.Cause].Name())
 		e.emitDone(sq)
 	}
 	return end

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"time"
 
 	"github.com/qrunhq/qrun/compare"
@@ -301,8 +302,8 @@ func targetConfigs(o *Options) []runner.Config {
 }
 
 // writeDryRun renders the plan (--dry-run). The json format streams the units into the
-// report one at a time, so a plan of a million statements is never held a second time
-// as result.Query values; the other formats render a described run.
+// report a range at a time, so a plan of a million statements is never held a second
+// time as result.Query values; the other formats render a described run.
 func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
 	if o.Format != "json" {
 		rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
@@ -311,8 +312,13 @@ func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
 	// Summarize of a run without queries gives the report of Describe's run but its
 	// queries: no unit has a time, so there are no sums and no critical path.
 	rep := runner.Summarize(p, base, []result.Run{{}})
+	// Ranges of units are described and rendered on every CPU, and written in order.
+	const chunk = 512
+	n := (len(p.Units) + chunk - 1) / chunk
 	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
-		return report.WriteJSONStream(w, &rep, runner.DescribeSeq(p))
+		return report.WriteJSONChunks(w, &rep, n, func(i int) iter.Seq[*result.Query] {
+			return runner.DescribeRange(p, i*chunk, min((i+1)*chunk, len(p.Units)))
+		})
 	})
 	if err != nil {
 		return &exitError{exitFailed, err}
