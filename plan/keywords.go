@@ -28,19 +28,7 @@ func (t *tokens) next() string {
 	c := s[t.i]
 	switch {
 	case wordStart[c]:
-		t.i++
-		for t.i < len(s) && wordByte[s[t.i]] {
-			t.i++
-		}
-		// E'...', B'...', X'...', N'...': one string token with its prefix.
-		if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
-			switch c {
-			case 'e', 'E':
-				t.quoted('\'', true)
-			case 'b', 'B', 'x', 'X', 'n', 'N':
-				t.quoted('\'', false)
-			}
-		}
+		t.skipWord(c)
 	case c == '\'':
 		t.quoted('\'', false)
 	case c == '"':
@@ -563,20 +551,7 @@ func semicolonBeforeText(sql string) bool {
 		case scanSemi:
 			return strings.TrimSpace(s[t.i+1:]) != ""
 		case scanWord:
-			start := t.i
-			t.i++
-			for t.i < len(s) && wordByte[s[t.i]] {
-				t.i++
-			}
-			// E'...', B'...', X'...', N'...': one string token with its prefix.
-			if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
-				switch c {
-				case 'e', 'E':
-					t.quoted('\'', true)
-				case 'b', 'B', 'x', 'X', 'n', 'N':
-					t.quoted('\'', false)
-				}
-			}
+			t.skipWord(c)
 		case scanDash:
 			if t.i+1 < len(s) && s[t.i+1] == '-' {
 				t.skipSpace() // a "--" comment
@@ -628,3 +603,22 @@ var scanClass = func() (t [256]uint8) {
 	}
 	return t
 }()
+
+// skipWord skips the word that starts at t.i with byte c, and the string after it when the
+// word is a one-letter prefix: E'...', B'...', X'...', N'...' are one string token.
+func (t *tokens) skipWord(c byte) {
+	s := t.s
+	start := t.i
+	t.i++
+	for t.i < len(s) && wordByte[s[t.i]] {
+		t.i++
+	}
+	if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
+		switch c {
+		case 'e', 'E':
+			t.quoted('\'', true)
+		case 'b', 'B', 'x', 'X', 'n', 'N':
+			t.quoted('\'', false)
+		}
+	}
+}
