@@ -507,38 +507,22 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	}
 	if len(q.RunsMs) > 0 {
 		o.key("runs_ms")
-		o.b = append(o.b, '[')
 		for i, x := range q.RunsMs {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = append(o.b, '\n')
-			o.b = append(o.b, inner...)
-			o.b = append(o.b, ' ', ' ')
+			o.b = appendElem(o.b, i, inner)
 			var err error
 			if o.b, err = appendJSONFloat(o.b, x); err != nil {
 				return nil, err
 			}
 		}
-		o.b = append(o.b, '\n')
-		o.b = append(o.b, inner...)
-		o.b = append(o.b, ']')
+		o.b = appendArrayEnd(o.b, inner)
 	}
 	if len(q.RunsStatus) > 0 {
 		o.key("runs_status")
-		o.b = append(o.b, '[')
 		for i, st := range q.RunsStatus {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = append(o.b, '\n')
-			o.b = append(o.b, inner...)
-			o.b = append(o.b, ' ', ' ')
+			o.b = appendElem(o.b, i, inner)
 			o.b = appendJSONString(o.b, string(st))
 		}
-		o.b = append(o.b, '\n')
-		o.b = append(o.b, inner...)
-		o.b = append(o.b, ']')
+		o.b = appendArrayEnd(o.b, inner)
 	}
 	if st := q.Stats; st != nil {
 		o.key("stats")
@@ -725,4 +709,24 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendElem starts element i of a non-empty array whose closing bracket is indented
+// by indent: "[" before the first element, "," between them, each on its own line.
+func appendElem(b []byte, i int, indent string) []byte {
+	if i == 0 {
+		b = append(b, '[')
+	} else {
+		b = append(b, ',')
+	}
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, ' ', ' ')
+}
+
+// appendArrayEnd closes a non-empty array begun by appendElem.
+func appendArrayEnd(b []byte, indent string) []byte {
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, ']')
 }
