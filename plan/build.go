@@ -37,6 +37,9 @@ func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
 	}
 	b.group()
 	b.resolve()
+	if opts.Infer && opts.Parallel {
+		b.infer()
+	}
 	b.findCycles()
 	if len(b.errs) > 0 {
 		b.errs.Sort()
@@ -117,7 +120,7 @@ func (b *builder) group() {
 			if isOpen {
 				open = u
 			}
-			if session != sessNone && b.opts.Parallel && !b.warned[session] {
+			if session != sessNone && b.opts.Parallel && !b.opts.Infer && !b.warned[session] {
 				b.warned[session] = true
 				b.plan.Warnings = append(b.plan.Warnings, &queries.Error{Pos: s.Pos(), Msg: fmt.Sprintf(
 					"%s outside a transaction block affects only the connection it runs on in parallel mode; "+

@@ -27,7 +27,8 @@ const (
 // and every unit it depends on has finished successfully. Among ready units the lowest
 // index (file order) comes first.
 //
-// A Scheduler is meant for one dispatcher goroutine and is not safe for concurrent use.
+// A Scheduler is not safe for concurrent use: the parallel runner's workers call it under
+// one mutex.
 // It never polls: Next and Finish cost O(log n) plus the edges they touch. Create one per
 // run with NewScheduler; the zero value is not usable.
 type Scheduler struct {
@@ -44,6 +45,12 @@ type Scheduler struct {
 	running    int
 	remaining  int
 	stack      []int32 // scratch for skip propagation
+
+	// Session groups (Plan.Inferred): group[u] is unit u's group, owner[g] the worker
+	// that ran the first unit of group g (-1: none yet). nil without groups.
+	group []int32
+	owner []int32
+	held  []int32 // scratch for NextFor
 }
 
 // NewScheduler returns a Scheduler for one run of p. p must come from Build (its units
@@ -84,6 +91,13 @@ func NewScheduler(p *Plan) *Scheduler {
 		s.stageStart[k+1] = s.stageStart[k] + s.stageLeft[k]
 	}
 	s.ready = make(minHeap, 0, min(n, 1024))
+	if inf := p.Inferred; inf != nil && inf.Sessions > 0 {
+		s.group = inf.Session
+		s.owner = make([]int32, inf.Sessions+1)
+		for g := range s.owner {
+			s.owner[g] = -1
+		}
+	}
 	if len(p.Stages) > 0 {
 		s.openStage(0)
 		s.advance()
@@ -102,6 +116,43 @@ func (s *Scheduler) Next() (unit int, ok bool) {
 	s.running++
 	return int(u), true
 }
+
+// NextFor is Next for one of several workers, each holding its own connection: a unit
+// tied to a session group (Plan.Inferred) goes only to the worker that ran the group's
+// first unit, so that what the group creates on its connection (a temporary table, a
+// prepared statement) is there for the rest of it. Other units go to any worker. A
+// worker that gets nothing while Ready is not 0 must wait for the others.
+func (s *Scheduler) NextFor(worker int) (unit int, ok bool) {
+	if s.owner == nil {
+		return s.Next()
+	}
+	s.held = s.held[:0]
+	found := int32(-1)
+	for len(s.ready) > 0 {
+		u := s.ready.pop()
+		g := s.group[u]
+		if g == 0 || s.owner[g] < 0 || s.owner[g] == int32(worker) {
+			if g > 0 {
+				s.owner[g] = int32(worker)
+			}
+			found = u
+			break
+		}
+		s.held = append(s.held, u)
+	}
+	for _, u := range s.held {
+		s.ready.push(u)
+	}
+	if found < 0 {
+		return 0, false
+	}
+	s.state[found] = stRunning
+	s.running++
+	return int(found), true
+}
+
+// Ready returns the number of units ready to start.
+func (s *Scheduler) Ready() int { return len(s.ready) }
 
 // Finish records that a started unit ended, successfully or not. When it failed, every
 // unit that depends on it, directly or transitively, is skipped: they are returned in
@@ -196,7 +247,7 @@ func (s *Scheduler) Unstarted() []int {
 }
 
 // minHeap is a binary min-heap of unit indexes, written out rather than through
-// container/heap to keep the dispatcher free of interface calls and allocations.
+// container/heap to keep the scheduler free of interface calls and allocations.
 type minHeap []int32
 
 func (h *minHeap) push(v int32) {

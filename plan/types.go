@@ -48,6 +48,8 @@ type Plan struct {
 	// Warnings are non-fatal remarks, such as a session-changing statement in parallel
 	// mode, one per kind.
 	Warnings []*queries.Error
+	// Inferred is what dependency inference found (Options.Infer), or nil.
+	Inferred *Inferred
 }
 
 // Options tune Build.
@@ -60,6 +62,10 @@ type Options struct {
 	// joined to other commands with "\;" (both would commit what must be rolled back).
 	// Explicit transaction blocks are allowed: see Unit.Body.
 	Rollback bool
+	// Infer infers dependencies from what each unit reads and writes (package deps), so
+	// that a parallel run ends in the state the sequential run would: --parallel without
+	// --deps none. It has no effect in sequential mode.
+	Infer bool
 }
 
 // Body returns the statements to run under --rollback, between a BEGIN and the ROLLBACK

@@ -161,7 +161,7 @@ func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
 	for i := range r.Queries {
 		q := &r.Queries[i]
 		row := htmlRow{Num: i + 1, Name: unitName(q), Status: string(q.Status), StatusClass: string(q.Status), Stage: q.Stage, Time: timeCell(q), Rows: rowsCell(q),
-			Wait: waitCell(q.WaitMs), After: strings.Join(q.After, ", "),
+			Wait: waitCell(q.WaitMs), After: afterWhy(q),
 			Position: q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)}
 		if st := q.Stats; st != nil && s.Repeated {
 			row.Status = statusCell(q, false)
@@ -237,6 +237,9 @@ func svgTimelineOf(r *result.Report, id string) *svgTimeline {
 		}
 		if msg, ok := problem(q); ok {
 			b.WriteString(": " + msg)
+		}
+		if len(q.Deps) > 0 {
+			b.WriteString("; waited for " + afterWhy(q))
 		}
 		bar.TimeX = px(math.Min(x1, bar.X+bar.W) + 6)
 		bar.Title = b.String()

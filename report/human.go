@@ -167,3 +167,29 @@ func oneLine(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// afterNames lists the units q waits for: with --parallel every dependency (Deps), else
+// the names of its "-- after:" lines.
+func afterNames(q *result.Query) string {
+	if len(q.Deps) == 0 {
+		return strings.Join(q.After, ", ")
+	}
+	names := make([]string, len(q.Deps))
+	for i, d := range q.Deps {
+		names[i] = d.After
+	}
+	return strings.Join(names, ", ")
+}
+
+// afterWhy says why q waits for each unit it waits for, or lists the names of its
+// "-- after:" lines when the plan has no reasons.
+func afterWhy(q *result.Query) string {
+	if len(q.Deps) == 0 {
+		return strings.Join(q.After, ", ")
+	}
+	why := make([]string, len(q.Deps))
+	for i, d := range q.Deps {
+		why[i] = d.Reason
+	}
+	return strings.Join(why, "; ")
+}

@@ -460,6 +460,26 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 		o.key("after")
 		o.b = appendStringArray(o.b, q.After, indent+"  ")
 	}
+	if len(q.Deps) > 0 {
+		o.key("deps")
+		inner := deeper(indent)
+		elem := deeper(inner)
+		o.b = append(o.b, '[')
+		for i, d := range q.Deps {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.b = append(o.b, '\n')
+			o.b = append(o.b, elem...)
+			do := jsonObject{b: o.b, indent: elem}
+			do.str("after", d.After)
+			do.str("reason", d.Reason)
+			o.b = do.end()
+		}
+		o.b = append(o.b, '\n')
+		o.b = append(o.b, inner...)
+		o.b = append(o.b, ']')
+	}
 	o.str("status", string(q.Status))
 	if q.Reason != "" {
 		o.str("reason", q.Reason)

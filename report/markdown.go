@@ -97,7 +97,7 @@ func mdStatements(w *bufio.Writer, r *result.Report) {
 		for i := range r.Queries {
 			q := &r.Queries[i]
 			w.WriteString("| " + strconv.Itoa(i+1) + " | " + md(unitName(q)) + " | " + md(q.Stage) + " | " +
-				md(strings.Join(q.After, ", ")) + " | " + md(q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col)) + " |\n")
+				md(afterWhy(q)) + " | " + md(q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col)) + " |\n")
 		}
 	case r.Runs > 1:
 		w.WriteString("| name | status | median | p95 | ± stddev | min…max | rows | wait |\n|---|---|--:|--:|--:|--:|--:|--:|\n")

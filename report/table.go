@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -122,8 +123,13 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 		for i := range r.Queries {
 			q := &r.Queries[i]
 			t.add(strconv.Itoa(i+1), unitName(q), oneLine(q.Stage),
-				strings.Join(q.After, ", "), q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col))
+				afterNames(q), q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col))
 		}
+		if err := t.render(w); err != nil {
+			return err
+		}
+		writeWhy(w, r)
+		return nil
 	case r.Runs > 1:
 		t = newGrid([]tw.Align{left, left, right, right, right, right, right, right},
 			"NAME", "STATUS", "MEDIAN", "P95", "±STDDEV", "MIN…MAX", "ROWS", "WAIT")
@@ -162,6 +168,22 @@ func rowsCell(q *result.Query) string {
 		return "-"
 	}
 	return strconv.FormatInt(q.Rows, 10)
+}
+
+// writeWhy lists, under a dry run's table, why each unit waits for the ones it waits
+// for: one line per dependency, "NAME waits for AFTER: REASON".
+func writeWhy(w io.Writer, r *result.Report) {
+	first := true
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		for _, d := range q.Deps {
+			if first {
+				fmt.Fprintln(w, "\nWhy units wait:")
+				first = false
+			}
+			fmt.Fprintf(w, "  %s waits for %s: %s\n", unitName(q), oneLine(d.After), oneLine(d.Reason))
+		}
+	}
 }
 
 // writeProblems lists errors, timeouts, skips and units not run under the table, one a

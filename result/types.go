@@ -49,21 +49,24 @@ type Stats struct {
 // are listed in Statements. Times are milliseconds; StartMs and EndMs are offsets from
 // the start of the run.
 type Query struct {
-	Name    string   `json:"name"`
-	File    string   `json:"file"`
-	Line    int      `json:"line"`
-	Col     int      `json:"col"`
-	SQL     string   `json:"sql"`
-	Stage   string   `json:"stage,omitempty"`
-	After   []string `json:"after,omitempty"`
-	Status  Status   `json:"status"`
-	Reason  string   `json:"reason,omitempty"` // why skipped or not run
-	WallMs  float64  `json:"wall_ms"`
-	WaitMs  float64  `json:"wait_ms"`
-	Rows    int64    `json:"rows"`
-	Command string   `json:"command,omitempty"` // the command tag, e.g. "INSERT 0 3"
-	StartMs float64  `json:"start_ms"`
-	EndMs   float64  `json:"end_ms"`
+	Name  string   `json:"name"`
+	File  string   `json:"file"`
+	Line  int      `json:"line"`
+	Col   int      `json:"col"`
+	SQL   string   `json:"sql"`
+	Stage string   `json:"stage,omitempty"`
+	After []string `json:"after,omitempty"`
+	// Deps lists, with --parallel, every unit this one waits for and why: its "-- after:"
+	// lines and the dependencies inferred from what the statements read and write.
+	Deps    []Dep   `json:"deps,omitempty"`
+	Status  Status  `json:"status"`
+	Reason  string  `json:"reason,omitempty"` // why skipped or not run
+	WallMs  float64 `json:"wall_ms"`
+	WaitMs  float64 `json:"wait_ms"`
+	Rows    int64   `json:"rows"`
+	Command string  `json:"command,omitempty"` // the command tag, e.g. "INSERT 0 3"
+	StartMs float64 `json:"start_ms"`
+	EndMs   float64 `json:"end_ms"`
 	// Attempts is the number of times the query was sent (more than 1 after retries).
 	Attempts int `json:"attempts,omitempty"`
 	// Conn numbers the connection the query ran on (1-based), for timelines.
@@ -80,6 +83,12 @@ type Query struct {
 
 	// Statements lists a transaction block's statements with their own times.
 	Statements []Query `json:"statements,omitempty"`
+}
+
+// Dep is one dependency of a unit: the name of the unit it waits for, and why.
+type Dep struct {
+	After  string `json:"after"`
+	Reason string `json:"reason"`
 }
 
 // Run is one execution of a plan, as the runner measured it.

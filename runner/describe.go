@@ -53,6 +53,11 @@ func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Qu
 		q.Stage = p.Stages[u.Stage]
 	}
 	q.After = u.AfterNames()
+	if p.Inferred != nil {
+		for _, d := range p.Deps(int(u.Index)) {
+			q.Deps = append(q.Deps, result.Dep{After: p.Units[d.Unit].Name(), Reason: d.Why})
+		}
+	}
 	if u.Tx {
 		if cap(stmts) < len(u.Statements) {
 			stmts = make([]result.Query, len(u.Statements))

@@ -27,6 +27,10 @@ type worker struct {
 	n     int // connection number, 1-based
 	conn  *pgxpool.Conn
 	guard guard // the run's watch on this connection (see cancel.go)
+	// replayConn is the connection that has applied the first replayed session settings
+	// of the run (replay.go).
+	replayConn *pgconn.PgConn
+	replayed   int
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
@@ -63,6 +67,17 @@ func (w *worker) do(e *execution, j job) outcome {
 			}
 			w.conn = c
 		}
+		if e.replays != nil {
+			if err := w.catchUp(e.stopCtx, e, j.unit); err != nil {
+				at := ms(opts.Now().Sub(e.start))
+				if first {
+					q.StartMs = at
+				}
+				q.EndMs = at
+				w.fail(e, q, u.Statements[0], err, nil)
+				return outcome{unit: j.unit}
+			}
+		}
 		// Without a timeout the unit runs on a context that never ends, under the run's
 		// watch on stopCtx (cancel.go): pgconn then adds no context watcher per statement.
 		ctx, cancel := e.unwatched, context.CancelFunc(nil)
@@ -86,6 +101,7 @@ func (w *worker) do(e *execution, j job) outcome {
 			w.release()
 		}
 		if err == nil {
+			w.ranReplay(e, j.unit, pc)
 			q.Status, q.Error, q.Reason = result.StatusOK, nil, ""
 			return outcome{unit: j.unit, ok: true}
 		}

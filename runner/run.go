@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/qrunhq/qrun/plan"
@@ -45,6 +46,10 @@ type execution struct {
 	interrupted bool
 	stageEnd    []time.Duration
 	unitEnd     []time.Duration
+	// replays lists the units whose session settings every connection applies
+	// (replay.go); ranOn[u] is the connection that ran such a unit u.
+	replays []int
+	ranOn   []*pgconn.PgConn
 }
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
@@ -76,6 +81,9 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		e.run.Queries[i].Status = result.StatusNotRun
 	}
 	e.stageEnd = make([]time.Duration, len(p.Stages)+1)
+	if e.replays = e.replayUnits(len(workers)); e.replays != nil {
+		e.ranOn = make([]*pgconn.PgConn, len(p.Units))
+	}
 	e.stopCtx, e.stop = context.WithCancel(ctx)
 	defer e.stop()
 	e.unwatched = context.WithoutCancel(e.stopCtx)
@@ -175,19 +183,20 @@ func (e *execution) parallel(workers []*worker) time.Duration {
 		last    time.Duration
 		wg      sync.WaitGroup
 	)
-	// next returns the next unit to run, or false when the worker should end. mu is held.
-	next := func() (job, bool) {
+	// next returns the next unit for worker w to run, or false when it should end. mu is
+	// held. A ready unit tied to another worker's session waits for that worker.
+	next := func(w *worker) (job, bool) {
 		for {
 			if s.Remaining() > 0 {
 				e.checkInterrupt()
 			}
 			if e.stopped == "" {
-				if u, ok := s.Next(); ok {
+				if u, ok := s.NextFor(w.n); ok {
 					running++
 					return job{unit: u, readyAt: e.readyAt(u)}, true
 				}
 			}
-			if running == 0 {
+			if running == 0 && (e.stopped != "" || s.Ready() == 0) {
 				ready.Broadcast() // nothing running, nothing ready: done, stopped or skipped
 				return job{}, false
 			}
@@ -201,7 +210,7 @@ func (e *execution) parallel(workers []*worker) time.Duration {
 			mu.Lock()
 			defer mu.Unlock()
 			for {
-				j, ok := next()
+				j, ok := next(w)
 				if !ok {
 					return
 				}

@@ -31,7 +31,8 @@ type Options struct {
 
 	// Execution.
 	Parallel       bool
-	Concurrency    int // 0: the number of units, at most 16
+	Deps           string // --deps: "auto" (infer from the SQL) or "none"
+	Concurrency    int    // 0: the number of units, at most 16
 	StopOnError    bool
 	Setup          []string
 	Timeout        time.Duration
@@ -101,8 +102,11 @@ above a statement name it, start a stage, or make it wait for others.`,
   # The same workload on two servers, side by side
   qrun --runs 20 -d postgres://pg15.internal/app -d postgres://pg17.internal/app bench.sql
 
-  # Check and plan without connecting
-  qrun --dry-run --parallel examples/lunch_dag.sql`,
+  # Check and plan without connecting, and see what each statement waits for and why
+  qrun --dry-run --parallel examples/lunch_dag.sql
+
+  # Restore a plain pg_dump file with 4 connections, tables loading side by side
+  qrun --parallel -c 4 -d newdb dump.sql`,
 		Version:       version(),
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
@@ -134,6 +138,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 
 	exec := pflag.NewFlagSet("execution", pflag.ContinueOnError)
 	exec.BoolVar(&o.Parallel, "parallel", false, "run statements concurrently on a pool of connections")
+	exec.StringVar(&o.Deps, "deps", "auto", "with --parallel, `MODE` auto: infer dependencies from what each statement reads and writes,\nso the run ends as the sequential one would; none: only -- after: and -- stage: order statements")
 	exec.IntVarP(&o.Concurrency, "concurrency", "c", 0, "`N` connections with --parallel (default: the number of statements, at most 16)")
 	exec.BoolVar(&o.StopOnError, "stop-on-error", false, "stop at the first failed statement; the rest are not run")
 	exec.StringArrayVar(&o.Setup, "setup", nil, "run `SQL` on every connection as it opens, outside the timings (repeatable)")
@@ -226,6 +231,11 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Runs < 1 {
 		return usagef("--runs must be at least 1, got %d", o.Runs)
+	}
+	switch o.Deps {
+	case "auto", "none":
+	default:
+		return usagef("--deps must be auto or none, got %q", o.Deps)
 	}
 	for _, n := range []struct {
 		name string

@@ -25,7 +25,7 @@ func parse(t *testing.T, args ...string) (o *Options, code int, stdout, stderr s
 
 func TestParseOptions(t *testing.T) {
 	defaults := func() Options {
-		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second, MinDelta: time.Millisecond}
+		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second, MinDelta: time.Millisecond, Deps: "auto"}
 	}
 	tests := []struct {
 		name string
@@ -54,6 +54,9 @@ func TestParseOptions(t *testing.T) {
 			o.Setup = []string{"SET work_mem = '64MB'", "SET jit = off"}
 			o.Timeout, o.MaxTime, o.ConnectTimeout, o.Retries = 2*time.Second, time.Minute, 3*time.Second, 2
 			o.ReadOnly, o.Rollback = true, true
+		}},
+		{"dependency inference off", []string{"--parallel", "--deps", "none", "a.sql"}, func(o *Options) {
+			o.Parallel, o.Deps = true, "none"
 		}},
 		{"repetition", []string{"--runs", "30", "--warmup", "3", "--duration", "10s", "a.sql"}, func(o *Options) {
 			o.Runs, o.Warmup, o.Duration = 30, 3, 10*time.Second
@@ -99,6 +102,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"zero concurrency", []string{"-c", "0", "a.sql"}, "--concurrency"},
 		{"negative concurrency", []string{"--concurrency=-2", "a.sql"}, "--concurrency"},
 		{"zero runs", []string{"--runs", "0", "a.sql"}, "--runs"},
+		{"unknown --deps", []string{"--deps", "maybe", "a.sql"}, "--deps must be auto or none"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},
 		{"negative timeout", []string{"--timeout=-1s", "a.sql"}, "--timeout"},

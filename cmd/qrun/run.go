@@ -226,7 +226,7 @@ func load(o *Options) (*plan.Plan, []string, error) {
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback})
+	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, Infer: o.Deps != "none"})
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}
