@@ -22,6 +22,11 @@ type Inferred struct {
 	Replay [][]string
 	// Sessions is the number of session groups (the largest value in Session).
 	Sessions int32
+	// hard[u] is the number of unit u's edges (the first ones of After) that come from
+	// "-- after:" lines. Only those make a unit skip when what it waits for failed: an
+	// inferred edge orders two units and nothing more, as the sequential run goes on
+	// after a failed statement.
+	hard []int32
 	// Parsed, Unique and Failed count the statements parsed, the distinct texts parsed
 	// and the texts the parser could not read (run as barriers).
 	Parsed, Unique, Failed int
@@ -56,6 +61,10 @@ func (b *builder) infer() {
 	for _, g := range r.Session {
 		inf.Sessions = max(inf.Sessions, g)
 	}
+	inf.hard = make([]int32, len(units))
+	for i, u := range units {
+		inf.hard[i] = int32(len(u.After()))
+	}
 	b.plan.Inferred = inf
 	for lo := 0; lo < len(r.Edges); {
 		to := r.Edges[lo].To
@@ -73,6 +82,12 @@ func (b *builder) infer() {
 		u.after = &after
 		lo = hi
 	}
+}
+
+// Hard reports whether unit to's i-th edge (After()[i]) makes it skip when the unit it
+// waits for fails: an edge from "-- after:". An inferred edge only orders the two.
+func (p *Plan) Hard(to, i int) bool {
+	return p.Inferred == nil || i < int(p.Inferred.hard[to])
 }
 
 // Deps lists what unit u waits for and why, "-- after:" edges first.

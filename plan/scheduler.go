@@ -36,6 +36,7 @@ type Scheduler struct {
 	// dependents of unit u are dependents[depStart[u]:depStart[u+1]] (compressed rows).
 	depStart   []int32
 	dependents []int32
+	soft       []bool // soft[k]: dependents[k] waits only for order (Plan.Hard); nil when none is
 	pending    []int32 // dependencies of each unit not yet finished successfully
 	state      []uint8
 	stageLeft  []int32 // units of each stage not yet finished or skipped
@@ -79,10 +80,16 @@ func NewScheduler(p *Plan) *Scheduler {
 		s.depStart[i+1] += s.depStart[i]
 	}
 	s.dependents = make([]int32, edges)
+	if p.Inferred != nil {
+		s.soft = make([]bool, edges)
+	}
 	fill := slices.Clone(s.depStart[:n])
 	for _, u := range p.Units {
-		for _, d := range u.After() {
+		for i, d := range u.After() {
 			s.dependents[fill[d]] = int32(u.Index)
+			if s.soft != nil {
+				s.soft[fill[d]] = !p.Hard(int(u.Index), i)
+			}
 			fill[d]++
 		}
 	}
@@ -155,8 +162,10 @@ func (s *Scheduler) NextFor(worker int) (unit int, ok bool) {
 func (s *Scheduler) Ready() int { return len(s.ready) }
 
 // Finish records that a started unit ended, successfully or not. When it failed, every
-// unit that depends on it, directly or transitively, is skipped: they are returned in
-// plan order and count as finished for stage barriers. Finish panics if unit is not
+// unit that depends on it through "-- after:" edges, directly or transitively, is
+// skipped: they are returned in plan order and count as finished for stage barriers. An
+// inferred edge (Plan.Hard) only orders: its dependant runs after a failure too, as in
+// the sequential run. Finish panics if unit is not
 // running, which is a bug in the caller.
 func (s *Scheduler) Finish(unit int, ok bool) (skipped []Skip) {
 	if unit < 0 || unit >= len(s.state) || s.state[unit] != stRunning {
@@ -165,14 +174,10 @@ func (s *Scheduler) Finish(unit int, ok bool) (skipped []Skip) {
 	s.running--
 	s.remaining--
 	s.stageLeft[s.p.Units[unit].Stage]--
-	deps := s.dependents[s.depStart[unit]:s.depStart[unit+1]]
 	if ok {
 		s.state[unit] = stDone
-		for _, d := range deps {
-			s.pending[d]--
-			if s.pending[d] == 0 && s.state[d] == stWaiting && int(s.p.Units[d].Stage) <= s.open {
-				s.push(d)
-			}
+		for _, d := range s.dependents[s.depStart[unit]:s.depStart[unit+1]] {
+			s.release(d)
 		}
 	} else {
 		s.state[unit] = stFailed
@@ -182,6 +187,15 @@ func (s *Scheduler) Finish(unit int, ok bool) (skipped []Skip) {
 	return skipped
 }
 
+// release records that one dependency of unit d has ended (for an inferred edge, in any
+// way) and makes d ready when it was the last and d's stage is open.
+func (s *Scheduler) release(d int32) {
+	s.pending[d]--
+	if s.pending[d] == 0 && s.state[d] == stWaiting && int(s.p.Units[d].Stage) <= s.open {
+		s.push(d)
+	}
+}
+
 // skipFrom marks every unit that depends on the failed unit, transitively, as skipped.
 func (s *Scheduler) skipFrom(failed int) []Skip {
 	var out []Skip
@@ -189,9 +203,14 @@ func (s *Scheduler) skipFrom(failed int) []Skip {
 	for len(s.stack) > 0 {
 		v := s.stack[len(s.stack)-1]
 		s.stack = s.stack[:len(s.stack)-1]
-		for _, d := range s.dependents[s.depStart[v]:s.depStart[v+1]] {
+		for k := s.depStart[v]; k < s.depStart[v+1]; k++ {
+			d := s.dependents[k]
 			// A dependant cannot have started: v never finished successfully.
 			if s.state[d] == stSkipped {
+				continue
+			}
+			if s.soft != nil && s.soft[k] {
+				s.release(d) // an inferred edge: only the order matters
 				continue
 			}
 			s.state[d] = stSkipped

@@ -1,0 +1,14 @@
+CREATE TABLE a (id int PRIMARY KEY);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a(id) ON DELETE CASCADE);
+CREATE TABLE c (id int PRIMARY KEY, b_id int REFERENCES b(id) ON DELETE CASCADE);
+CREATE TABLE other (id int);
+INSERT INTO a SELECT generate_series(1, 50);
+INSERT INTO other SELECT generate_series(1, 50);
+INSERT INTO b SELECT g, g FROM generate_series(1, 50) g;
+INSERT INTO c SELECT g, g FROM generate_series(1, 50) g;
+INSERT INTO c VALUES (999, 999);
+DELETE FROM a WHERE id <= 10;
+SELECT count(*) FROM c;
+DELETE FROM other WHERE id <= 10;
+INSERT INTO b VALUES (5, 5);
+SELECT count(*) FROM b;

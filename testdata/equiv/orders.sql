@@ -1,0 +1,4 @@
+CREATE TABLE orders(id int primary key, amount numeric);
+INSERT INTO orders SELECT g, g*1.5 FROM generate_series(1,100000) g;
+CREATE INDEX ON orders(amount);
+SELECT count(*) FROM orders WHERE amount > 500;

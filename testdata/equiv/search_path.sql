@@ -1,0 +1,11 @@
+CREATE SCHEMA s1;
+CREATE TABLE public.t (x text);
+SET search_path = s1, public;
+CREATE TABLE t (x text);
+INSERT INTO t VALUES ('in s1');
+INSERT INTO public.t VALUES ('in public');
+SELECT pg_sleep(0.05);
+RESET search_path;
+INSERT INTO t VALUES ('public again');
+SELECT count(*) FROM t;
+SELECT count(*) FROM s1.t;

@@ -1,0 +1,12 @@
+CREATE SEQUENCE tickets;
+CREATE TABLE people (id serial PRIMARY KEY, name text);
+CREATE TABLE draws (n bigint);
+INSERT INTO people (name) SELECT 'p' || g FROM generate_series(1, 10) g;
+SELECT nextval('tickets');
+INSERT INTO draws SELECT nextval('tickets') FROM generate_series(1, 5);
+SELECT setval('tickets', 100);
+INSERT INTO draws VALUES (nextval('tickets'));
+SELECT setval('people_id_seq', 50);
+INSERT INTO people (name) VALUES ('late');
+SELECT max(id) FROM people;
+SELECT count(*) FROM draws WHERE n > 100;

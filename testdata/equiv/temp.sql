@@ -1,0 +1,13 @@
+CREATE TABLE results (n int);
+CREATE TABLE unrelated (n int);
+CREATE TEMP TABLE scratch (n int);
+INSERT INTO unrelated SELECT generate_series(1, 100);
+INSERT INTO scratch SELECT generate_series(1, 10);
+SELECT pg_sleep(0.05);
+INSERT INTO results SELECT sum(n) FROM scratch;
+PREPARE q(int) AS SELECT count(*) FROM unrelated WHERE n > $1;
+EXECUTE q(50);
+DELETE FROM scratch WHERE n > 5;
+INSERT INTO results SELECT count(*) FROM scratch;
+EXECUTE q(90);
+SELECT * FROM results;

@@ -1,0 +1,14 @@
+CREATE TABLE acct (id int PRIMARY KEY, balance int);
+CREATE TABLE hist (id int, delta int);
+INSERT INTO acct SELECT g, 100 FROM generate_series(1, 10) g;
+BEGIN;
+UPDATE acct SET balance = balance - 10 WHERE id = 1;
+UPDATE acct SET balance = balance + 10 WHERE id = 2;
+INSERT INTO hist VALUES (1, -10), (2, 10);
+COMMIT;
+SELECT pg_sleep(0.05);
+BEGIN;
+DELETE FROM hist;
+ROLLBACK;
+SELECT sum(balance) FROM acct;
+SELECT count(*) FROM hist;
