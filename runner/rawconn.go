@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package runner
 
@@ -31,6 +31,10 @@ import (
 // return EAGAIN otherwise. Everything else (Close, deadlines, addresses) is the wrapped
 // connection's own.
 
+// rawIOEnv names the environment variable that turns raw socket I/O off: QRUN_RAW_IO=0
+// makes every connection a plain net.Conn (docs/BENCHMARKS.md).
+const rawIOEnv = "QRUN_RAW_IO"
+
 // rawConn is a net.Conn whose Read and Write make raw system calls on its socket.
 type rawConn struct {
 	net.Conn
@@ -52,6 +56,9 @@ type rawConn struct {
 // withRawIO wraps the connections dial opens in a rawConn when they are sockets
 // (TCP, Unix); others are returned as they are.
 func withRawIO(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if os.Getenv(rawIOEnv) == "0" {
+		return dial
+	}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !linux
 
 package runner
 
@@ -7,7 +7,8 @@ import (
 	"net"
 )
 
-// withRawIO returns dial as it is: raw socket I/O (rawconn.go) is for Unix systems only.
+// withRawIO returns dial as it is: raw socket I/O (rawconn.go) was measured, and is
+// built, on Linux only.
 func withRawIO(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return dial
 }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package runner
 
@@ -114,5 +114,29 @@ func TestRawConnLeavesOtherConnsAlone(t *testing.T) {
 	defer b.Close()
 	if c := newRawConn(a); c != a {
 		t.Errorf("got %T, want the pipe itself", c)
+	}
+}
+
+// QRUN_RAW_IO=0 turns raw I/O off: connections are the dialler's own.
+func TestRawIOOptOut(t *testing.T) {
+	t.Setenv(rawIOEnv, "0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	var d net.Dialer
+	c, err := withRawIO(d.DialContext)(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok := c.(*rawConn); ok {
+		t.Fatalf("QRUN_RAW_IO=0 still gave a *rawConn")
 	}
 }
