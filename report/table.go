@@ -242,6 +242,11 @@ func summaryLines(r *result.Report) []string {
 			l += " (the best --parallel could reach)"
 		}
 		lines = append(lines, l)
+		for i, why := range r.CriticalPathWhy {
+			if i > 0 && i < len(r.CriticalPath) && why != "" {
+				lines = append(lines, "  "+r.CriticalPath[i]+" waited for "+r.CriticalPath[i-1]+": "+why)
+			}
+		}
 	}
 	if r.Runs > 1 {
 		l := "runs " + strconv.Itoa(r.Runs)

@@ -138,15 +138,18 @@ type Report struct {
 	Speedup float64 `json:"speedup"` // SumMs / TotalWallMs
 	// CriticalPath names the longest chain of units by measured time; CriticalPathMs is its
 	// length and Efficiency is CriticalPathMs / TotalWallMs.
-	CriticalPath   []string  `json:"critical_path,omitempty"`
-	CriticalPathMs float64   `json:"critical_path_ms,omitempty"`
-	Efficiency     float64   `json:"efficiency,omitempty"`
-	TotalRunsMs    []float64 `json:"total_runs_ms,omitempty"`
-	TotalStats     *Stats    `json:"total_stats,omitempty"`
-	Summary        Counts    `json:"summary"`
-	Interrupted    bool      `json:"interrupted,omitempty"`
-	Warnings       []string  `json:"warnings,omitempty"`
-	Queries        []Query   `json:"queries"`
+	CriticalPath []string `json:"critical_path,omitempty"`
+	// CriticalPathWhy says, with --parallel, why each unit of the critical path waited for
+	// the one before it (the first entry is empty): a dependency's reason, or its stage.
+	CriticalPathWhy []string  `json:"critical_path_why,omitempty"`
+	CriticalPathMs  float64   `json:"critical_path_ms,omitempty"`
+	Efficiency      float64   `json:"efficiency,omitempty"`
+	TotalRunsMs     []float64 `json:"total_runs_ms,omitempty"`
+	TotalStats      *Stats    `json:"total_stats,omitempty"`
+	Summary         Counts    `json:"summary"`
+	Interrupted     bool      `json:"interrupted,omitempty"`
+	Warnings        []string  `json:"warnings,omitempty"`
+	Queries         []Query   `json:"queries"`
 
 	// Targets holds one full report per server when qrun ran against several; the
 	// top-level Queries is then empty and Comparison compares the first target with

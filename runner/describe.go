@@ -115,6 +115,18 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	for i, u := range units {
 		rep.CriticalPath[i] = p.Units[u].Name()
 	}
+	if p.Inferred != nil && len(units) > 1 {
+		rep.CriticalPathWhy = make([]string, len(units))
+		for i := 1; i < len(units); i++ {
+			rep.CriticalPathWhy[i] = "stage " + p.Stages[p.Units[units[i]].Stage]
+			for _, d := range p.Deps(units[i]) {
+				if d.Unit == units[i-1] {
+					rep.CriticalPathWhy[i] = d.Why
+					break
+				}
+			}
+		}
+	}
 	rep.CriticalPathMs = total
 	wall := rep.TotalWallMs
 	if wall == 0 {
