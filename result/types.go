@@ -110,6 +110,13 @@ type Context struct {
 	User          string    `json:"user,omitempty"`
 	StartedAt     time.Time `json:"started_at"`
 	Files         []string  `json:"files,omitempty"`
+	// Labels are the --label k=v pairs that tell this instance from others running the
+	// same workload.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Instances lists, in a merged report (qrun merge), every process whose runs it
+	// holds; StartSpreadMs is how far apart their first runs started.
+	Instances     []Instance `json:"instances,omitempty"`
+	StartSpreadMs float64    `json:"start_spread_ms,omitempty"`
 }
 
 // Counts counts units by status.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // listValue is a repeatable string flag. Several flags may share one listValue, so that
@@ -28,7 +29,10 @@ func (v *listValue) String() string {
 }
 
 // varsValue collects psql variables from -v NAME=VALUE.
-type varsValue struct{ vars *map[string]string }
+type varsValue struct {
+	vars *map[string]string
+	typ  string // "" for NAME=VALUE
+}
 
 func (v *varsValue) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
@@ -42,7 +46,33 @@ func (v *varsValue) Set(s string) error {
 	return nil
 }
 
-func (v *varsValue) Type() string { return "NAME=VALUE" }
+func (v *varsValue) Type() string {
+	if v.typ != "" {
+		return v.typ
+	}
+	return "NAME=VALUE"
+}
+
+// timeValue is a wall-clock time in RFC 3339 (2026-12-02T15:04:05Z).
+type timeValue struct{ t *time.Time }
+
+func (v *timeValue) Set(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("want a time such as 2026-12-02T15:04:05Z (RFC 3339), got %q", s)
+	}
+	*v.t = t
+	return nil
+}
+
+func (v *timeValue) Type() string { return "TIME" }
+
+func (v *timeValue) String() string {
+	if v.t.IsZero() {
+		return ""
+	}
+	return v.t.Format(time.RFC3339Nano)
+}
 
 func (v *varsValue) String() string { return "" }
 

@@ -42,6 +42,10 @@ type Options struct {
 	ReadOnly       bool
 	Rollback       bool
 
+	// Instances (sharded runs, qrun merge).
+	Labels  map[string]string // --label k=v
+	StartAt time.Time         // --start-at: zero for "now"
+
 	// Repetition.
 	Runs     int
 	Warmup   int
@@ -153,6 +157,8 @@ above a statement name it, start a stage, or make it wait for others.`,
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
 	rep.IntVar(&o.Warmup, "warmup", 0, "`W` unmeasured runs first")
 	rep.DurationVar(&o.Duration, "duration", 0, "repeat until `D` has passed (at least --runs times)")
+	rep.Var(&varsValue{vars: &o.Labels, typ: "K=V"}, "label", "label this instance K=V in the report (repeatable), for qrun merge")
+	rep.Var(&timeValue{t: &o.StartAt}, "start-at", "connect, then wait until `TIME` (RFC 3339) to start, so that instances overlap")
 
 	out := pflag.NewFlagSet("output", pflag.ContinueOnError)
 	out.StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
@@ -198,12 +204,12 @@ above a statement name it, start a stage, or make it wait for others.`,
 		writeHelp(c.OutOrStdout(), c, groups)
 	})
 
-	cmd.AddCommand(newCompareCmd(env), newVersionCmd(env))
+	cmd.AddCommand(newCompareCmd(env), newMergeCmd(env), newVersionCmd(env))
 	return cmd
 }
 
 func writeHelp(w io.Writer, cmd *cobra.Command, groups []flagGroup) {
-	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--format F]\n  qrun merge A.json B.json... [-o ALL.json]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
 		cmd.Long, cmd.Use, cmd.Example)
 	for _, g := range groups {
 		fmt.Fprintf(w, "\n%s flags:\n%s", g.title, g.flags.FlagUsages())

@@ -55,6 +55,10 @@ func TestParseOptions(t *testing.T) {
 			o.Timeout, o.MaxTime, o.ConnectTimeout, o.Retries = 2*time.Second, time.Minute, 3*time.Second, 2
 			o.ReadOnly, o.Rollback = true, true
 		}},
+		{"instances", []string{"--label", "shard=3", "--label", "job=nightly", "--start-at", "2026-12-02T15:04:05Z", "a.sql"}, func(o *Options) {
+			o.Labels = map[string]string{"shard": "3", "job": "nightly"}
+			o.StartAt = time.Date(2026, 12, 2, 15, 4, 5, 0, time.UTC)
+		}},
 		{"dependency inference off", []string{"--parallel", "--deps", "none", "a.sql"}, func(o *Options) {
 			o.Parallel, o.Deps = true, "none"
 		}},
@@ -102,6 +106,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"zero concurrency", []string{"-c", "0", "a.sql"}, "--concurrency"},
 		{"negative concurrency", []string{"--concurrency=-2", "a.sql"}, "--concurrency"},
 		{"zero runs", []string{"--runs", "0", "a.sql"}, "--runs"},
+		{"bad --start-at", []string{"--start-at", "tomorrow", "a.sql"}, "RFC 3339"},
 		{"unknown --deps", []string{"--deps", "maybe", "a.sql"}, "--deps must be auto or none"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},

@@ -67,6 +67,12 @@ func run(ctx context.Context, o *Options) error {
 		finish()
 		return err
 	}
+	if !o.StartAt.IsZero() {
+		// Connected; now wait for the start agreed with the other instances.
+		if err := sleepUntil(ctx, o.StartAt); err == nil {
+			base.Context.StartedAt = time.Now()
+		}
+	}
 	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration})
 	finish()
 	interrupted := ctx.Err() != nil
@@ -94,7 +100,7 @@ func run(ctx context.Context, o *Options) error {
 func baseReport(o *Options, p *plan.Plan, startedAt time.Time, warnings []string) result.Report {
 	r := result.Report{
 		SchemaVersion: result.SchemaVersion,
-		Context:       result.Context{QrunVersion: version(), StartedAt: startedAt, Files: o.Files},
+		Context:       result.Context{QrunVersion: version(), StartedAt: startedAt, Files: o.Files, Labels: o.Labels},
 		Mode:          "sequential",
 		Concurrency:   1,
 		Runs:          o.Runs,
@@ -142,6 +148,7 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 		b.Context.QrunVersion = base.Context.QrunVersion
 		b.Context.StartedAt = base.Context.StartedAt
 		b.Context.Files = base.Context.Files
+		b.Context.Labels = base.Context.Labels
 		b.ConnectMs = t.ConnectMs()
 		var tr []result.Run
 		if i < len(runs) {
@@ -334,4 +341,20 @@ func writeReport(o *Options, rep *result.Report) error {
 		return &exitError{exitFailed, err}
 	}
 	return nil
+}
+
+// sleepUntil waits until t, or until ctx ends (its error then).
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
