@@ -36,7 +36,7 @@ type Scheduler struct {
 	// dependents of unit u are dependents[depStart[u]:depStart[u+1]] (compressed rows).
 	depStart   []int32
 	dependents []int32
-	soft       []bool // soft[k]: dependents[k] waits only for order (Plan.Hard); nil when none is
+	soft       []bool  // soft[k]: dependents[k] waits only for order (Plan.Hard); nil when none is
 	pending    []int32 // dependencies of each unit not yet finished successfully
 	state      []uint8
 	stageLeft  []int32 // units of each stage not yet finished or skipped
