@@ -10,7 +10,7 @@ import (
 )
 
 // Formats lists the output formats, the default first.
-var Formats = []string{"table", "json", "csv", "markdown", "junit", "html"}
+var Formats = []string{"table", "json", "csv", "markdown", "junit", "html", "github", "comment"}
 
 // ErrUnknownFormat is returned (wrapped) by Write and WriteComparisons for a format that
 // is not in Formats.
@@ -49,6 +49,10 @@ func Write(w io.Writer, r *result.Report, opts Options) error {
 		return writeJUnit(w, r)
 	case "html":
 		return writeHTML(w, r)
+	case "github":
+		return writeGitHub(w, r)
+	case "comment":
+		return writeComment(w, r)
 	}
 	return fmt.Errorf("report: %w %q (want one of %v)", ErrUnknownFormat, opts.Format, Formats)
 }
@@ -69,6 +73,10 @@ func WriteComparisons(w io.Writer, cs []result.Comparison, opts Options) error {
 		return writeComparisonsJUnit(w, cs)
 	case "html":
 		return writeComparisonsHTML(w, cs)
+	case "github":
+		return writeComparisonsGitHub(w, cs)
+	case "comment":
+		return writeComparisonsComment(w, cs)
 	}
 	return fmt.Errorf("report: %w %q (want one of %v)", ErrUnknownFormat, opts.Format, Formats)
 }

@@ -77,6 +77,13 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 	if err != nil {
 		return &exitError{exitFailed, err}
 	}
+	if o.Format == "github" {
+		if err := appendStepSummary(o.Env, func(w io.Writer) error {
+			return report.WriteComparisons(w, []result.Comparison{c}, report.Options{Format: "markdown"})
+		}); err != nil {
+			return err
+		}
+	}
 	if c.Regressions > 0 {
 		return &exitError{exitRegression, regressionError(c.Regressions, o.ThresholdPct)}
 	}

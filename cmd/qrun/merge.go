@@ -79,3 +79,60 @@ func runMerge(_ context.Context, o *MergeOptions) error {
 	}
 	return nil
 }
+
+// ShowOptions is a parsed qrun show command line.
+type ShowOptions struct {
+	Env    *Env
+	File   string
+	Format string
+	Output string
+}
+
+func newShowCmd(env *Env) *cobra.Command {
+	o := &ShowOptions{Env: env}
+	cmd := &cobra.Command{
+		Use:   "show REPORT.json",
+		Short: "Render a saved JSON report in another format",
+		Long: `Render a JSON report saved earlier (qrun --format json -o REPORT.json) in any format, as
+the run would have printed it: a table to read, markdown or html to publish, github to
+annotate a pull request (and append the markdown summary to $GITHUB_STEP_SUMMARY).`,
+		Example: `  qrun --runs 30 --format json -o report.json bench.sql
+  qrun show report.json                      # the table
+  qrun show report.json --format html -o report.html
+  qrun show report.json --format github      # in a GitHub Actions step`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("show takes one JSON report; got %d argument(s)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.File = args[0]
+			if err := checkFormat(o.Format); err != nil {
+				return err
+			}
+			return runShow(o)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
+	return cmd
+}
+
+func runShow(o *ShowOptions) error {
+	r, err := compare.Load(o.File)
+	if err != nil {
+		return &exitError{exitInput, fmt.Errorf("show: %w", err)}
+	}
+	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
+	if err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error { return report.Write(w, r, ropts) }); err != nil {
+		return &exitError{exitFailed, err}
+	}
+	if o.Format == "github" {
+		return appendStepSummary(o.Env, func(w io.Writer) error {
+			return report.Write(w, r, report.Options{Format: "markdown"})
+		})
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"time"
 
 	"github.com/qrunhq/qrun/compare"
@@ -339,6 +340,33 @@ func writeReport(o *Options, rep *result.Report) error {
 	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
 	if err != nil {
 		return &exitError{exitFailed, err}
+	}
+	if o.Format == "github" {
+		return appendStepSummary(o.Env, func(w io.Writer) error {
+			return report.Write(w, rep, report.Options{Format: "markdown"})
+		})
+	}
+	return nil
+}
+
+// appendStepSummary appends the markdown rendering of a report to the file that GitHub
+// Actions names in $GITHUB_STEP_SUMMARY, shown on the run's summary page. Without the
+// variable it does nothing.
+func appendStepSummary(env *Env, write func(io.Writer) error) error {
+	path := env.getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return &exitError{exitFailed, fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return &exitError{exitFailed, fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
 	}
 	return nil
 }

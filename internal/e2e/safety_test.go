@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrunhq/qrun/report"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -155,7 +156,7 @@ SELECT current_setting('application_name');
 		{name: "connects escaped password", args: []string{"-d", withUserPassword(t, db.URL, "postgres", odd)}, ok: true},
 		{name: "connects twice", args: []string{"-d", good, "-d", good}, ok: true},
 	}
-	formats := []string{"table", "json", "csv", "markdown", "junit", "html"}
+	formats := report.Formats
 	check := func(t *testing.T, what, s string) {
 		t.Helper()
 		for _, leak := range []string{secret, url.QueryEscape(secret), url.PathEscape(odd), url.QueryEscape(odd), "p@ss"} {
