@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -226,6 +227,12 @@ func summaryLines(r *result.Report) []string {
 	}
 	if r.Context.ServerVersion != "" {
 		l += " · server " + r.Context.ServerVersion
+	}
+	if e := r.Context.Engine; e != "" && e != "PostgreSQL" {
+		l += " · engine " + e
+	}
+	if addrs := distinct(r.Context.Connections); len(addrs) > 1 {
+		l += " · reached " + strings.Join(addrs, ", ")
 	}
 	lines = append(lines, l)
 	total := "total " + Duration(r.TotalWallMs)
@@ -476,4 +483,15 @@ func writeComparisonsTable(w io.Writer, cs []result.Comparison, opts Options) er
 		}
 	}
 	return bw.Flush()
+}
+
+// distinct returns the distinct strings of ss in their first order.
+func distinct(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -101,15 +101,22 @@ type Run struct {
 
 // Context records where and how a report was made. It never holds a password.
 type Context struct {
-	QrunVersion   string    `json:"qrun_version"`
-	ServerVersion string    `json:"server_version,omitempty"`
-	Target        string    `json:"target,omitempty"` // a label: user@host:port/db
-	Host          string    `json:"host,omitempty"`
-	Port          int       `json:"port,omitempty"`
-	Database      string    `json:"database,omitempty"`
-	User          string    `json:"user,omitempty"`
-	StartedAt     time.Time `json:"started_at"`
-	Files         []string  `json:"files,omitempty"`
+	QrunVersion   string `json:"qrun_version"`
+	ServerVersion string `json:"server_version,omitempty"`
+	// Engine names what answered: PostgreSQL, or a PG-wire engine recognised by its
+	// version() (CockroachDB, YugabyteDB, ...).
+	Engine string `json:"engine,omitempty"`
+	// Connections holds, for each connection opened before the runs, the server address
+	// it reached (inet_server_addr), so that runs through a load balancer or a pooler
+	// say where they went; "local socket" over a Unix socket.
+	Connections []string  `json:"connections,omitempty"`
+	Target      string    `json:"target,omitempty"` // a label: user@host:port/db
+	Host        string    `json:"host,omitempty"`
+	Port        int       `json:"port,omitempty"`
+	Database    string    `json:"database,omitempty"`
+	User        string    `json:"user,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	Files       []string  `json:"files,omitempty"`
 	// Labels are the --label k=v pairs that tell this instance from others running the
 	// same workload.
 	Labels map[string]string `json:"labels,omitempty"`

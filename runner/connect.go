@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,7 +67,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 	if err != nil {
 		return nil, fail(err)
 	}
-	version, err := warm(ctx, pool, n)
+	id, err := warm(ctx, pool, n)
 	if err != nil {
 		pool.Close()
 		return nil, fail(err)
@@ -82,7 +83,9 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		conns:     n,
 		connectMs: ms(now().Sub(start)),
 		info: result.Context{
-			ServerVersion: version,
+			ServerVersion: id.version,
+			Engine:        id.engine,
+			Connections:   id.addrs,
 			Target:        fmt.Sprintf("%s@%s:%d/%s", pc.ConnConfig.User, host, port, db),
 			Host:          host,
 			Port:          int(port),
@@ -246,30 +249,75 @@ func (e *CapacityError) Error() string {
 	return fmt.Sprintf("server allows %d more connections, -c asks for %d", e.Free, e.Asked)
 }
 
-// warm opens all n connections at once, pings each and returns them to the pool, so
-// that no run pays for connecting. It returns the server's version.
-func warm(ctx context.Context, pool *pgxpool.Pool, n int) (string, error) {
+// identityQuery asks a new connection what it reached: the engine's version string and
+// the server's address (NULL over a Unix socket).
+const identityQuery = "SELECT version(), coalesce(host(inet_server_addr()) || ':' || inet_server_port(), 'local socket')"
+
+// serverIdentity is what warm learnt of the server.
+type serverIdentity struct {
+	version string   // server_version
+	engine  string   // from version(): PostgreSQL, or a PG-wire engine
+	addrs   []string // per connection, in pool order: the server address it reached
+}
+
+// warm opens all n connections at once, asks each what it reached (identityQuery) and
+// returns them to the pool, so that no run pays for connecting.
+func warm(ctx context.Context, pool *pgxpool.Pool, n int) (serverIdentity, error) {
 	conns := make([]*pgxpool.Conn, n)
 	errs := make([]error, n)
+	versions := make([]string, n)
+	addrs := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			c, err := pool.Acquire(ctx)
 			if err == nil {
-				err = c.Ping(ctx)
+				if qerr := c.QueryRow(ctx, identityQuery).Scan(&versions[i], &addrs[i]); qerr != nil {
+					// An engine without these functions still runs SQL: ping it.
+					versions[i], addrs[i] = "", ""
+					err = c.Ping(ctx)
+				}
 			}
 			conns[i], errs[i] = c, err
 		})
 	}
 	wg.Wait()
-	var version string
-	for _, c := range conns {
+	var id serverIdentity
+	for i, c := range conns {
 		if c != nil {
-			version = c.Conn().PgConn().ParameterStatus("server_version")
+			id.version = c.Conn().PgConn().ParameterStatus("server_version")
+			if versions[i] != "" {
+				id.engine = engineOf(versions[i])
+			}
 			c.Release()
 		}
 	}
-	return version, errors.Join(errs...)
+	if slices.ContainsFunc(addrs, func(a string) bool { return a != "" }) {
+		id.addrs = addrs
+	}
+	return id, errors.Join(errs...)
+}
+
+// engineOf names the engine behind a PG-wire server from its version() string.
+func engineOf(v string) string {
+	for _, e := range []struct{ marker, name string }{
+		{"CockroachDB", "CockroachDB"},
+		{"-YB-", "YugabyteDB"},
+		{"Greenplum", "Greenplum"},
+		{"Redshift", "Amazon Redshift"},
+		{"openGauss", "openGauss"},
+	} {
+		if strings.Contains(v, e.marker) {
+			return e.name
+		}
+	}
+	if strings.HasPrefix(v, "PostgreSQL ") {
+		return "PostgreSQL"
+	}
+	if f := strings.Fields(v); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // connectReason turns a connection failure into one line naming host and port.

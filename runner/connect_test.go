@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,6 +29,14 @@ func TestConnectInfo(t *testing.T) {
 	}
 	if tg.ConnectMs() <= 0 {
 		t.Errorf("got connect time %.3f ms, want > 0", tg.ConnectMs())
+	}
+	// The engine, and where each connection went.
+	if info.Engine != "PostgreSQL" {
+		t.Errorf("engine %q, want PostgreSQL", info.Engine)
+	}
+	wantAddr := info.Host + ":" + strconv.Itoa(info.Port)
+	if len(info.Connections) != 3 || info.Connections[0] != wantAddr || info.Connections[2] != wantAddr {
+		t.Errorf("connections reached %v, want 3 × %s", info.Connections, wantAddr)
 	}
 	// Every connection is open before any run, under the application name.
 	if n := scalar[int64](t, url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", app); n != 3 {
@@ -183,5 +192,20 @@ func TestWithOverrides(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestEngineOf(t *testing.T) {
+	for _, tt := range []struct{ version, want string }{
+		{"PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc", "PostgreSQL"},
+		{"CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu, built 2023/09/27, go1.19.10)", "CockroachDB"},
+		{"PostgreSQL 11.2-YB-2.20.1.0-b0 on x86_64-pc-linux-gnu", "YugabyteDB"},
+		{"PostgreSQL 12.12 (Greenplum Database 7.0.0 build commit:0a7a3566873)", "Greenplum"},
+		{"PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.60242", "Amazon Redshift"},
+		{"Materialize v0.80.0 (abc)", "Materialize"},
+	} {
+		if got := engineOf(tt.version); got != tt.want {
+			t.Errorf("engineOf(%q) = %q, want %q", tt.version, got, tt.want)
+		}
 	}
 }
