@@ -30,6 +30,11 @@ type Config struct {
 	Setup []string
 	// ReadOnly sets default_transaction_read_only = on on every connection.
 	ReadOnly bool
+	// Spread lists HOST[:PORT] addresses over which the connections are spread
+	// round-robin, in the order they are opened (--spread): the nodes of one cluster
+	// serving one pool. Empty: every connection goes where the connection string says. A
+	// missing port is the connection string's.
+	Spread []string
 }
 
 // Options tune execution. The zero value runs sequentially on one connection.

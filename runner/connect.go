@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -125,7 +126,7 @@ func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
 	}
 	// Raw socket reads and writes: one context switch per round trip, as libpq makes,
 	// instead of up to two (see rawconn.go).
-	cc.DialFunc = withRawIO(cc.DialFunc)
+	cc.DialFunc = withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port))
 	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}
@@ -142,6 +143,29 @@ func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
 	pc.MaxConnLifetimeJitter = 0
 	pc.MaxConnIdleTime = forever
 	return pc, nil
+}
+
+// spread returns dial, or with addrs a dial that sends the i-th TCP connection it opens
+// to addrs[i % len(addrs)] instead of where it was asked (--spread). Cancel requests
+// follow: pgconn sends them to the connection's own remote address.
+func spread(dial pgconn.DialFunc, addrs []string, port uint16) pgconn.DialFunc {
+	if len(addrs) == 0 {
+		return dial
+	}
+	full := make([]string, len(addrs))
+	for i, a := range addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			a = net.JoinHostPort(strings.Trim(a, "[]"), strconv.Itoa(int(port)))
+		}
+		full[i] = a
+	}
+	var next atomic.Uint64
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if network == "tcp" || network == "tcp4" || network == "tcp6" {
+			addr = full[(next.Add(1)-1)%uint64(len(full))]
+		}
+		return dial(ctx, network, addr)
+	}
 }
 
 // setupError reports a failing --setup statement.

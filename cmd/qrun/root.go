@@ -28,6 +28,7 @@ type Options struct {
 	Username string
 	Targets  []string
 	Vars     map[string]string
+	Spread   []string // --spread HOST[:PORT],...
 
 	// Execution.
 	Parallel       bool
@@ -138,6 +139,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	targets := &listValue{list: &o.Targets, typ: "DB"}
 	conn.VarP(targets, "dbname", "d", "database name, or a connection string or URL; repeat for several servers\n(default: $DATABASE_URL, else $PGDATABASE and the other PG* variables)")
 	conn.Var(targets, "dsn", "same as --dbname")
+	conn.StringSliceVar(&o.Spread, "spread", nil, "spread the connections round-robin over `HOSTS` (HOST[:PORT],...): the nodes of one cluster")
 	conn.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
 
 	exec := pflag.NewFlagSet("execution", pflag.ContinueOnError)

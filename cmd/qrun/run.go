@@ -298,6 +298,7 @@ func targetConfigs(o *Options) []runner.Config {
 			ConnectTimeout:  o.ConnectTimeout,
 			Setup:           o.Setup,
 			ReadOnly:        o.ReadOnly,
+			Spread:          o.Spread,
 		}
 		if isConnString(d) {
 			cfg.ConnString = d
