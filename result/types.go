@@ -109,14 +109,17 @@ type Context struct {
 	// Connections holds, for each connection opened before the runs, the server address
 	// it reached (inet_server_addr), so that runs through a load balancer or a pooler
 	// say where they went; "local socket" over a Unix socket.
-	Connections []string  `json:"connections,omitempty"`
-	Target      string    `json:"target,omitempty"` // a label: user@host:port/db
-	Host        string    `json:"host,omitempty"`
-	Port        int       `json:"port,omitempty"`
-	Database    string    `json:"database,omitempty"`
-	User        string    `json:"user,omitempty"`
-	StartedAt   time.Time `json:"started_at"`
-	Files       []string  `json:"files,omitempty"`
+	Connections []string `json:"connections,omitempty"`
+	// Pooler is "transaction" or "statement" when the connections go through a pooler
+	// that shares server sessions per transaction or per statement (PgBouncer's modes).
+	Pooler    string    `json:"pooler,omitempty"`
+	Target    string    `json:"target,omitempty"` // a label: user@host:port/db
+	Host      string    `json:"host,omitempty"`
+	Port      int       `json:"port,omitempty"`
+	Database  string    `json:"database,omitempty"`
+	User      string    `json:"user,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	Files     []string  `json:"files,omitempty"`
 	// Labels are the --label k=v pairs that tell this instance from others running the
 	// same workload.
 	Labels map[string]string `json:"labels,omitempty"`

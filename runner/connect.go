@@ -87,6 +87,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 			ServerVersion: id.version,
 			Engine:        id.engine,
 			Connections:   id.addrs,
+			Pooler:        id.pooler,
 			Target:        fmt.Sprintf("%s@%s:%d/%s", pc.ConnConfig.User, host, port, db),
 			Host:          host,
 			Port:          int(port),
@@ -282,6 +283,40 @@ type serverIdentity struct {
 	version string   // server_version
 	engine  string   // from version(): PostgreSQL, or a PG-wire engine
 	addrs   []string // per connection, in pool order: the server address it reached
+	pooler  string   // "transaction" or "statement" behind such a pooler, else ""
+}
+
+// probePooler tells whether the connections go through a pooler that hands server
+// sessions out per transaction or per statement (PgBouncer's transaction and statement
+// modes). It asks each open connection in turn for its backend's PID: connections that
+// are open at once own distinct backends, unless something between them and the server
+// shares backends among them. A pooler found, BEGIN on its own tells the statement mode,
+// which refuses transaction blocks (and closes that connection; the pool replaces it).
+// The probe can miss a pooler that happens to give each connection another backend; it
+// cannot mistake a direct connection for a pooler.
+func probePooler(ctx context.Context, conns []*pgxpool.Conn) string {
+	seen := map[uint32]bool{}
+	shared := false
+	for _, c := range conns {
+		var pid uint32
+		if err := c.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			return ""
+		}
+		shared = shared || seen[pid]
+		seen[pid] = true
+	}
+	if !shared {
+		return ""
+	}
+	pc := conns[0].Conn().PgConn()
+	if _, err := pc.Exec(ctx, "BEGIN").ReadAll(); err != nil {
+		if strings.Contains(err.Error(), "statement pooling") || pc.IsClosed() {
+			return "statement"
+		}
+		return "transaction"
+	}
+	_, _ = pc.Exec(ctx, "ROLLBACK").ReadAll()
+	return "transaction"
 }
 
 // warm opens all n connections at once, asks each what it reached (identityQuery) and
@@ -307,6 +342,9 @@ func warm(ctx context.Context, pool *pgxpool.Pool, n int) (serverIdentity, error
 	}
 	wg.Wait()
 	var id serverIdentity
+	if errors.Join(errs...) == nil && n > 1 {
+		id.pooler = probePooler(ctx, conns)
+	}
 	for i, c := range conns {
 		if c != nil {
 			id.version = c.Conn().PgConn().ParameterStatus("server_version")

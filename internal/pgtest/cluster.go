@@ -54,13 +54,9 @@ func NewCluster(t testing.TB) *Cluster {
 	c := &Cluster{bin: bin}
 	if os.Geteuid() == 0 {
 		// The server refuses to run as root: run it as postgres.
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return unavailable("running as root and no postgres user: %v", err)
+		if c.cred = c.credential(); c.cred == nil {
+			return unavailable("running as root and no postgres user")
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	root, err := os.MkdirTemp("", "qrun-cluster-")
 	if err != nil {
@@ -217,6 +213,18 @@ func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
 		cmd.Dir = "/"
 	}
 	return cmd.CombinedOutput()
+}
+
+// credential is the postgres user's, for servers that refuse to run as root; nil when
+// there is no such user.
+func (*Cluster) credential() *syscall.Credential {
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 }
 
 // serverBin returns the newest /usr/lib/postgresql/N/bin holding the server tools.
