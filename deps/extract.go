@@ -509,6 +509,15 @@ func (p *prog) callExpr(nodes ...*pg.Node) *prog {
 	return p
 }
 
+// quoteIdent writes a (schema-qualified) name as a regclass literal reads it back.
+func quoteIdent(schema, name string) string {
+	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+	if schema == "" {
+		return q(name)
+	}
+	return q(schema) + "." + q(name)
+}
+
 func qualString(schema, name string) string {
 	if schema == "" {
 		return name
@@ -661,7 +670,7 @@ func (x *extractor) implicitSeq(t ref, col string, name string) {
 	p.write(seq)
 	p.define(&def{kind: defDependent, ref: t, target: seq})
 	q := &prog{}
-	q.add(op{code: opWrite, ref: seq})
+	q.add(op{code: opCall, ref: fn("pg_catalog", "nextval"), args: []string{quoteIdent(seq.schema, seq.name)}})
 	p.define(&def{kind: defDefault, ref: t, s: col, q: q})
 }
 

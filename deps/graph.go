@@ -88,6 +88,7 @@ type graph struct {
 	edges   []Edge
 	pending []Edge
 	stamp   []int32 // stamp[from] == to+1 once an edge from → to is pending
+	hasOut  []bool  // the unit has an edge to a later one
 	to      int32
 }
 
@@ -96,6 +97,7 @@ func newGraph(n int) *graph {
 		entries:     make(map[nameKey]*nameEntry),
 		lastBarrier: -1,
 		stamp:       make([]int32, n),
+		hasOut:      make([]bool, n),
 	}
 }
 
@@ -227,11 +229,15 @@ func (g *graph) unit(u int32, accs []access, barrier string) {
 		for _, a := range accs {
 			g.visit(a, true)
 		}
-		if g.lastBarrier >= 0 {
+		// The units since the last barrier all follow it; those with no successor among
+		// them (the sinks) are enough to order them all before u.
+		if len(g.since) == 0 && g.lastBarrier >= 0 {
 			g.edge(g.lastBarrier, Barrier, barrier)
 		}
 		for _, s := range g.since {
-			g.edge(s, Barrier, barrier)
+			if !g.hasOut[s] {
+				g.edge(s, Barrier, barrier)
+			}
 		}
 		// Everything before is now ordered before u, and u before everything after:
 		// older hazards are implied. Start afresh with u's own accesses.
@@ -246,10 +252,23 @@ func (g *graph) unit(u int32, accs []access, barrier string) {
 		for _, a := range accs {
 			g.visit(a, true)
 		}
+		// An edge from a unit after the last barrier already implies the barrier's.
 		if g.lastBarrier >= 0 {
-			g.edge(g.lastBarrier, Barrier, g.barrierWhy)
+			implied := false
+			for _, e := range g.pending {
+				if e.From > g.lastBarrier {
+					implied = true
+					break
+				}
+			}
+			if !implied {
+				g.edge(g.lastBarrier, Barrier, g.barrierWhy)
+			}
 		}
 		g.since = append(g.since, u)
+	}
+	for _, e := range g.pending {
+		g.hasOut[e.From] = true
 	}
 	slices.SortFunc(g.pending, func(a, b Edge) int { return int(a.From) - int(b.From) })
 	g.edges = append(g.edges, g.pending...)
