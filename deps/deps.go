@@ -95,16 +95,28 @@ type Result struct {
 // in file order. It never fails: what it cannot understand becomes a barrier.
 //
 // Analyze is safe for concurrent use.
-func Analyze(units []Unit, opts Options) *Result {
+func Analyze(units []Unit, opts Options) *Result { return analyze(units, opts, nil) }
+
+// unitTrace receives what each unit touches (tests check the graph against it).
+type unitTrace func(u int32, accs []access, barrier string)
+
+func analyze(units []Unit, opts Options, trace unitTrace) *Result {
 	progs, parsed, unique, failed := parseAll(units, opts.Workers)
 	res := &Result{Parsed: parsed, Unique: unique, Failed: failed}
 	r := newResolver(len(units), opts, progs)
+	r.trace = trace
 	for u := range units {
 		r.unit(int32(u), units[u], progs)
 	}
 	r.finish(res)
 	return res
 }
+
+// batchBytes and batchStmts bound one batch of texts given to the parser at once.
+const (
+	batchBytes = 16 << 10
+	batchStmts = 64
+)
 
 // parseAll returns, per unit and statement, the analysis of its text (nil for an opaque
 // statement), parsing each distinct text once.
@@ -134,12 +146,24 @@ func parseAll(units []Unit, workers int) (progs [][]*stmtProg, parsed, unique, f
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if workers > len(texts) {
-		workers = len(texts)
+	// Texts are parsed in batches of about batchBytes, each batch on one worker.
+	type span struct{ lo, hi int }
+	var batches []span
+	for lo := 0; lo < len(texts); {
+		hi, size := lo, 0
+		for hi < len(texts) && (hi == lo || size+len(texts[hi]) <= batchBytes && hi-lo < batchStmts) {
+			size += len(texts[hi])
+			hi++
+		}
+		batches = append(batches, span{lo, hi})
+		lo = hi
+	}
+	if workers > len(batches) {
+		workers = len(batches)
 	}
 	if workers <= 1 {
-		for i, t := range texts {
-			out[i] = extract(t)
+		for _, b := range batches {
+			extractBatch(texts[b.lo:b.hi], out[b.lo:b.hi])
 		}
 	} else {
 		var next atomic.Int64
@@ -150,10 +174,11 @@ func parseAll(units []Unit, workers int) (progs [][]*stmtProg, parsed, unique, f
 				defer wg.Done()
 				for {
 					i := int(next.Add(1) - 1)
-					if i >= len(texts) {
+					if i >= len(batches) {
 						return
 					}
-					out[i] = extract(texts[i])
+					b := batches[i]
+					extractBatch(texts[b.lo:b.hi], out[b.lo:b.hi])
 				}
 			}()
 		}

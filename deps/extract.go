@@ -12,7 +12,23 @@ var strictPanics = false
 
 // extract parses one statement text and returns what it touches. It never fails: a text
 // libpg_query rejects is a barrier (the server will reject it too, and it must not move).
-func extract(sql string) (sp *stmtProg) {
+func extract(sql string) *stmtProg {
+	tree, err := pg.Parse(sql)
+	if err != nil {
+		return failedProg(err)
+	}
+	return extractRaw(sql, tree.Stmts, 0)
+}
+
+func failedProg(err error) *stmtProg {
+	sp := &stmtProg{failed: true, err: err.Error()}
+	sp.barrier("unparsed statement")
+	return sp
+}
+
+// extractRaw returns what the parsed statements of sql touch; their locations are offset
+// by base (they come from a batch of texts parsed at once).
+func extractRaw(sql string, stmts []*pg.RawStmt, base int) (sp *stmtProg) {
 	sp = &stmtProg{}
 	defer func() {
 		if e := recover(); e != nil {
@@ -23,29 +39,93 @@ func extract(sql string) (sp *stmtProg) {
 			sp.barrier("statement not analysed")
 		}
 	}()
-	tree, err := pg.Parse(sql)
-	if err != nil {
-		sp.failed = true
-		sp.err = err.Error()
-		sp.barrier("unparsed statement")
-		return sp
-	}
 	x := &extractor{p: &sp.prog}
-	for _, raw := range tree.Stmts {
-		x.stmt(raw.Stmt, rawText(sql, raw))
+	for _, raw := range stmts {
+		x.stmt(raw.Stmt, rawTextAt(sql, raw, base))
 	}
 	return sp
 }
 
-// rawText returns the text of one statement of a parsed string.
-func rawText(sql string, raw *pg.RawStmt) string {
-	start := int(raw.StmtLocation)
-	if start < 0 || start > len(sql) {
-		return sql
+// batchSep separates texts parsed in one call: the newline ends a trailing -- comment.
+const batchSep = "\n;\n"
+
+// extractBatch is extract of several texts in one call of the parser (one call has a fixed
+// cost that small statements feel). The batch is used only when every statement it
+// yields lies inside one text, so each text is parsed exactly as alone; otherwise, or
+// when the batch does not parse, its halves are tried.
+func extractBatch(texts []string, out []*stmtProg) {
+	if len(texts) == 1 {
+		out[0] = extract(texts[0])
+		return
 	}
+	n := len(batchSep) * (len(texts) - 1)
+	for _, t := range texts {
+		n += len(t)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	starts := make([]int, len(texts))
+	for i, t := range texts {
+		if i > 0 {
+			b.WriteString(batchSep)
+		}
+		starts[i] = b.Len()
+		b.WriteString(t)
+	}
+	joined := b.String()
+	split := func() {
+		h := len(texts) / 2
+		extractBatch(texts[:h], out[:h])
+		extractBatch(texts[h:], out[h:])
+	}
+	tree, err := pg.Parse(joined)
+	if err != nil {
+		split()
+		return
+	}
+	// Assign the statements to texts, checking that none crosses a separator.
+	first := make([]int, len(texts)+1)
+	t := 0
+	for k, raw := range tree.Stmts {
+		loc := int(raw.StmtLocation)
+		end := len(joined)
+		if raw.StmtLen > 0 {
+			end = loc + int(raw.StmtLen)
+		}
+		// A statement starts just after the semicolon before it: the first one of a text
+		// at the separator's last newline.
+		for t+1 < len(texts) && loc >= starts[t+1]-1 {
+			t++
+			first[t] = k
+		}
+		if loc < starts[t]-1 || end > starts[t]+len(texts[t]) && strings.TrimSpace(joined[starts[t]+len(texts[t]):end]) != "" {
+			split()
+			return
+		}
+	}
+	for t+1 < len(texts) {
+		t++
+		first[t] = len(tree.Stmts)
+	}
+	first[len(texts)] = len(tree.Stmts)
+	for i := range texts {
+		out[i] = extractRaw(texts[i], tree.Stmts[first[i]:first[i+1]], starts[i])
+	}
+}
+
+// rawText returns the text of one statement of a parsed string.
+func rawText(sql string, raw *pg.RawStmt) string { return rawTextAt(sql, raw, 0) }
+
+// rawTextAt is rawText for a statement whose location is offset by base.
+func rawTextAt(sql string, raw *pg.RawStmt, base int) string {
+	start := int(raw.StmtLocation) - base
 	end := len(sql)
 	if raw.StmtLen > 0 && start+int(raw.StmtLen) <= len(sql) {
 		end = start + int(raw.StmtLen)
+	}
+	start = max(start, 0)
+	if start > end {
+		return sql
 	}
 	return strings.TrimSpace(sql[start:end])
 }

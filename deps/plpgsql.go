@@ -2,6 +2,8 @@ package deps
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
@@ -16,8 +18,8 @@ func plpgsqlBody(createText string) *prog {
 	if err != nil {
 		return nil
 	}
-	var tree any
-	if err := json.Unmarshal([]byte(js), &tree); err != nil {
+	tree, err := decodeOrdered(json.NewDecoder(strings.NewReader(js)))
+	if err != nil {
 		return nil
 	}
 	q := &prog{}
@@ -29,22 +31,23 @@ func plpgsqlBody(createText string) *prog {
 			for _, e := range t {
 				visit(e, dynamic)
 			}
-		case map[string]any:
-			for k, e := range t {
+		case jsonObject:
+			for _, kv := range t {
+				k, e := kv.key, kv.val
 				switch {
 				case k == "PLpgSQL_expr":
-					m, _ := e.(map[string]any)
-					text, _ := m["query"].(string)
-					mode, _ := m["parseMode"].(float64)
+					m, _ := e.(jsonObject)
+					text, _ := m.get("query").(string)
+					mode, _ := m.get("parseMode").(float64)
 					if !plExpr(q, text, int(mode), dynamic) {
 						ok = false
 					}
 				case k == "dynquery":
 					visit(e, true)
 				case k == "PLpgSQL_stmt_dynexecute" || k == "PLpgSQL_stmt_dynfors":
-					m, _ := e.(map[string]any)
-					for k2, e2 := range m {
-						visit(e2, k2 == "query")
+					m, _ := e.(jsonObject)
+					for _, kv2 := range m {
+						visit(kv2.val, kv2.key == "query")
 					}
 				default:
 					visit(e, false)
@@ -128,4 +131,67 @@ func assignmentValue(text string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// jsonObject is a JSON object with its keys in document order (PL/pgSQL statements must be
+// seen in order: a SET in a body changes how the names after it resolve).
+type jsonObject []jsonField
+
+type jsonField struct {
+	key string
+	val any
+}
+
+func (o jsonObject) get(k string) any {
+	for _, f := range o {
+		if f.key == k {
+			return f.val
+		}
+	}
+	return nil
+}
+
+// decodeOrdered decodes one JSON value, objects as jsonObject.
+func decodeOrdered(d *json.Decoder) (any, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			var o jsonObject
+			for d.More() {
+				kt, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, errors.New("object key is not a string")
+				}
+				v, err := decodeOrdered(d)
+				if err != nil {
+					return nil, err
+				}
+				o = append(o, jsonField{k, v})
+			}
+			_, err := d.Token()
+			return o, err
+		case '[':
+			var a []any
+			for d.More() {
+				v, err := decodeOrdered(d)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			_, err := d.Token()
+			return a, err
+		}
+		return nil, errors.New("unexpected delimiter")
+	}
+	return tok, nil
 }

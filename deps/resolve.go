@@ -1,6 +1,7 @@
 package deps
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -37,7 +38,7 @@ type relMeta struct {
 	triggers    []trigger
 	fkOut       []objKey // tables it references
 	fkIn        []objKey // tables that reference it
-	defaults    map[string][]*stored
+	defaults    []colDefault
 	always      []*stored // CHECK and generated expressions
 	policies    []*stored
 	types       []objKey
@@ -46,6 +47,12 @@ type relMeta struct {
 	dependents  []objKey
 	hasEffects  bool
 	hasDefaults bool
+}
+
+// colDefault is a column default (col "" when the column is not known: always run).
+type colDefault struct {
+	col string
+	s   *stored
 }
 
 type funcMeta struct {
@@ -90,9 +97,11 @@ type resolver struct {
 	readDone map[objKey]int32
 	dmlDone  map[dmlKey]int32
 	fnDone   map[objKey]int32
+	depDone  map[objKey]int32
 	viewDone map[*stored]int32
 
-	g *graph
+	g     *graph
+	trace unitTrace
 
 	sessID    map[string]int32
 	sessNames []string
@@ -119,6 +128,7 @@ func newResolver(n int, opts Options, progs [][]*stmtProg) *resolver {
 		readDone:     make(map[objKey]int32),
 		dmlDone:      make(map[dmlKey]int32),
 		fnDone:       make(map[objKey]int32),
+		depDone:      make(map[objKey]int32),
 		viewDone:     make(map[*stored]int32),
 		g:            newGraph(n),
 		sessID:       make(map[string]int32),
@@ -215,6 +225,9 @@ func (r *resolver) unit(u int32, unit Unit, progs [][]*stmtProg) {
 		} else {
 			r.union(r.unitSess[u], id)
 		}
+	}
+	if r.trace != nil {
+		r.trace(u, c.accs, c.barrier)
 	}
 	r.g.unit(u, c.accs, c.barrier)
 }
@@ -650,9 +663,10 @@ func (r *resolver) write(rf ref, pc pathCtx) {
 // writeDependents: DDL on a relation writes what goes with it (its indexes and owned
 // sequences, dropped with it; its partitions and children, which ALTER TABLE recurses to).
 func (r *resolver) writeDependents(k objKey, depth int) {
-	if depth > 16 {
+	if depth > 16 || r.depDone[k] == r.cur.u+1 {
 		return
 	}
+	r.depDone[k] = r.cur.u + 1
 	for _, m := range r.metas(k) {
 		for _, d := range m.dependents {
 			r.touch(d, true, "")
@@ -846,29 +860,17 @@ func (r *resolver) defaults(m *relMeta, d *dmlInfo) {
 	if len(m.defaults) == 0 {
 		return
 	}
-	switch {
-	case d.insert && d.allCols:
-		return
-	case d.insert && d.cols != nil && !d.toDefault:
-		for col, list := range m.defaults {
-			given := false
-			for _, c := range d.cols {
-				if c == col {
-					given = true
-					break
-				}
-			}
-			if !given {
-				for _, s := range list {
-					r.run(s.q, ctx{pc: s.pc})
-				}
-			}
+	for _, cd := range m.defaults {
+		run := false
+		switch {
+		case d.insert && d.allCols:
+		case d.insert && d.cols != nil && !d.toDefault:
+			run = !slices.Contains(d.cols, cd.col) || cd.col == ""
+		case d.insert || d.toDefault:
+			run = true
 		}
-	case d.insert || d.toDefault:
-		for _, list := range m.defaults {
-			for _, s := range list {
-				r.run(s.q, ctx{pc: s.pc})
-			}
+		if run {
+			r.run(cd.s.q, ctx{pc: cd.s.pc})
 		}
 	}
 }
@@ -1141,8 +1143,8 @@ func (r *resolver) define(d *def, pc pathCtx) {
 	case defFK:
 		for _, k := range relKeys(d.ref, buf[:]) {
 			for _, t := range relKeys(d.target, buf2[:]) {
-				r.meta(k).fkOut = append(r.meta(k).fkOut, t)
-				r.meta(t).fkIn = append(r.meta(t).fkIn, k)
+				r.meta(k).fkOut = addKey(r.meta(k).fkOut, t)
+				r.meta(t).fkIn = addKey(r.meta(t).fkIn, k)
 			}
 		}
 	case defDefault:
@@ -1155,10 +1157,7 @@ func (r *resolver) define(d *def, pc pathCtx) {
 			if d.always {
 				m.always = append(m.always, s)
 			} else {
-				if m.defaults == nil {
-					m.defaults = make(map[string][]*stored)
-				}
-				m.defaults[d.s] = append(m.defaults[d.s], s)
+				m.defaults = append(m.defaults, colDefault{d.s, s})
 			}
 		}
 	case defPolicy:
@@ -1172,20 +1171,22 @@ func (r *resolver) define(d *def, pc pathCtx) {
 	case defColType:
 		for _, k := range relKeys(d.ref, buf[:]) {
 			for _, t := range relKeys(d.target, buf2[:]) {
-				r.meta(k).types = append(r.meta(k).types, t)
+				r.meta(k).types = addKey(r.meta(k).types, t)
 			}
 		}
 	case defChild:
 		for _, k := range relKeys(d.ref, buf[:]) {
 			for _, p := range relKeys(d.target, buf2[:]) {
-				r.meta(k).parents = append(r.meta(k).parents, p)
-				r.meta(p).children = append(r.meta(p).children, k)
+				if p != k {
+					r.meta(k).parents = addKey(r.meta(k).parents, p)
+					r.meta(p).children = addKey(r.meta(p).children, k)
+				}
 			}
 		}
 	case defDependent:
 		for _, k := range relKeys(d.ref, buf[:]) {
 			for _, t := range relKeys(d.target, buf2[:]) {
-				r.meta(k).dependents = append(r.meta(k).dependents, t)
+				r.meta(k).dependents = addKey(r.meta(k).dependents, t)
 			}
 		}
 	case defPrepared:
@@ -1195,6 +1196,15 @@ func (r *resolver) define(d *def, pc pathCtx) {
 	case defEventTrig:
 		r.eventTrig = append(r.eventTrig, d.fn)
 	}
+}
+
+func addKey(list []objKey, k objKey) []objKey {
+	for _, x := range list {
+		if x == k {
+			return list
+		}
+	}
+	return append(list, k)
 }
 
 // finish fills in the result: the edges, the session groups and their chains.

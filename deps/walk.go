@@ -20,7 +20,6 @@ type walker struct {
 	toDef    bool  // a DEFAULT was seen
 	locked   bool  // FOR UPDATE / FOR SHARE was seen
 	relReads []int // indexes of the relation reads added, for locked
-	opers    map[string]bool
 }
 
 func newWalker(p *prog, call bool) *walker { return &walker{p: p, call: call} }
@@ -58,10 +57,6 @@ func (w *walker) done() {
 		}
 	}
 	w.relReads = nil
-	for o := range w.opers {
-		w.p.opers = appendUnique(w.p.opers, o)
-	}
-	w.opers = nil
 }
 
 func appendUnique(list []string, s string) []string {
@@ -94,10 +89,7 @@ func (w *walker) msg(m protoreflect.Message) {
 		}
 	case *pg.A_Expr:
 		if len(x.Name) > 0 {
-			if w.opers == nil {
-				w.opers = make(map[string]bool)
-			}
-			w.opers[strVal(x.Name[len(x.Name)-1])] = true
+			w.p.opers = appendUnique(w.p.opers, strVal(x.Name[len(x.Name)-1]))
 		}
 	case *pg.SetToDefault:
 		w.toDef = true
