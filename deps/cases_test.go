@@ -179,7 +179,9 @@ SELECT count(*) FROM log;`,
 	{
 		name: "serial and sequences",
 		edges: []string{
+			"0->1 write-read t_id_seq",
 			"0->3 write-write t",
+			"1->3 read-write t_id_seq",
 			"1->4 write-write u",
 			"3->4 write-write t_id_seq",
 			"3->5 write-write t",
@@ -200,7 +202,10 @@ SELECT nextval('s'::regclass);`,
 	{
 		name: "sql function",
 		edges: []string{
+			"0->2 write-read t",
+			"1->3 write-read u",
 			"0->4 write-write t",
+			"2->4 read-write t",
 			"2->5 write-read function cnt",
 			"4->5 write-read t",
 			"1->6 write-write u",

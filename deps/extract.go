@@ -784,6 +784,7 @@ func (x *extractor) constraint(t ref, c *pg.Constraint, cols []string, existing 
 		if c.Pktable != nil {
 			target := rangeVarRef(c.Pktable)
 			p.read(target)
+			p.write(indexSet(target)) // it needs a unique index there
 			p.define(&def{kind: defFK, ref: t, target: target})
 		}
 	case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_EXCLUSION:
@@ -819,6 +820,7 @@ func (x *extractor) index(s *pg.IndexStmt) {
 	p := x.p
 	t := rangeVarRef(s.Relation)
 	p.read(t)
+	p.read(indexSet(t))
 	name := s.Idxname
 	if name == "" {
 		var cols []string
@@ -1420,17 +1422,18 @@ func (x *extractor) explain(e *pg.ExplainStmt) {
 		}
 	}
 	if analyze {
+		start := len(x.p.ops)
 		x.stmt(e.Query, "")
+		x.p.indexSetsOf(&prog{ops: x.p.ops[start:]})
 		return
 	}
 	// EXPLAIN without ANALYZE executes nothing: what the statement touches is only read.
 	sub := &prog{}
 	(&extractor{p: sub}).stmt(e.Query, "")
+	x.p.readsOf(sub)
+	x.p.indexSetsOf(sub)
 	for _, o := range sub.ops {
-		switch o.code {
-		case opWrite, opDML, opCall, opRead, opRefresh:
-			x.p.read(o.ref)
-		case opBarrier:
+		if o.code == opBarrier {
 			x.p.add(o)
 		}
 	}
@@ -1544,7 +1547,36 @@ func (x *extractor) createFunction(c *pg.CreateFunctionStmt, text string) {
 	case lang == "plpgsql" && hasAs && text != "":
 		q = plpgsqlBody(text)
 	}
+	if q != nil && lang == "sql" {
+		// The server checks a SQL body when the function is created (check_function_bodies,
+		// and always for BEGIN ATOMIC): what it names must exist then.
+		p.readsOf(q)
+	}
 	p.define(&def{kind: defFunc, ref: f, q: q, s: lang})
+}
+
+// indexSetsOf adds to p a write of the index set of every relation q names: a plan
+// depends on the indexes there are.
+func (p *prog) indexSetsOf(q *prog) {
+	var sets []ref
+	for _, o := range q.ops {
+		if o.ref.kind == kRel && (o.code == opRead || o.code == opWrite || o.code == opDML) {
+			sets = append(sets, indexSet(o.ref))
+		}
+	}
+	for _, r := range sets {
+		p.write(r)
+	}
+}
+
+// readsOf adds to p a read of everything q names (for a statement that only checks q).
+func (p *prog) readsOf(q *prog) {
+	for _, o := range q.ops {
+		switch o.code {
+		case opWrite, opDML, opCall, opRead, opRefresh:
+			p.read(o.ref)
+		}
+	}
 }
 
 // sqlBody parses the body of a LANGUAGE sql function (nil if it does not parse).

@@ -39,6 +39,8 @@ func (a access) label() string {
 		return "schema " + k.name
 	case kRole:
 		return "role " + k.name
+	case kIndexSet:
+		return "indexes of " + qualString(k.schema, k.name)
 	}
 	return k.name
 }
@@ -195,7 +197,7 @@ func (g *graph) visit(a access, add bool) {
 		return
 	}
 	e := g.entry(k.kind, k.name)
-	schemaful := k.kind == kRel || k.kind == kFunc
+	schemaful := k.kind == kRel || k.kind == kFunc || k.kind == kIndexSet
 	if !schemaful {
 		if add {
 			g.conflicts(&e.unknown, a.write, label)

@@ -16,6 +16,11 @@ const (
 	kSchema                    // schemas
 	kRole                      // roles
 	kOther                     // everything else; the name carries its kind ("collation public.c")
+	// kIndexSet is the set of indexes of a relation (named by the relation). What needs
+	// an index to exist or not (a foreign key needs a unique index on the referenced table,
+	// ON CONFLICT one on its target, EXPLAIN shows the plan) writes it; CREATE INDEX only
+	// reads it, so that indexes of one table still build concurrently.
+	kIndexSet
 )
 
 // ref names an object as the statement wrote it.
@@ -139,6 +144,7 @@ func schemaRef(name string) ref     { return ref{kind: kSchema, name: name} }
 func roleRef(name string) ref       { return ref{kind: kRole, name: name} }
 func other(kind, name string) ref   { return ref{kind: kOther, name: kind + " " + name} }
 func withHint(r ref, h string) ref  { r.hint = h; return r }
+func indexSet(r ref) ref            { return ref{kind: kIndexSet, schema: r.schema, name: r.name} }
 func typeRef(schema, n string) ref  { return ref{kind: kRel, schema: schema, name: n, hint: "type"} }
 func seqRef(schema, n string) ref   { return ref{kind: kRel, schema: schema, name: n, hint: "sequence"} }
 func indexRef(schema, n string) ref { return ref{kind: kRel, schema: schema, name: n, hint: "index"} }

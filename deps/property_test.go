@@ -17,7 +17,7 @@ func conflict(a, b access) bool {
 	switch a.key.kind {
 	case kSchema:
 		return a.key.name == "" || b.key.name == "" || a.key.name == b.key.name
-	case kRel, kFunc:
+	case kRel, kFunc, kIndexSet:
 		return a.key.name == b.key.name && (a.key.schema == b.key.schema || a.key.schema == "" || b.key.schema == "")
 	}
 	return a.key.name == b.key.name
@@ -82,21 +82,29 @@ func randomScript(rng *rand.Rand, n int) string {
 	tables := []string{"a", "b", "c", "s1.a", "public.b"}
 	tab := func() string { return tables[rng.IntN(len(tables))] }
 	stmts := []func() string{
-		func() string { return fmt.Sprintf("CREATE TABLE %s (id serial PRIMARY KEY, x int, r int REFERENCES c)", tab()) },
+		func() string {
+			return fmt.Sprintf("CREATE TABLE %s (id serial PRIMARY KEY, x int, r int REFERENCES c)", tab())
+		},
 		func() string { return fmt.Sprintf("INSERT INTO %s (x) VALUES (%d)", tab(), rng.IntN(9)) },
 		func() string { return fmt.Sprintf("INSERT INTO %s SELECT * FROM %s", tab(), tab()) },
-		func() string { return fmt.Sprintf("UPDATE %s SET x = x + 1 WHERE id IN (SELECT id FROM %s)", tab(), tab()) },
+		func() string {
+			return fmt.Sprintf("UPDATE %s SET x = x + 1 WHERE id IN (SELECT id FROM %s)", tab(), tab())
+		},
 		func() string { return fmt.Sprintf("DELETE FROM %s", tab()) },
 		func() string { return fmt.Sprintf("SELECT count(*) FROM %s JOIN %s USING (id)", tab(), tab()) },
 		func() string { return fmt.Sprintf("SELECT * FROM %s FOR UPDATE", tab()) },
 		func() string { return fmt.Sprintf("CREATE INDEX ON %s (x)", tab()) },
 		func() string { return fmt.Sprintf("CREATE INDEX i%d ON %s (x)", rng.IntN(3), tab()) },
-		func() string { return fmt.Sprintf("CREATE OR REPLACE VIEW v%d AS SELECT * FROM %s", rng.IntN(2), tab()) },
+		func() string {
+			return fmt.Sprintf("CREATE OR REPLACE VIEW v%d AS SELECT * FROM %s", rng.IntN(2), tab())
+		},
 		func() string { return fmt.Sprintf("SELECT * FROM v%d", rng.IntN(2)) },
 		func() string { return fmt.Sprintf("INSERT INTO v%d (x) VALUES (1)", rng.IntN(2)) },
 		func() string { return fmt.Sprintf("DROP TABLE %s", tab()) },
 		func() string { return fmt.Sprintf("TRUNCATE %s", tab()) },
-		func() string { return fmt.Sprintf("ALTER TABLE %s ADD COLUMN y%d int DEFAULT nextval('sq')", tab(), rng.IntN(3)) },
+		func() string {
+			return fmt.Sprintf("ALTER TABLE %s ADD COLUMN y%d int DEFAULT nextval('sq')", tab(), rng.IntN(3))
+		},
 		func() string { return "CREATE SEQUENCE sq" },
 		func() string { return "SELECT nextval('sq')" },
 		func() string { return "SELECT currval('sq')" },
@@ -113,9 +121,13 @@ func randomScript(rng *rand.Rand, n int) string {
 		func() string {
 			return fmt.Sprintf("CREATE OR REPLACE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO %s (x) VALUES (1); RETURN NEW; END$$", tab())
 		},
-		func() string { return fmt.Sprintf("CREATE TRIGGER tr AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION g()", tab()) },
+		func() string {
+			return fmt.Sprintf("CREATE TRIGGER tr AFTER INSERT ON %s FOR EACH ROW EXECUTE FUNCTION g()", tab())
+		},
 		func() string { return fmt.Sprintf("SELECT f%d()", rng.IntN(2)) },
-		func() string { return fmt.Sprintf("BEGIN;\nINSERT INTO %s (x) VALUES (1);\nDELETE FROM %s;\nCOMMIT", tab(), tab()) },
+		func() string {
+			return fmt.Sprintf("BEGIN;\nINSERT INTO %s (x) VALUES (1);\nDELETE FROM %s;\nCOMMIT", tab(), tab())
+		},
 		func() string { return "SELECT pg_sleep(0)" },
 		func() string { return "DO $$ BEGIN END $$" },
 		func() string { return "PREPARE p AS SELECT * FROM a" },

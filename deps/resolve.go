@@ -98,7 +98,9 @@ type resolver struct {
 	dmlDone  map[dmlKey]int32
 	fnDone   map[objKey]int32
 	depDone  map[objKey]int32
-	viewDone map[*stored]int32
+
+	indexOwner map[objKey][]objKey // index (or owned sequence) → its table
+	viewDone   map[*stored]int32
 
 	g     *graph
 	trace unitTrace
@@ -129,6 +131,7 @@ func newResolver(n int, opts Options, progs [][]*stmtProg) *resolver {
 		dmlDone:      make(map[dmlKey]int32),
 		fnDone:       make(map[objKey]int32),
 		depDone:      make(map[objKey]int32),
+		indexOwner:   make(map[objKey][]objKey),
 		viewDone:     make(map[*stored]int32),
 		g:            newGraph(n),
 		sessID:       make(map[string]int32),
@@ -625,8 +628,20 @@ func (r *resolver) read(rf ref, pc pathCtx) {
 		for _, k := range keys {
 			r.touch(k, false, "")
 		}
+	case kIndexSet:
+		r.indexSet(rf, pc, false)
 	default:
 		r.touch(objKey{kind: rf.kind, name: rf.name}, false, rf.hint)
+	}
+}
+
+func (r *resolver) indexSet(rf ref, pc pathCtx, write bool) {
+	var buf [4]objKey
+	rf.kind = kRel
+	keys, _, _ := r.relKeys(rf, pc, buf[:0])
+	for _, k := range keys {
+		k.kind = kIndexSet
+		r.touch(k, write, "")
 	}
 }
 
@@ -645,7 +660,14 @@ func (r *resolver) write(rf ref, pc pathCtx) {
 		for _, k := range keys {
 			r.touch(k, true, rf.hint)
 			r.writeDependents(k, 0)
+			// Dropping or altering an index changes its table's set of indexes.
+			for _, owner := range r.indexOwner[k] {
+				owner.kind = kIndexSet
+				r.touch(owner, true, "")
+			}
 		}
+	case kIndexSet:
+		r.indexSet(rf, pc, true)
 	case kFunc:
 		var buf [4]objKey
 		keys, _ := r.funcKeys(rf, pc, buf[:0])
@@ -1187,6 +1209,7 @@ func (r *resolver) define(d *def, pc pathCtx) {
 		for _, k := range relKeys(d.ref, buf[:]) {
 			for _, t := range relKeys(d.target, buf2[:]) {
 				r.meta(k).dependents = addKey(r.meta(k).dependents, t)
+				r.indexOwner[t] = addKey(r.indexOwner[t], k)
 			}
 		}
 	case defPrepared:

@@ -97,6 +97,10 @@ func (w *walker) msg(m protoreflect.Message) {
 	case *pg.LockingClause:
 		w.locked = true
 	case *pg.InsertStmt:
+		if x.OnConflictClause != nil && x.Relation != nil {
+			// ON CONFLICT needs a unique index that matches.
+			w.p.write(indexSet(rel(x.Relation.Schemaname, x.Relation.Relname)))
+		}
 		w.dmlStmt(m, x.Relation, &dmlInfo{insert: true, cols: resTargetNames(x.Cols)})
 		return
 	case *pg.UpdateStmt:
@@ -150,6 +154,19 @@ func (w *walker) funcCall(x *pg.FuncCall) {
 	r := fn(schema, name)
 	if !w.call {
 		w.p.read(r)
+		// A literal given for a regclass argument is bound when the expression is stored
+		// (DEFAULT nextval('s')): the relation must exist then.
+		if schema == "" || schema == "pg_catalog" {
+			for _, i := range catalogRegclassArgs[name] {
+				if i < len(x.Args) {
+					if lit := literal(x.Args[i]); lit != noLit {
+						if sc, n, ok := splitQualified(lit); ok {
+							w.p.read(rel(sc, n))
+						}
+					}
+				}
+			}
+		}
 		return
 	}
 	o := op{code: opCall, ref: r}
