@@ -70,6 +70,48 @@ func serverScript(rng *rand.Rand, n int) string {
 		func() string { return "CREATE TEMP TABLE tt (id int, x int)" },
 		func() string { return fmt.Sprintf("INSERT INTO tt SELECT * FROM %s", tab()) },
 		func() string { return "SELECT count(*) FROM tt" },
+		func() string {
+			return fmt.Sprintf("CREATE OR REPLACE FUNCTION h() RETURNS void LANGUAGE sql AS 'DELETE FROM %s WHERE x = 1'", tab())
+		},
+		func() string { return "SELECT h()" },
+		func() string {
+			return fmt.Sprintf("CREATE OR REPLACE FUNCTION pl() RETURNS int LANGUAGE plpgsql AS $$DECLARE n int; BEGIN SELECT count(*) INTO n FROM %s; UPDATE %s SET x = n; RETURN n; END$$", tab(), tab())
+		},
+		func() string { return "SELECT pl()" },
+		func() string {
+			return fmt.Sprintf("WITH d AS (DELETE FROM %s RETURNING *) INSERT INTO %s SELECT * FROM d", tab(), tab())
+		},
+		func() string {
+			return fmt.Sprintf("INSERT INTO %s VALUES (%d, 1) ON CONFLICT (id) DO UPDATE SET x = 0", tab(), k())
+		},
+		func() string { return fmt.Sprintf("SELECT * FROM %s FOR UPDATE", tab()) },
+		func() string {
+			return fmt.Sprintf("CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM %s", tab())
+		},
+		func() string { return "REFRESH MATERIALIZED VIEW mv" },
+		func() string { return "SELECT * FROM mv" },
+		func() string { return fmt.Sprintf("PREPARE ps AS DELETE FROM %s WHERE id = 2", tab()) },
+		func() string { return "EXECUTE ps" },
+		func() string {
+			return fmt.Sprintf("CREATE RULE r AS ON INSERT TO %s DO ALSO DELETE FROM %s", tab(), tab())
+		},
+		func() string { return "CREATE TABLE p (id int, x int) PARTITION BY RANGE (id)" },
+		func() string { return "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (3)" },
+		func() string { return "CREATE TABLE p2 (id int, x int)" },
+		func() string { return "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (3) TO (10)" },
+		func() string { return fmt.Sprintf("INSERT INTO p VALUES (%d, %d)", k()*2, k()) },
+		func() string { return "SELECT count(*) FROM p1" },
+		func() string { return "SELECT count(*) FROM p2" },
+		func() string { return "SELECT pg_catalog.set_config('search_path', 's1, public', false)" },
+		func() string { return "DO $$ BEGIN DELETE FROM a; END $$" },
+		func() string { return fmt.Sprintf("EXPLAIN (COSTS OFF) SELECT * FROM %s WHERE x = 1", tab()) },
+		func() string { return fmt.Sprintf("ANALYZE %s", tab()) },
+		func() string { return fmt.Sprintf("SELECT pg_relation_size('%s') > -1", tab()) },
+		func() string { return fmt.Sprintf("ALTER TABLE %s RENAME TO c", tab()) },
+		func() string { return "ALTER TABLE c RENAME TO a" },
+		func() string {
+			return fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM %s", []string{"c", "s1.c"}[rng.IntN(2)], tab())
+		},
 	}
 	var b strings.Builder
 	// A start that makes most statements succeed.
