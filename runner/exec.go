@@ -154,18 +154,35 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	return failed, err
 }
 
-// block runs a transaction block statement by statement, each with its own times. With
-// Options.Rollback its final statement becomes ROLLBACK.
+// block runs a transaction block statement by statement, each with its own times, as
+// psql sends it: after a failed statement the later ones are still sent (the server
+// answers each with 25P02 until a ROLLBACK or ROLLBACK TO SAVEPOINT), so a block that
+// recovers and commits leaves what psql -f would leave. It returns the first statement
+// that failed and its error; every statement keeps its own status. It stops sending at
+// the first error when psql would stop the script there (Options.StopOnError), and when
+// the attempt's context or the run has ended. With Options.Rollback its final statement
+// becomes ROLLBACK.
 func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *result.Query) (*queries.Statement, error) {
 	pc := w.conn.Conn().PgConn()
 	now := e.opts.Now
 	q.Rows, q.Command = 0, ""
 	for i := range q.Statements {
 		sq := &q.Statements[i]
-		sq.Status, sq.Reason, sq.Error = result.StatusNotRun, "", nil
+		sq.Status, sq.Reason, sq.Error, sq.Command, sq.Rows = result.StatusNotRun, "", nil, "", 0
 	}
+	var (
+		failed   *queries.Statement
+		firstErr error
+		lastTag  string
+	)
 	last := len(u.Statements) - 1
 	for i, st := range u.Statements {
+		if firstErr != nil && (e.opts.StopOnError || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
+			for j := i; j < len(q.Statements); j++ {
+				q.Statements[j].Reason = "the transaction block failed"
+			}
+			break
+		}
 		sql := st.SQL
 		if e.opts.Rollback && i == last {
 			sql = "ROLLBACK"
@@ -176,18 +193,32 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
 		if err != nil {
-			sq.Status, sq.Error = result.StatusError, toError(err, st)
-			for j := i + 1; j < len(q.Statements); j++ {
-				q.Statements[j].Reason = "the transaction block failed"
+			sq.Status, sq.Error, sq.Rows = result.StatusError, toError(err, st), 0
+			if firstErr == nil {
+				failed, firstErr = st, err
 			}
-			return st, err
+			lastTag = ""
+			continue
 		}
 		sq.Status, sq.Command = result.StatusOK, tag.String()
 		q.Rows += rows
 		q.Command = sq.Command
+		lastTag = sq.Command
 	}
-	return nil, nil
+	if firstErr != nil && (lastTag == "COMMIT" || lastTag == "PREPARE TRANSACTION") {
+		// The block recovered (ROLLBACK TO SAVEPOINT) and committed: sending it again
+		// would apply it twice.
+		firstErr = &committedError{firstErr}
+	}
+	return failed, firstErr
 }
+
+// committedError is the first error of a transaction block that still committed. Such a
+// block is never retried.
+type committedError struct{ err error }
+
+func (e *committedError) Error() string { return e.err.Error() }
+func (e *committedError) Unwrap() error { return e.err }
 
 // fail records why unit q did not succeed: cancelled, timed out or failed.
 // ctxErr is the error of the attempt's context when it ended, if it had ended.
@@ -279,8 +310,12 @@ func toError(err error, st *queries.Statement) *result.Error {
 
 // retryable reports whether a unit that failed with err may be sent again: a
 // serialization failure or deadlock (the server rolled it back), or an error before
-// anything was sent.
+// anything was sent; never a transaction block that committed after its error.
 func retryable(err error) bool {
+	var committed *committedError
+	if errors.As(err, &committed) {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
