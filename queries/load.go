@@ -85,6 +85,7 @@ type parser struct {
 	colonNames bool          // some of those names hold a ':'
 	stage      string
 	stageIndex int
+	oer        onErrorRollback
 }
 
 type warning struct {
@@ -105,6 +106,10 @@ func newParser(opts Options) *parser {
 	for k, v := range opts.Vars {
 		if !validVarName(k) {
 			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
+			continue
+		}
+		if msg := checkBuiltin(k, v); msg != "" {
+			p.errs.Add(Pos{}, msg)
 			continue
 		}
 		p.vars[k] = v
@@ -592,6 +597,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
+	s.OnErrorRollback = p.onErrorRollback()
 	if isCopy {
 		if data == nil {
 			data = []byte{}

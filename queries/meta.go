@@ -205,6 +205,9 @@ func (l *lexer) meta(b []byte, i int) int {
 		if !validVarName(args[0]) {
 			return fail("\\set: invalid variable name %q", args[0])
 		}
+		if msg := checkBuiltin(args[0], strings.Join(args[1:], "")); msg != "" {
+			return fail("\\set: %s", msg)
+		}
 		p.vars[args[0]] = strings.Join(args[1:], "")
 	case name == "unset":
 		if argErr() {

@@ -188,10 +188,29 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 			sql = "ROLLBACK"
 		}
 		sq := &q.Statements[i]
+		// psql's ON_ERROR_ROLLBACK: a savepoint around each statement of an open, healthy
+		// transaction, outside the statement's times.
+		savepoint := st.OnErrorRollback && pc.TxStatus() == 'T'
+		var err error
+		if savepoint {
+			_, err = pc.Exec(ctx, "SAVEPOINT pg_psql_temporary_savepoint").ReadAll()
+		}
 		start := now().Sub(e.start)
-		rows, tag, err := execStmt(ctx, pc, st, sql)
+		var (
+			rows int64
+			tag  pgconn.CommandTag
+			gone bool
+		)
+		if err == nil {
+			rows, tag, gone, err = execStmtSavepoint(ctx, pc, st, sql, savepoint)
+		}
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
+		if savepoint && !pc.IsClosed() {
+			if serr := endSavepoint(ctx, pc, gone); serr != nil && err == nil {
+				err = serr
+			}
+		}
 		if err != nil {
 			sq.Status, sq.Error, sq.Rows = result.StatusError, toError(err, st), 0
 			if firstErr == nil {
@@ -251,9 +270,17 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 // and counts result rows without decoding them. rows is the number of rows returned, or
 // for commands that return none, the number affected.
 func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
+	rows, tag, _, err = execStmtSavepoint(ctx, pc, st, sql, false)
+	return rows, tag, err
+}
+
+// execStmtSavepoint is execStmt that also reports, when watch is set, whether a result of
+// the query string did away with ON_ERROR_ROLLBACK's savepoint: a COMMIT (AND CHAIN),
+// SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
+func execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
 		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
-		return tag.RowsAffected(), tag, err
+		return tag.RowsAffected(), tag, false, err
 	}
 	mrr := pc.Exec(ctx, sql)
 	for mrr.NextResult() {
@@ -271,11 +298,37 @@ func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql
 			rows += n
 		} else {
 			rows += t.RowsAffected()
+			if watch && !gone {
+				switch t.String() {
+				case "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK":
+					gone = true
+				}
+			}
 		}
 		tag = t
 	}
 	err = mrr.Close()
-	return rows, tag, err
+	return rows, tag, gone, err
+}
+
+// endSavepoint ends ON_ERROR_ROLLBACK's savepoint after a statement as psql does: rolled
+// back to after an error, released after success unless the statement did away with it
+// (gone), nothing once the transaction has ended. Its error makes the statement fail.
+func endSavepoint(ctx context.Context, pc *pgconn.PgConn, gone bool) error {
+	var sql string
+	switch pc.TxStatus() {
+	case 'E':
+		sql = "ROLLBACK TO pg_psql_temporary_savepoint"
+	case 'T':
+		if gone {
+			return nil
+		}
+		sql = "RELEASE pg_psql_temporary_savepoint"
+	default:
+		return nil
+	}
+	_, err := pc.Exec(ctx, sql).ReadAll()
+	return err
 }
 
 // rollback ends a transaction a failed unit left open. It runs even when ctx has ended,

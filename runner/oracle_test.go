@@ -141,6 +141,35 @@ func TestBlocksAsPsqlSendsThem(t *testing.T) {
 			want: "ok error not_run",
 			rows: "7\n",
 		},
+		{
+			name:   "ON_ERROR_ROLLBACK from -v",
+			script: "BEGIN;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nCOMMIT;\n",
+			vars:   []string{"ON_ERROR_ROLLBACK=on"},
+			want:   "error",
+			rows:   "1\n2\n",
+		},
+		{
+			name: "ON_ERROR_ROLLBACK set and unset in the file",
+			script: "\\set ON_ERROR_ROLLBACK on\nBEGIN;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\nINSERT INTO t VALUES (2);\nCOMMIT;\n" +
+				"\\unset ON_ERROR_ROLLBACK\nBEGIN;\nINSERT INTO t VALUES (3);\nSELECT 1/0;\nCOMMIT;\n" +
+				"\\set ON_ERROR_ROLLBACK yes\nBEGIN;\nINSERT INTO t VALUES (4);\nSELECT 1/0;\nCOMMIT;\n",
+			want: "error error error",
+			rows: "1\n2\n4\n",
+		},
+		{
+			name:   "ON_ERROR_ROLLBACK interactive is off in a script",
+			script: "\\set ON_ERROR_ROLLBACK interactive\nBEGIN;\nINSERT INTO t VALUES (1);\nSELECT 1/0;\nCOMMIT;\nINSERT INTO t VALUES (9);\n",
+			want:   "error ok",
+			rows:   "9\n",
+		},
+		{
+			name: "ON_ERROR_ROLLBACK beside the script's own savepoints",
+			script: "BEGIN;\nSAVEPOINT a;\nINSERT INTO t VALUES (1);\nRELEASE a;\nSAVEPOINT b;\nINSERT INTO t VALUES (2);\n" +
+				"SELECT 1/0;\nROLLBACK TO SAVEPOINT b;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (3);\nCOMMIT;\n",
+			vars: []string{"ON_ERROR_ROLLBACK=on"},
+			want: "error",
+			rows: "1\n3\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,7 +179,12 @@ func TestBlocksAsPsqlSendsThem(t *testing.T) {
 			exec(t, admin(t, viaPsql), schema)
 			psqlScript(t, viaPsql, tt.script, tt.vars...)
 
-			p := scriptPlan(t, "t.sql", tt.script, queries.Options{}, plan.Options{})
+			vars := map[string]string{}
+			for _, v := range tt.vars {
+				k, val, _ := strings.Cut(v, "=")
+				vars[k] = val
+			}
+			p := scriptPlan(t, "t.sql", tt.script, queries.Options{Vars: vars}, plan.Options{})
 			r := run(t, connect(t, viaQrun, Config{}, tt.opts), p)
 			if got := statuses(r); got != tt.want {
 				t.Errorf("got statuses %q, want %q", got, tt.want)
