@@ -83,4 +83,3 @@ func TestSlashBool(t *testing.T) {
 		}
 	}
 }
-
