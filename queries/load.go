@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -24,6 +25,7 @@ const stdinName = "<stdin>"
 // file:line:col errors, sorted.
 func Load(paths []string, opts Options) (*Script, error) {
 	p := newParser(opts)
+	p.copies.stdinScript = slices.Contains(paths, "-")
 	for _, path := range paths {
 		if p.quit {
 			break
@@ -86,6 +88,7 @@ type parser struct {
 	stage      string
 	stageIndex int
 	oer        onErrorRollback
+	copies     clientCopies
 }
 
 type warning struct {

@@ -170,6 +170,9 @@ func (l *lexer) meta(b []byte, i int) int {
 	name := string(b[i+1 : j])
 	args, end, bad, badAt := l.args(b, j, wholeLine(name))
 	if p.split != nil {
+		if name == "copy" {
+			return l.slashCopy(args, i, j, end)
+		}
 		if (name == "g" || name == "gx") && len(args) == 0 && l.started {
 			l.emit(l.endOff(end))
 			l.depth, l.begin = 0, 0
@@ -240,6 +243,8 @@ func (l *lexer) meta(b []byte, i int) int {
 		}
 		l.emit(l.endOff(end))
 		l.depth, l.begin = 0, 0 // psql resets its lexer after a forced send
+	case name == "copy":
+		return l.slashCopy(args, i, j, end)
 	case name == "q" || name == "quit":
 		p.quit = true
 	case name == "encoding" && len(args) == 0:

@@ -150,6 +150,8 @@ type stmtCold struct {
 	posMap []posMark
 	// wide holds the position and span when they do not fit the compact fields.
 	wide *wideSpan
+	// clientCopy describes a \copy (see ClientCopy).
+	clientCopy *ClientCopy
 }
 
 // wideSpan is a position and span too large (or too odd) for Statement's fields.

@@ -49,6 +49,9 @@ type Options struct {
 	OnEvent func(result.Event)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Stdin is what \copy ... from pstdin reads; nil makes it fail. Runs and targets
+	// share it.
+	Stdin *Stdin
 }
 
 // BenchOptions say how often to run the plan. With both Runs and Duration set, Bench

@@ -136,7 +136,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	} else {
 		st := u.Statements[0]
 		var tag pgconn.CommandTag
-		q.Rows, tag, err = execStmt(ctx, pc, st, st.SQL)
+		q.Rows, tag, err = e.execStmt(ctx, pc, st, st.SQL)
 		if err != nil {
 			failed = st
 		} else {
@@ -202,7 +202,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 			gone bool
 		)
 		if err == nil {
-			rows, tag, gone, err = execStmtSavepoint(ctx, pc, st, sql, savepoint)
+			rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
 		}
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
@@ -269,17 +269,21 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 // execStmt sends one query string with the simple query protocol (or the COPY protocol)
 // and counts result rows without decoding them. rows is the number of rows returned, or
 // for commands that return none, the number affected.
-func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
-	rows, tag, _, err = execStmtSavepoint(ctx, pc, st, sql, false)
+func (e *execution) execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
+	rows, tag, _, err = e.execStmtSavepoint(ctx, pc, st, sql, false)
 	return rows, tag, err
 }
 
 // execStmtSavepoint is execStmt that also reports, when watch is set, whether a result of
 // the query string did away with ON_ERROR_ROLLBACK's savepoint: a COMMIT (AND CHAIN),
 // SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
-func execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
+func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
 		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
+		return tag.RowsAffected(), tag, false, err
+	}
+	if cc := st.ClientCopy(); cc != nil {
+		tag, err = e.clientCopy(ctx, pc, cc, sql)
 		return tag.RowsAffected(), tag, false, err
 	}
 	mrr := pc.Exec(ctx, sql)

@@ -55,6 +55,10 @@ func run(ctx context.Context, o *Options) error {
 		Retries:     o.Retries,
 		Rollback:    o.Rollback,
 	}
+	if o.Env.In != nil {
+		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
+		defer ropts.Stdin.Close()
+	}
 	var finish func()
 	ropts.OnEvent, finish = observer(o, p)
 	targets, err := connect(ctx, o, ropts)
