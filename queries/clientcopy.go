@@ -372,7 +372,6 @@ func (l *lexer) slashCopy(args []string, i, nameEnd, end int) int {
 	if p.split != nil {
 		return end
 	}
-	p.metas++
 	at := l.f.pos(i)
 	if msg != "" {
 		p.errs.Add(at, msg)
@@ -410,7 +409,7 @@ func (l *lexer) slashCopy(args []string, i, nameEnd, end int) int {
 	if src := p.source(l.f); s.src == nil {
 		s.src = src
 	} else {
-		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+		s.src.file, s.src.stage, s.src.stageIndex, s.src.conn = src.file, src.stage, src.stageIndex, src.conn
 	}
 	s.setSpan(at, start, dataEnd)
 	s.OnErrorRollback = p.onErrorRollback()
@@ -487,4 +486,104 @@ func expandTilde(path string) string {
 		return home
 	}
 	return home + "/" + rest
+}
+
+// Connect is a \connect (\c) command: the statements after it run on a new connection,
+// made as psql makes it from the previous connection's parameters (which only the runner
+// knows). Statement.Connect returns the one in effect.
+type Connect struct {
+	// Pos is where the command is written.
+	Pos Pos
+	// Reuse is the -reuse-previous option: ReuseDefault when it is not given.
+	Reuse Reuse
+	// Database is the first argument: a database name, or a connection string or URL
+	// (ConnString). User, Host and Port are the others. Each is "" when it is not given
+	// or given as "-" (as before).
+	Database, User, Host, Port string
+	// ConnString reports that Database is a connection string (it holds "=") or a URL
+	// (postgres:// or postgresql://).
+	ConnString bool
+}
+
+// Reuse is \connect's -reuse-previous option.
+type Reuse uint8
+
+const (
+	// ReuseDefault reuses the previous parameters unless a connection string is given.
+	ReuseDefault Reuse = iota
+	// ReuseOn (-reuse-previous=on) reuses them, with a connection string's on top.
+	ReuseOn
+	// ReuseOff (-reuse-previous=off) starts from the defaults (the environment).
+	ReuseOff
+)
+
+// Connect returns the \connect in effect for the statement, nil when it runs on the
+// run's own connection.
+func (s *Statement) Connect() *Connect {
+	if s.src == nil {
+		return nil
+	}
+	return s.src.conn
+}
+
+// connect reads the arguments of a \c or \connect at pos, as psql's exec_command_connect
+// and do_connect read them.
+func (p *parser) connect(args []string, at Pos) {
+	c := &Connect{Pos: at}
+	for i := range args {
+		args[i] = dequoteIdent(args[i])
+	}
+	const prefix = "-reuse-previous="
+	if len(args) > 0 && strings.HasPrefix(args[0], prefix) {
+		on, ok := slashBool(args[0][len(prefix):])
+		if !ok {
+			p.errs.Add(at, fmt.Sprintf(`\connect: unrecognized value %q for "-reuse-previous": Boolean expected`, args[0][len(prefix):]))
+			return
+		}
+		c.Reuse = ReuseOff
+		if on {
+			c.Reuse = ReuseOn
+		}
+		args = args[1:]
+	}
+	if len(args) > 4 {
+		p.errs.Add(at, fmt.Sprintf(`\connect: extra argument %q`, args[4]))
+		return
+	}
+	fields := []*string{&c.Database, &c.User, &c.Host, &c.Port}
+	for i, a := range args {
+		if a != "-" {
+			*fields[i] = a
+		}
+	}
+	c.ConnString = strings.HasPrefix(c.Database, "postgresql://") || strings.HasPrefix(c.Database, "postgres://") ||
+		strings.Contains(c.Database, "=")
+	if c.ConnString && (c.User != "" || c.Host != "" || c.Port != "") {
+		p.errs.Add(at, `\connect: do not give user, host, or port separately when using a connection string`)
+		return
+	}
+	p.conn = c
+}
+
+// dequoteIdent removes double quotes from a \connect argument as psql's OT_SQLIDHACK
+// does: "" inside quotes stands for one, and case is kept.
+func dequoteIdent(a string) string {
+	if strings.IndexByte(a, '"') < 0 {
+		return a
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(a); i++ {
+		if a[i] == '"' {
+			if in && i+1 < len(a) && a[i+1] == '"' {
+				b.WriteByte('"')
+				i++
+				continue
+			}
+			in = !in
+			continue
+		}
+		b.WriteByte(a[i])
+	}
+	return b.String()
 }

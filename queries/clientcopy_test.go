@@ -330,3 +330,64 @@ func FuzzSlashCopy(f *testing.F) {
 		}
 	})
 }
+
+func TestConnect(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		src  string
+		want []*Connect // per statement; nil: the run's own connection
+		err  string
+	}{
+		{
+			name: "positional arguments",
+			src:  "SELECT 1;\n\\c db2\nSELECT 2;\nSELECT 3;\n\\connect - u2 \"My Host\" 5433\nSELECT 4;\n",
+			want: []*Connect{nil,
+				{Pos: Pos{File: "c.sql", Line: 2, Col: 1, Offset: 10}, Database: "db2"},
+				{Pos: Pos{File: "c.sql", Line: 2, Col: 1, Offset: 10}, Database: "db2"},
+				{Pos: Pos{File: "c.sql", Line: 5, Col: 1, Offset: 37}, User: "u2", Host: "My Host", Port: "5433"}},
+		},
+		{
+			name: "variables, quotes and -reuse-previous",
+			vars: map[string]string{"db": "x"},
+			src:  "\\c -reuse-previous=off :db \"a\"\"b\"\nSELECT 1;\n",
+			want: []*Connect{{Pos: Pos{File: "c.sql", Line: 1, Col: 1}, Reuse: ReuseOff, Database: "x", User: `a"b`}},
+		},
+		{
+			name: "a connection string",
+			src:  "\\c 'host=h dbname=d'\nSELECT 1;\n\\c -reuse-previous=on postgres://u@h/d\nSELECT 2;\n",
+			want: []*Connect{
+				{Pos: Pos{File: "c.sql", Line: 1, Col: 1}, Database: "host=h dbname=d", ConnString: true},
+				{Pos: Pos{File: "c.sql", Line: 3, Col: 1, Offset: 31}, Reuse: ReuseOn, Database: "postgres://u@h/d", ConnString: true}},
+		},
+		{name: "user with a connection string", src: "\\c dbname=d u\nSELECT 1;\n", err: `c.sql:1:1: \connect: do not give user, host, or port separately when using a connection string`},
+		{name: "bad -reuse-previous", src: "\\c -reuse-previous=maybe d\n", err: `c.sql:1:1: \connect: unrecognized value "maybe" for "-reuse-previous": Boolean expected`},
+		{name: "extra argument", src: "\\c a b c d e\n", err: `c.sql:1:1: \connect: extra argument "e"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("c.sql", []byte(tt.src), Options{Vars: tt.vars})
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("got error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Statements) != len(tt.want) {
+				t.Fatalf("got %d statements, want %d", len(s.Statements), len(tt.want))
+			}
+			for i, w := range tt.want {
+				got := s.Statements[i].Connect()
+				if (got == nil) != (w == nil) || got != nil && *got != *w {
+					t.Errorf("statement %d: got %+v, want %+v", i, got, w)
+				}
+			}
+			if len(tt.want) > 2 && tt.want[1] != nil && s.Statements[1].Connect() != s.Statements[2].Connect() {
+				t.Errorf("statements after one \\c: got different Connects, want the same")
+			}
+		})
+	}
+}

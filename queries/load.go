@@ -89,6 +89,7 @@ type parser struct {
 	stageIndex int
 	oer        onErrorRollback
 	copies     clientCopies
+	conn       *Connect // the last \connect read
 }
 
 type warning struct {
@@ -263,8 +264,8 @@ func (p *parser) statements() []*Statement {
 // source returns the stmtSource of a statement of f in the current stage: the last
 // statement's, or a new one when the file or the stage has changed.
 func (p *parser) source(f *srcFile) *stmtSource {
-	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex {
-		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex}
+	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex || c.conn != p.conn {
+		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex, conn: p.conn}
 	}
 	return p.src
 }
@@ -596,7 +597,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		s.src = src
 	} else {
 		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
-		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+		s.src.file, s.src.stage, s.src.stageIndex, s.src.conn = src.file, src.stage, src.stageIndex, src.conn
 	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy

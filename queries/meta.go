@@ -245,6 +245,10 @@ func (l *lexer) meta(b []byte, i int) int {
 		l.depth, l.begin = 0, 0 // psql resets its lexer after a forced send
 	case name == "copy":
 		return l.slashCopy(args, i, j, end)
+	case name == "c" || name == "connect":
+		if !argErr() {
+			p.connect(args, at)
+		}
 	case name == "q" || name == "quit":
 		p.quit = true
 	case name == "encoding" && len(args) == 0:

@@ -136,6 +136,7 @@ type stmtSource struct {
 	file       *srcFile // its name only, unless the statement came from a parser
 	stage      string
 	stageIndex int
+	conn       *Connect // the \connect in effect, nil before the first
 	cold       *stmtCold
 }
 

@@ -27,15 +27,47 @@ type worker struct {
 	n     int // connection number, 1-based
 	conn  *pgxpool.Conn
 	guard guard // the run's watch on this connection (see cancel.go)
+	// side is the connection a \connect opened, which the worker runs on instead of
+	// conn until the run ends (connect_meta.go); nil on its own.
+	side *side
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
-// still inside a transaction.
+// still inside a transaction, and closes a connection a \connect opened.
 func (w *worker) release() {
+	w.closeSide()
 	if w.conn != nil {
 		w.conn.Release()
 		w.conn = nil
 	}
+}
+
+// ready makes sure the worker has a connection to run on: it replaces one that was lost.
+func (w *worker) ready(e *execution) error {
+	if w.side != nil {
+		if w.side.pc == nil {
+			return w.side.reopen(e.stopCtx, w.t)
+		}
+		return nil
+	}
+	if w.conn == nil {
+		c, err := w.t.pool.Acquire(e.stopCtx)
+		if err != nil {
+			return err
+		}
+		w.conn = c
+	}
+	return nil
+}
+
+// lost drops the connection the worker runs on, which has died; ready replaces it.
+func (w *worker) lost() {
+	if w.side != nil {
+		w.side.pc = nil
+		return
+	}
+	w.conn.Release()
+	w.conn = nil
 }
 
 // do runs unit j.unit, retrying as Options.Retries allows, and fills its result.Query.
@@ -47,21 +79,20 @@ func (w *worker) do(e *execution, j job) outcome {
 	if j.readyAt >= 0 {
 		q.WaitMs = ms(opts.Now().Sub(e.start) - j.readyAt)
 	}
+	if w.side != nil && w.side.label != e.t.info.Target {
+		q.Target = w.side.label
+	}
 	first := true
 	for attempt := 1; ; attempt++ {
 		q.Attempts = attempt
-		if w.conn == nil {
-			c, err := w.t.pool.Acquire(e.stopCtx)
-			if err != nil {
-				at := ms(opts.Now().Sub(e.start))
-				if first {
-					q.StartMs = at
-				}
-				q.EndMs = at
-				w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
-				return outcome{unit: j.unit}
+		if err := w.ready(e); err != nil {
+			at := ms(opts.Now().Sub(e.start))
+			if first {
+				q.StartMs = at
 			}
-			w.conn = c
+			q.EndMs = at
+			w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
+			return outcome{unit: j.unit}
 		}
 		// Without a timeout the unit runs on a context that never ends, under the run's
 		// watch on stopCtx (cancel.go): pgconn then adds no context watcher per statement.
@@ -78,12 +109,12 @@ func (w *worker) do(e *execution, j job) outcome {
 			cancel()
 		}
 		first = false
-		pc := w.conn.Conn().PgConn()
+		pc := w.pgConn()
 		if err != nil && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
 		if pc.IsClosed() {
-			w.release()
+			w.lost()
 		}
 		if err == nil {
 			q.Status, q.Error, q.Reason = result.StatusOK, nil, ""
@@ -103,7 +134,7 @@ func (w *worker) do(e *execution, j job) outcome {
 // failed, if one did. watched says that ctx never ends and the run's watch on stopCtx
 // stands in for it.
 func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *result.Query, first, watched bool) (*queries.Statement, error) {
-	pc := w.conn.Conn().PgConn()
+	pc := w.pgConn()
 	now := e.opts.Now
 	rb := e.opts.Rollback
 	if watched {
@@ -163,7 +194,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 // the attempt's context or the run has ended. With Options.Rollback its final statement
 // becomes ROLLBACK.
 func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *result.Query) (*queries.Statement, error) {
-	pc := w.conn.Conn().PgConn()
+	pc := w.pgConn()
 	now := e.opts.Now
 	q.Rows, q.Command = 0, ""
 	for i := range q.Statements {

@@ -234,6 +234,9 @@ func load(o *Options) (*plan.Plan, []string, error) {
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}
+	if err := runner.CheckInput(p, runner.Options{Parallel: o.Parallel}); err != nil { // \connect
+		return nil, nil, inputError(env.ErrOut, err)
+	}
 	for _, w := range p.Warnings {
 		warn(w)
 	}
