@@ -232,3 +232,21 @@ func TestCheckInputConnect(t *testing.T) {
 		t.Errorf("Run of a parallel plan with \\c: got no error")
 	}
 }
+
+func FuzzParseConnString(f *testing.F) {
+	for _, s := range []string{"host=h port=5433 dbname='my db'", "password='it\\'s' user=a\\ b",
+		"postgres://u:p%40ss@h1:5432,h2:5433/d%20b?sslmode=disable", "postgresql://[::1]:5432/db", "host='h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseConnString(s)
+		if err != nil {
+			return
+		}
+		// What it reads, written out and read again, is the same.
+		again, err := parseConnString(p.String())
+		if err != nil || !reflect.DeepEqual(again, p) && len(p) > 0 {
+			t.Fatalf("%q: read %v, written %q, read again %v (%v)", s, p, p.String(), again, err)
+		}
+	})
+}

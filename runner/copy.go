@@ -26,8 +26,9 @@ import (
 // output carries the report, as the rows of a SELECT are counted and dropped.
 //
 // Data streams through buffers of copyBuffer bytes: a file of any size is never held.
-// Text and CSV data end at a line "\." as psql 15 ends them, binary data (recognised by
-// the signature of the binary COPY format) at the end of the file.
+// Text and CSV data end after a line "\." as psql 15 ends them (it sends the line, and
+// the server stops there), binary data (recognised by the signature of the binary COPY
+// format) at the end of the file.
 
 // copyBuffer is the size of the buffers data passes through.
 const copyBuffer = 256 << 10
@@ -141,9 +142,9 @@ func (c *copyOut) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// copyIn is the data a \copy ... from sends: its source up to a line that is exactly
-// "\." (with "\n" or "\r\n"), which it consumes and does not send, as psql 15 reads text
-// and CSV data; or, for the binary format, all of it.
+// copyIn is the data a \copy ... from sends: its source up to and including a line that
+// is exactly "\." (with "\n" or "\r\n"), as psql 15 reads text and CSV data; or, for the
+// binary format, all of it.
 type copyIn struct {
 	r      *bufio.Reader
 	rest   []byte // the unsent part of the last line read, in r's buffer
@@ -187,8 +188,9 @@ func (c *copyIn) Read(p []byte) (int, error) {
 		}
 		line, err := c.r.ReadSlice('\n')
 		if c.bol && (string(line) == "\\.\n" || string(line) == "\\.\r\n") {
+			// psql 15 sends the marker line too (the server ends the data there and
+			// checks its newline) and reads no further.
 			c.done = true
-			break
 		}
 		c.bol = err == nil
 		switch err {

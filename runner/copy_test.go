@@ -25,6 +25,13 @@ func TestClientCopy(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("a,b\n1,one\n2,\"t,wo\"\n3,three\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Text data ends after a line "\." as psql 15 reads it; it sends the line, and the
+	// server refuses one whose newline is not the data's.
+	for name, data := range map[string]string{"end.txt": "10\tten\n\\.\n11\televen\n", "crlf.txt": "12\ttwelve\n\\.\r\n13\tthirteen\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.Mkdir(filepath.Join(dir, "out"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -40,14 +47,22 @@ CREATE TABLE u (x int, y text);
 \copy u from out/sel.txt
 \copy u to stdout
 \copy t to pstdout with csv
+\copy t from end.txt
+\copy t from crlf.txt
+\copy t to 'out/t.bin' with (format binary)
+CREATE TABLE v (x int, y text);
+\copy v from 'out/t.bin' (format binary)
 `
 	psqlScript(t, viaPsql, script)
 	p := scriptPlan(t, "s.sql", script, queries.Options{}, plan.Options{})
 	r := run(t, connect(t, viaQrun, Config{}, Options{}), p)
-	if got := statuses(r); got != "ok ok ok ok ok ok ok ok" {
-		t.Fatalf("got statuses %q, want all ok: %+v", got, r.Queries)
+	if got := statuses(r); got != "ok ok ok ok ok ok ok ok ok error ok ok ok" {
+		t.Fatalf("got statuses %q, want all ok but the CRLF marker: %+v", got, r.Queries)
 	}
-	wantRows := []int64{0, 3, 2, 4, 0, 4, 4, 5}
+	if e := r.Queries[9].Error; e == nil || e.SQLState != "22P04" || e.Position != "s.sql:13:1" {
+		t.Errorf("got error %+v, want 22P04 (end-of-copy marker does not match previous newline style) at s.sql:13:1", e)
+	}
+	wantRows := []int64{0, 3, 2, 4, 0, 4, 4, 5, 1, 0, 6, 0, 6}
 	for i, q := range r.Queries {
 		if q.Rows != wantRows[i] {
 			t.Errorf("%s (%s): got %d rows, want %d", q.Name, q.SQL, q.Rows, wantRows[i])
@@ -60,7 +75,7 @@ CREATE TABLE u (x int, y text);
 	if err != nil || string(out) != "2\tt,wo\n3\tthree\n4\tfour\n5\t\\N\n" {
 		t.Errorf("got out/sel.txt %q (%v)", out, err)
 	}
-	for _, q := range []string{"SELECT x, y FROM t ORDER BY x", "SELECT x, y FROM u ORDER BY x"} {
+	for _, q := range []string{"SELECT x, y FROM t ORDER BY x", "SELECT x, y FROM u ORDER BY x", "SELECT x, y FROM v ORDER BY x"} {
 		if got, oracle := state(t, viaQrun, q), state(t, viaPsql, q); got != oracle {
 			t.Errorf("%s: qrun left %q, psql -f left %q", q, got, oracle)
 		}
@@ -233,4 +248,25 @@ func TestClientCopyStreams(t *testing.T) {
 		t.Errorf("got %d MB allocated to copy %d MB in and out, want under %d MB", alloc>>20, gen.bytes>>20, limit>>20)
 	}
 	t.Logf("%d MB in %.0f ms, out in %.0f ms; %d MB allocated", gen.bytes>>20, r.Queries[0].WallMs, r.Queries[1].WallMs, alloc>>20)
+}
+
+// TestClientCopyInParallel: a \copy is a unit like any other under --parallel.
+func TestClientCopyInParallel(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	exec(t, admin(t, url), "CREATE TABLE a (x int); CREATE TABLE b (x int)")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	if err := os.WriteFile(in, []byte("1\n2\n3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := "\\copy a from '" + in + "'\n\\copy b from '" + in + "'\n-- stage: check\nSELECT * FROM a, b;\n"
+	p := scriptPlan(t, "s.sql", script, queries.Options{}, plan.Options{Parallel: true})
+	r := run(t, connect(t, url, Config{}, Options{Parallel: true, Concurrency: 2}), p)
+	if got := statuses(r); got != "ok ok ok" || r.Queries[2].Rows != 9 {
+		t.Fatalf("got statuses %q and %d rows, want ok ok ok and 9", got, r.Queries[2].Rows)
+	}
+	if r.Queries[0].Conn == r.Queries[1].Conn {
+		t.Errorf("got both copies on connection %d, want one each", r.Queries[0].Conn)
+	}
 }
