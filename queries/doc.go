@@ -39,8 +39,18 @@
 // \qecho, \warn, \timing, \x, \a, \t, \T, \H, \f, \C, \l, \z, \sf, \sv, \conninfo,
 // \encoding without argument, \errverbose, \h, \?, \copyright, \set without argument)
 // are skipped with one warning per command name through Options.Warn. Every other
-// meta-command (\c, \if, \gset, \gexec, \!, \copy, \o, \getenv, ...) is an error whose
+// meta-command (\c, \if, \gset, \gexec, \!, \o, \getenv, ...) is an error whose
 // Err is ErrUnsupported.
+//
+// \copy takes the rest of its line, parsed as psql's parse_slash_copy parses it, and is a
+// statement of its own whose SQL is the COPY ... FROM STDIN or COPY ... TO STDOUT psql
+// sends; Statement.ClientCopy says what the client reads or writes: a file (relative to
+// the working directory, as psql opens it; a file to read must exist when loading unless
+// an earlier \copy ... to writes it), the data lines that follow (from stdin, as for COPY
+// ... FROM STDIN), or the standard streams (pstdin, stdout, pstdout). It is sent before a
+// statement whose text is being read around it, as psql runs it at once. \copy ...
+// program is not supported. ON_ERROR_ROLLBACK is read as each statement ends
+// (Statement.OnErrorRollback).
 //
 // :name is replaced by the variable's value, which is lexed again; :'name' and :"name"
 // insert it as a quoted literal or identifier; :{?name} tests it; an undefined variable

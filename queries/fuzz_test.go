@@ -20,6 +20,7 @@ var splitSeeds = []string{
 	"COPY t FROM STDIN;\n1\n\\.\n",                           // copy data
 	"SET standard_conforming_strings = off;\nSELECT '\\';';", // scs off
 	"SELECT 'unterminated",
+	"\\copy t from stdin\n1\n\\.\nSELECT 1;\n\\copy (select ';') to 'x' csv\n", // \copy
 }
 
 // onlyBlank reports whether b holds only whitespace and -- comments.

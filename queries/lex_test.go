@@ -136,7 +136,7 @@ func TestInputErrors(t *testing.T) {
 		{"unterminated dollar quote", "SELECT $x$ a $y$;", "t.sql:1:8: unterminated dollar-quoted string", false},
 		{"unterminated comment", "SELECT 1; /* a /* b */", "t.sql:1:11: unterminated /* comment", false},
 		{"unknown meta-command", "SELECT 1;\n  \\gexec\n", "t.sql:2:3: unsupported meta-command \\gexec", true},
-		{"connect", "\\c other\nSELECT 1;", "t.sql:1:1: unsupported meta-command \\c", true},
+		{"output", "\\o other\nSELECT 1;", "t.sql:1:1: unsupported meta-command \\o", true},
 		{"if", "\\if true\nSELECT 1;\n\\endif", "t.sql:1:1: unsupported meta-command \\if", true},
 		{"g with argument", "SELECT 1 \\g out.txt", "t.sql:1:10: \\g with arguments is not supported", true},
 		{"gset", "SELECT 1 AS x \\gset", "t.sql:1:15: unsupported meta-command \\gset", true},
@@ -180,7 +180,7 @@ func TestInputErrors(t *testing.T) {
 }
 
 func TestErrorsCollected(t *testing.T) {
-	_, err := Parse("t.sql", []byte("\\c x\nSELECT 1;\n\\gexec\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
+	_, err := Parse("t.sql", []byte("\\o x\nSELECT 1;\n\\gexec\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
 	var list ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("got %v, want an ErrorList", err)

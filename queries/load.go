@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -24,6 +25,7 @@ const stdinName = "<stdin>"
 // file:line:col errors, sorted.
 func Load(paths []string, opts Options) (*Script, error) {
 	p := newParser(opts)
+	p.copies.stdinScript = slices.Contains(paths, "-")
 	for _, path := range paths {
 		if p.quit {
 			break
@@ -85,6 +87,9 @@ type parser struct {
 	colonNames bool          // some of those names hold a ':'
 	stage      string
 	stageIndex int
+	oer        onErrorRollback
+	copies     clientCopies
+	conn       *Connect // the last \connect read
 }
 
 type warning struct {
@@ -105,6 +110,10 @@ func newParser(opts Options) *parser {
 	for k, v := range opts.Vars {
 		if !validVarName(k) {
 			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
+			continue
+		}
+		if msg := checkBuiltin(k, v); msg != "" {
+			p.errs.Add(Pos{}, msg)
 			continue
 		}
 		p.vars[k] = v
@@ -255,8 +264,8 @@ func (p *parser) statements() []*Statement {
 // source returns the stmtSource of a statement of f in the current stage: the last
 // statement's, or a new one when the file or the stage has changed.
 func (p *parser) source(f *srcFile) *stmtSource {
-	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex {
-		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex}
+	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex || c.conn != p.conn {
+		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex, conn: p.conn}
 	}
 	return p.src
 }
@@ -588,10 +597,11 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		s.src = src
 	} else {
 		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
-		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+		s.src.file, s.src.stage, s.src.stageIndex, s.src.conn = src.file, src.stage, src.stageIndex, src.conn
 	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
+	s.OnErrorRollback = p.onErrorRollback()
 	if isCopy {
 		if data == nil {
 			data = []byte{}

@@ -170,6 +170,9 @@ func (l *lexer) meta(b []byte, i int) int {
 	name := string(b[i+1 : j])
 	args, end, bad, badAt := l.args(b, j, wholeLine(name))
 	if p.split != nil {
+		if name == "copy" {
+			return l.slashCopy(args, i, j, end)
+		}
 		if (name == "g" || name == "gx") && len(args) == 0 && l.started {
 			l.emit(l.endOff(end))
 			l.depth, l.begin = 0, 0
@@ -205,6 +208,9 @@ func (l *lexer) meta(b []byte, i int) int {
 		if !validVarName(args[0]) {
 			return fail("\\set: invalid variable name %q", args[0])
 		}
+		if msg := checkBuiltin(args[0], strings.Join(args[1:], "")); msg != "" {
+			return fail("\\set: %s", msg)
+		}
 		p.vars[args[0]] = strings.Join(args[1:], "")
 	case name == "unset":
 		if argErr() {
@@ -237,6 +243,12 @@ func (l *lexer) meta(b []byte, i int) int {
 		}
 		l.emit(l.endOff(end))
 		l.depth, l.begin = 0, 0 // psql resets its lexer after a forced send
+	case name == "copy":
+		return l.slashCopy(args, i, j, end)
+	case name == "c" || name == "connect":
+		if !argErr() {
+			p.connect(args, at)
+		}
 	case name == "q" || name == "quit":
 		p.quit = true
 	case name == "encoding" && len(args) == 0:

@@ -125,6 +125,9 @@ type Statement struct {
 	Named bool
 	// IsCopyFromStdin reports whether the statement is a COPY ... FROM STDIN.
 	IsCopyFromStdin bool
+	// OnErrorRollback reports that psql's ON_ERROR_ROLLBACK was on when the statement
+	// was read: inside a transaction block it runs under a savepoint of its own.
+	OnErrorRollback bool
 }
 
 // stmtSource is what consecutive statements of one file and one stage share. A
@@ -133,6 +136,7 @@ type stmtSource struct {
 	file       *srcFile // its name only, unless the statement came from a parser
 	stage      string
 	stageIndex int
+	conn       *Connect // the \connect in effect, nil before the first
 	cold       *stmtCold
 }
 
@@ -147,6 +151,8 @@ type stmtCold struct {
 	posMap []posMark
 	// wide holds the position and span when they do not fit the compact fields.
 	wide *wideSpan
+	// clientCopy describes a \copy (see ClientCopy).
+	clientCopy *ClientCopy
 }
 
 // wideSpan is a position and span too large (or too odd) for Statement's fields.
@@ -169,12 +175,13 @@ type StatementParts struct {
 	AfterPos        Pos
 	CopyData        []byte
 	IsCopyFromStdin bool
+	OnErrorRollback bool
 }
 
 // NewStatement makes a Statement of its parts (for tests and tools: Load and Parse make
 // the statements of a file).
 func NewStatement(p StatementParts) *Statement {
-	s := &Statement{SQL: p.SQL, Name: p.Name, Named: p.Named, IsCopyFromStdin: p.IsCopyFromStdin}
+	s := &Statement{SQL: p.SQL, Name: p.Name, Named: p.Named, IsCopyFromStdin: p.IsCopyFromStdin, OnErrorRollback: p.OnErrorRollback}
 	s.src = &stmtSource{file: &srcFile{name: p.Pos.File}, stage: p.Stage, stageIndex: p.StageIndex}
 	s.setSpan(p.Pos, p.Start, p.End)
 	if len(p.After) > 0 || p.AfterPos != (Pos{}) {

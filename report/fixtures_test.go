@@ -198,6 +198,25 @@ func comparisons() []result.Comparison {
 		Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2706.3, BaseN: 10, NewN: 10, DeltaPct: 58.63, Ratio: 1.5863, P: 0.00018, Verdict: result.VerdictSlower}}}
 }
 
+// connects is a sequential run whose \connect lines move it to another database, then
+// fail to reach a third.
+func connects() *result.Report {
+	menu := q("menu", 1, "", 0.3, 2.1, 3)
+	stock := q("stock", 4, "", 2.3, 5.2, 12)
+	stock.Target = "chef@localhost:5432/pantry"
+	count := q("count", 6, "", 5.4, 6.0, 1)
+	count.Target = "chef@localhost:5432/pantry"
+	lost := result.Query{Name: "examples/lunch.sql:9", File: "examples/lunch.sql", Line: 9, Col: 1, SQL: "SELECT 1", Status: result.StatusError,
+		StartMs: 6.1, EndMs: 6.1, Conn: 1,
+		Error: &result.Error{Message: `\connect: cannot connect to localhost:5432: database "cellar" does not exist (SQLSTATE 3D000)`, Position: "examples/lunch.sql:8:1"}}
+	last := result.Query{Name: "dessert", File: "examples/lunch.sql", Line: 11, Col: 1, SQL: "SELECT 2", Status: result.StatusNotRun,
+		Reason: `stopped after \connect at examples/lunch.sql:8:1 failed`}
+	qs := []result.Query{menu, stock, count, lost, last}
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: ctx("chef@localhost:5432/lunch"),
+		Mode: "sequential", Concurrency: 1, Runs: 1, ConnectMs: 2.5, TotalWallMs: 6.1, SumMs: 5.6, Speedup: 5.6 / 6.1,
+		Summary: result.Counts{OK: 3, Error: 1, NotRun: 1}, Queries: qs}
+}
+
 // fixtures are the report shapes every format is tested with.
 var fixtures = []struct {
 	name   string
@@ -209,4 +228,5 @@ var fixtures = []struct {
 	{"failures", failures},
 	{"targets", twoTargets},
 	{"baseline", baselineCmp},
+	{"connect", connects},
 }

@@ -506,6 +506,9 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	if q.Conn != 0 {
 		o.int("conn", int64(q.Conn))
 	}
+	if q.Target != "" {
+		o.str("target", q.Target)
+	}
 	inner := deeper(indent)
 	if e := q.Error; e != nil {
 		o.key("error")

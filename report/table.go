@@ -151,7 +151,25 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 			t.add(unitName(q), statusCell(q, opts.Color), timeCell(q), rowsCell(q), waitCell(q.WaitMs))
 		}
 	}
+	addTargetColumn(t, r)
 	return t.render(w)
+}
+
+// addTargetColumn adds a TARGET column when a \connect ran some units on another
+// server or database than the run's: there, the target they ran on; "-" on the run's.
+func addTargetColumn(t *grid, r *result.Report) {
+	if !slices.ContainsFunc(r.Queries, func(q result.Query) bool { return q.Target != "" }) {
+		return
+	}
+	t.headers = append(t.headers, "TARGET")
+	t.aligns = append(t.aligns, left)
+	for i := range t.rows {
+		cell := "-"
+		if tg := r.Queries[i].Target; tg != "" {
+			cell = oneLine(tg)
+		}
+		t.rows[i] = append(t.rows[i], cell)
+	}
 }
 
 // timeCell is a unit's time, or a dash when it never ran.

@@ -70,8 +70,11 @@ type Query struct {
 	// Attempts is the number of times the query was sent (more than 1 after retries).
 	Attempts int `json:"attempts,omitempty"`
 	// Conn numbers the connection the query ran on (1-based), for timelines.
-	Conn  int    `json:"conn,omitempty"`
-	Error *Error `json:"error,omitempty"`
+	Conn int `json:"conn,omitempty"`
+	// Target is the server and database the query ran on (user@host:port/db) when a
+	// \connect made it another than the run's.
+	Target string `json:"target,omitempty"`
+	Error  *Error `json:"error,omitempty"`
 
 	// RunsMs holds the wall time of every measured run (repeated runs only).
 	RunsMs []float64 `json:"runs_ms,omitempty"`

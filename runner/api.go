@@ -54,6 +54,9 @@ type Options struct {
 	OnEvent func(result.Event)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Stdin is what \copy ... from pstdin reads; nil makes it fail. Runs and targets
+	// share it.
+	Stdin *Stdin
 }
 
 // BenchOptions say how often to run the plan. With both Runs and Duration set, Bench
@@ -91,6 +94,12 @@ type Target struct {
 	conns int // connections a run uses
 	runs  int // runs made so far; sessions are reset before every run but the first
 	index int // position among Bench's targets, for events
+
+	// cfg and params describe the target's own connection, from which a \connect
+	// starts; paramsErr is why its connection string could not be read for that.
+	cfg       Config
+	params    connParams
+	paramsErr error
 }
 
 // Info describes the target for reports, without its password.

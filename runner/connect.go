@@ -81,6 +81,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		pool:      pool,
 		opts:      opts,
 		setup:     cfg.Setup,
+		cfg:       cfg,
 		conns:     n,
 		connectMs: ms(now().Sub(start)),
 		info: result.Context{
@@ -95,6 +96,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 			User:          pc.ConnConfig.User,
 		},
 	}
+	t.params, t.paramsErr = targetParams(cfg)
 	return t, nil
 }
 

@@ -12,6 +12,14 @@
 //   - A unit's WallMs runs from sending its first statement to its last result; the
 //     BEGIN and ROLLBACK that Options.Rollback wraps around a statement are not timed.
 //     After retries, WallMs is the last attempt's and StartMs the first attempt's start.
+//   - A transaction block is sent statement by statement as psql sends it: after an
+//     error the later statements are still sent (the server ignores them with 25P02
+//     until a ROLLBACK or ROLLBACK TO SAVEPOINT), each statement has its own status and
+//     times, and the unit reports the first error. Options.StopOnError stops at the
+//     first error and rolls back. With ON_ERROR_ROLLBACK on (Statement.OnErrorRollback)
+//     each statement of an open transaction runs under psql's savepoint
+//     pg_psql_temporary_savepoint; the SAVEPOINT and its RELEASE or ROLLBACK TO are
+//     outside the statement's times, inside the block's.
 //   - WaitMs is the time a ready unit waited for a connection. In sequential mode units
 //     run in file order and nothing waits: it is 0.
 //   - A connection that dies mid-run is dropped and its worker takes a fresh one for its

@@ -31,15 +31,47 @@ type worker struct {
 	// of the run (replay.go).
 	replayConn *pgconn.PgConn
 	replayed   int
+	// side is the connection a \connect opened, which the worker runs on instead of
+	// conn until the run ends (connect_meta.go); nil on its own.
+	side *side
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
-// still inside a transaction.
+// still inside a transaction, and closes a connection a \connect opened.
 func (w *worker) release() {
+	w.closeSide()
 	if w.conn != nil {
 		w.conn.Release()
 		w.conn = nil
 	}
+}
+
+// ready makes sure the worker has a connection to run on: it replaces one that was lost.
+func (w *worker) ready(e *execution) error {
+	if w.side != nil {
+		if w.side.pc == nil {
+			return w.side.reopen(e.stopCtx, w.t)
+		}
+		return nil
+	}
+	if w.conn == nil {
+		c, err := w.t.pool.Acquire(e.stopCtx)
+		if err != nil {
+			return err
+		}
+		w.conn = c
+	}
+	return nil
+}
+
+// lost drops the connection the worker runs on, which has died; ready replaces it.
+func (w *worker) lost() {
+	if w.side != nil {
+		w.side.pc = nil
+		return
+	}
+	w.conn.Release()
+	w.conn = nil
 }
 
 // do runs unit j.unit, retrying as Options.Retries allows, and fills its result.Query.
@@ -51,21 +83,20 @@ func (w *worker) do(e *execution, j job) outcome {
 	if j.readyAt >= 0 {
 		q.WaitMs = ms(opts.Now().Sub(e.start) - j.readyAt)
 	}
+	if w.side != nil && w.side.label != e.t.info.Target {
+		q.Target = w.side.label
+	}
 	first := true
 	for attempt := 1; ; attempt++ {
 		q.Attempts = attempt
-		if w.conn == nil {
-			c, err := w.t.pool.Acquire(e.stopCtx)
-			if err != nil {
-				at := ms(opts.Now().Sub(e.start))
-				if first {
-					q.StartMs = at
-				}
-				q.EndMs = at
-				w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
-				return outcome{unit: j.unit}
+		if err := w.ready(e); err != nil {
+			at := ms(opts.Now().Sub(e.start))
+			if first {
+				q.StartMs = at
 			}
-			w.conn = c
+			q.EndMs = at
+			w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
+			return outcome{unit: j.unit}
 		}
 		if e.replays != nil {
 			if err := w.catchUp(e.stopCtx, e, j.unit); err != nil {
@@ -93,12 +124,12 @@ func (w *worker) do(e *execution, j job) outcome {
 			cancel()
 		}
 		first = false
-		pc := w.conn.Conn().PgConn()
+		pc := w.pgConn()
 		if err != nil && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
 		if pc.IsClosed() {
-			w.release()
+			w.lost()
 		}
 		if err == nil {
 			w.ranReplay(e, j.unit, pc)
@@ -119,7 +150,7 @@ func (w *worker) do(e *execution, j job) outcome {
 // failed, if one did. watched says that ctx never ends and the run's watch on stopCtx
 // stands in for it.
 func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *result.Query, first, watched bool) (*queries.Statement, error) {
-	pc := w.conn.Conn().PgConn()
+	pc := w.pgConn()
 	now := e.opts.Now
 	rb := e.opts.Rollback
 	if watched {
@@ -152,7 +183,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	} else {
 		st := u.Statements[0]
 		var tag pgconn.CommandTag
-		q.Rows, tag, err = execStmt(ctx, pc, st, st.SQL)
+		q.Rows, tag, err = e.execStmt(ctx, pc, st, st.SQL)
 		if err != nil {
 			failed = st
 		} else {
@@ -170,40 +201,90 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	return failed, err
 }
 
-// block runs a transaction block statement by statement, each with its own times. With
-// Options.Rollback its final statement becomes ROLLBACK.
+// block runs a transaction block statement by statement, each with its own times, as
+// psql sends it: after a failed statement the later ones are still sent (the server
+// answers each with 25P02 until a ROLLBACK or ROLLBACK TO SAVEPOINT), so a block that
+// recovers and commits leaves what psql -f would leave. It returns the first statement
+// that failed and its error; every statement keeps its own status. It stops sending at
+// the first error when psql would stop the script there (Options.StopOnError), and when
+// the attempt's context or the run has ended. With Options.Rollback its final statement
+// becomes ROLLBACK.
 func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *result.Query) (*queries.Statement, error) {
-	pc := w.conn.Conn().PgConn()
+	pc := w.pgConn()
 	now := e.opts.Now
 	q.Rows, q.Command = 0, ""
 	for i := range q.Statements {
 		sq := &q.Statements[i]
-		sq.Status, sq.Reason, sq.Error = result.StatusNotRun, "", nil
+		sq.Status, sq.Reason, sq.Error, sq.Command, sq.Rows = result.StatusNotRun, "", nil, "", 0
 	}
+	var (
+		failed   *queries.Statement
+		firstErr error
+		lastTag  string
+	)
 	last := len(u.Statements) - 1
 	for i, st := range u.Statements {
+		if firstErr != nil && (e.opts.StopOnError || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
+			for j := i; j < len(q.Statements); j++ {
+				q.Statements[j].Reason = "the transaction block failed"
+			}
+			break
+		}
 		sql := st.SQL
 		if e.opts.Rollback && i == last {
 			sql = "ROLLBACK"
 		}
 		sq := &q.Statements[i]
+		// psql's ON_ERROR_ROLLBACK: a savepoint around each statement of an open, healthy
+		// transaction, outside the statement's times.
+		savepoint := st.OnErrorRollback && pc.TxStatus() == 'T'
+		var err error
+		if savepoint {
+			_, err = pc.Exec(ctx, "SAVEPOINT pg_psql_temporary_savepoint").ReadAll()
+		}
 		start := now().Sub(e.start)
-		rows, tag, err := execStmt(ctx, pc, st, sql)
+		var (
+			rows int64
+			tag  pgconn.CommandTag
+			gone bool
+		)
+		if err == nil {
+			rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
+		}
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
-		if err != nil {
-			sq.Status, sq.Error = result.StatusError, toError(err, st)
-			for j := i + 1; j < len(q.Statements); j++ {
-				q.Statements[j].Reason = "the transaction block failed"
+		if savepoint && !pc.IsClosed() {
+			if serr := endSavepoint(ctx, pc, gone); serr != nil && err == nil {
+				err = serr
 			}
-			return st, err
+		}
+		if err != nil {
+			sq.Status, sq.Error, sq.Rows = result.StatusError, toError(err, st), 0
+			if firstErr == nil {
+				failed, firstErr = st, err
+			}
+			lastTag = ""
+			continue
 		}
 		sq.Status, sq.Command = result.StatusOK, tag.String()
 		q.Rows += rows
 		q.Command = sq.Command
+		lastTag = sq.Command
 	}
-	return nil, nil
+	if firstErr != nil && (lastTag == "COMMIT" || lastTag == "PREPARE TRANSACTION") {
+		// The block recovered (ROLLBACK TO SAVEPOINT) and committed: sending it again
+		// would apply it twice.
+		firstErr = &committedError{firstErr}
+	}
+	return failed, firstErr
 }
+
+// committedError is the first error of a transaction block that still committed. Such a
+// block is never retried.
+type committedError struct{ err error }
+
+func (e *committedError) Error() string { return e.err.Error() }
+func (e *committedError) Unwrap() error { return e.err }
 
 // fail records why unit q did not succeed: cancelled, timed out or failed.
 // ctxErr is the error of the attempt's context when it ended, if it had ended.
@@ -235,10 +316,22 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 // execStmt sends one query string with the simple query protocol (or the COPY protocol)
 // and counts result rows without decoding them. rows is the number of rows returned, or
 // for commands that return none, the number affected.
-func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
+func (e *execution) execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (rows int64, tag pgconn.CommandTag, err error) {
+	rows, tag, _, err = e.execStmtSavepoint(ctx, pc, st, sql, false)
+	return rows, tag, err
+}
+
+// execStmtSavepoint is execStmt that also reports, when watch is set, whether a result of
+// the query string did away with ON_ERROR_ROLLBACK's savepoint: a COMMIT (AND CHAIN),
+// SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
+func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
 		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
-		return tag.RowsAffected(), tag, err
+		return tag.RowsAffected(), tag, false, err
+	}
+	if cc := st.ClientCopy(); cc != nil {
+		tag, err = e.clientCopy(ctx, pc, cc, sql)
+		return tag.RowsAffected(), tag, false, err
 	}
 	mrr := pc.Exec(ctx, sql)
 	for mrr.NextResult() {
@@ -256,11 +349,37 @@ func execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql
 			rows += n
 		} else {
 			rows += t.RowsAffected()
+			if watch && !gone {
+				switch t.String() {
+				case "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK":
+					gone = true
+				}
+			}
 		}
 		tag = t
 	}
 	err = mrr.Close()
-	return rows, tag, err
+	return rows, tag, gone, err
+}
+
+// endSavepoint ends ON_ERROR_ROLLBACK's savepoint after a statement as psql does: rolled
+// back to after an error, released after success unless the statement did away with it
+// (gone), nothing once the transaction has ended. Its error makes the statement fail.
+func endSavepoint(ctx context.Context, pc *pgconn.PgConn, gone bool) error {
+	var sql string
+	switch pc.TxStatus() {
+	case 'E':
+		sql = "ROLLBACK TO pg_psql_temporary_savepoint"
+	case 'T':
+		if gone {
+			return nil
+		}
+		sql = "RELEASE pg_psql_temporary_savepoint"
+	default:
+		return nil
+	}
+	_, err := pc.Exec(ctx, sql).ReadAll()
+	return err
 }
 
 // rollback ends a transaction a failed unit left open. It runs even when ctx has ended,
@@ -295,8 +414,12 @@ func toError(err error, st *queries.Statement) *result.Error {
 
 // retryable reports whether a unit that failed with err may be sent again: a
 // serialization failure or deadlock (the server rolled it back), or an error before
-// anything was sent.
+// anything was sent; never a transaction block that committed after its error.
 func retryable(err error) bool {
+	var committed *committedError
+	if errors.As(err, &committed) {
+		return false
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"

@@ -35,7 +35,7 @@ func (e *execution) replayUnits(workers int) []int {
 // u that ended ok on another connection and that this connection has not applied yet.
 // Replayed units are barriers, so each of them has ended before u could start.
 func (w *worker) catchUp(ctx context.Context, e *execution, u int) error {
-	pc := w.conn.Conn().PgConn()
+	pc := w.pgConn()
 	if w.replayConn != pc {
 		w.replayConn, w.replayed = pc, 0 // a new connection has applied nothing
 	}

@@ -54,6 +54,9 @@ type execution struct {
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
 	opts := &t.opts
+	if err := CheckInput(p, *opts); err != nil {
+		return result.Run{}, err
+	}
 	workers, err := t.acquire(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -161,6 +164,10 @@ func (e *execution) sequential(w *worker) time.Duration {
 		j := job{unit: u, readyAt: -1} // in file order, nothing waits
 		if e.opts.Parallel {
 			j.readyAt = e.readyAt(u) // --parallel -c 1: units wait for the connection
+		}
+		if !e.connectFor(w, u) { // \connect
+			last = max(last, e.finish(s, outcome{unit: u}))
+			continue
 		}
 		last = max(last, e.finish(s, w.do(e, j)))
 	}

@@ -56,6 +56,10 @@ func run(ctx context.Context, o *Options) error {
 		Retries:     o.Retries,
 		Rollback:    o.Rollback,
 	}
+	if o.Env.In != nil {
+		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
+		defer ropts.Stdin.Close()
+	}
 	var finish func()
 	ropts.OnEvent, finish = observer(o, p)
 	targets, err := connect(ctx, o, ropts)
@@ -236,6 +240,9 @@ func load(o *Options) (*plan.Plan, []string, error) {
 	}
 	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, Infer: o.Deps != "none"})
 	if err != nil {
+		return nil, nil, inputError(env.ErrOut, err)
+	}
+	if err := runner.CheckInput(p, runner.Options{Parallel: o.Parallel}); err != nil { // \connect
 		return nil, nil, inputError(env.ErrOut, err)
 	}
 	for _, w := range p.Warnings {
