@@ -207,6 +207,9 @@ func (p *parser) finish() (*Script, error) {
 			}
 			p.opts.Warn(&Error{Pos: w.pos, Msg: fmt.Sprintf("skipped display-only meta-command \\%s (%s)", name, times)})
 		}
+		for _, n := range p.notes {
+			p.opts.Warn(n)
+		}
 	}
 	if len(p.errs) > 0 {
 		p.errs.Sort()

@@ -15,7 +15,7 @@
 //     U&"..." — a prefix counts only when it is a whole token (somee'x' is not E'...').
 //   - "..." with "".
 //   - $tag$...$tag$ dollar quotes; $1 is a parameter and a$b$ an identifier.
-//   - -- comments and nested /* */ comments.
+//   - -- comments (to a newline or a carriage return) and nested /* */ comments.
 //   - Parenthesis depth (never below 0; brackets do not count) and psql's BEGIN ATOMIC
 //     heuristic for CREATE [OR REPLACE] FUNCTION/PROCEDURE.
 //
@@ -26,7 +26,8 @@
 // interpolated. Without rewriting, SQL shares the memory of the file.
 //
 // After COPY ... FROM STDIN (or FROM STDOUT, which the server reads alike; detected
-// lexically: COPY first, FROM STDIN at depth 0, not COPY (query)), the following lines up
+// lexically: COPY first, FROM STDIN at depth 0, not COPY (query), where the "(" comes
+// right after COPY; COPY "Name" (col, ...) is a column list), the following lines up
 // to a line "\." (or end of file) are the statement's CopyData.
 //
 // # Meta-commands and variables
@@ -61,9 +62,10 @@
 // ErrorList of *Error, sorted, each file:line:col: an unterminated quote, quoted
 // identifier, dollar quote or comment (at its opening), an unsupported meta-command,
 // a malformed or duplicate annotation, a missing, unreadable or non-regular file or a
-// directory (at the \i that names it, for includes), an include cycle, invalid UTF-8 or a
-// NUL byte (at the first bad byte; psql would send them, qrun refuses), and a file named
-// on the command line from which psql would send nothing and that holds no meta-command
-// ("no statements": an empty or comment-only file). An unterminated parenthesis is not
-// an error: psql sends the text and the server reports it.
+// directory (at the \i that names it, for includes), an include cycle, and invalid UTF-8
+// or a NUL byte (at the first bad byte; psql would send them, qrun refuses). A file
+// named on the command line from which psql would send nothing but comments (an empty
+// or comment-only file) is run as psql runs it, with a warning "no statements". An
+// unterminated parenthesis is not an error: psql sends the text and the server reports
+// it. A UTF-8 byte order mark at the start of a file is skipped, as psql skips it.
 package queries

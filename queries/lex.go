@@ -170,12 +170,15 @@ func (l *lexer) plain(end int) {
 			continue
 		case cDash:
 			if i+1 < len(b) && b[i+1] == '-' {
+				// psql's comment runs to a newline or a carriage return.
 				j := bytes.IndexByte(b[i:], '\n')
 				if j < 0 {
-					i = len(b)
-				} else {
-					i += j
+					j = len(b) - i
 				}
+				if k := bytes.IndexByte(b[i:i+j], '\r'); k >= 0 {
+					j = k
+				}
+				i += j
 				continue
 			}
 		case cColon:
@@ -239,7 +242,7 @@ func (l *lexer) plain(end int) {
 				}
 			}
 			if l.kw != kwDead || l.copyCand || l.idCount == 0 {
-				l.identifier(b[i:j])
+				l.identifier(b[i:j], j)
 			}
 			i = j
 		case cDigit, cDot:
@@ -276,7 +279,7 @@ func (l *lexer) plain(end int) {
 			}
 			i++
 		case cOpen:
-			if l.copyCand && l.idCount == 1 {
+			if l.copyCand && l.idCount == 1 && l.copyParen(i) {
 				l.copyCand = false // COPY (query) only goes TO
 			}
 			l.depth++
@@ -367,11 +370,12 @@ func dollarTag(b []byte, i int) (int, bool) {
 
 // identifier applies psql's per-identifier bookkeeping: the BEGIN ATOMIC heuristic,
 // COPY ... FROM STDIN and SET detection.
-func (l *lexer) identifier(w []byte) {
+func (l *lexer) identifier(w []byte, end int) {
 	if l.idCount == 0 {
 		l.ids = [4]byte{}
 		l.kw = kwTracking
 		l.copyCand = foldEq(w, "copy")
+		l.copyEnd, l.copyBuf = end, l.inVar
 		l.fromSeen = false
 		l.setCand = foldEq(w, "set") || foldEq(w, "reset")
 	}
@@ -415,6 +419,13 @@ func (l *lexer) identifier(w []byte) {
 			l.fromSeen = false
 		}
 	}
+}
+
+// copyParen reports whether the "(" at buffer index i comes right after the COPY that
+// starts the statement, with only white space and comments between: COPY (query). After
+// COPY "Quoted Name" the parenthesis opens a column list.
+func (l *lexer) copyParen(i int) bool {
+	return l.copyBuf == l.inVar && l.copyEnd <= i && blankSQL(l.str[l.copyEnd:i])
 }
 
 func lower(c byte) byte {

@@ -78,6 +78,13 @@ func TestSplit(t *testing.T) {
 		{"copy from stdin", "COPY t FROM STDIN;\n1\t;\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}},
 		{"copy to stdout has no data", "COPY t TO STDOUT;\nSELECT 1;", []string{"COPY t TO STDOUT;", "SELECT 1;"}},
 		{"copy query form", "COPY (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY (SELECT 1) TO STDOUT;", "SELECT 2;"}},
+		{"line comment ends at a carriage return", "SELECT 1 -- x\r; SELECT 2;", []string{"SELECT 1 -- x\r;", "SELECT 2;"}},
+		{"leading line comment ends at a carriage return", "-- x\rSELECT 1;", []string{"SELECT 1;"}},
+		{"byte order mark skipped", "\xef\xbb\xbfSELECT 1;", []string{"SELECT 1;"}},
+		{"byte order mark only at the start", "SELECT 1;\xef\xbb\xbfSELECT 2;", []string{"SELECT 1;", "\xef\xbb\xbfSELECT 2;"}},
+		{"copy quoted name with columns", "COPY \"Quoted Name\" (a, b) FROM stdin;\n1\t2\n\\.\nSELECT 1;", []string{"COPY \"Quoted Name\" (a, b) FROM stdin;", "SELECT 1;"}},
+		{"copy schema-qualified quoted name", "COPY s.\"T\"(a) FROM stdin;\n;\n\\.\nSELECT 1;", []string{"COPY s.\"T\"(a) FROM stdin;", "SELECT 1;"}},
+		{"copy query form after a comment", "COPY /* c */ (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY /* c */ (SELECT 1) TO STDOUT;", "SELECT 2;"}},
 		{"g ends a statement", "SELECT 1 \\g\nSELECT 2;", []string{"SELECT 1 ", "SELECT 2;"}},
 		{"meta-only line inside statement dropped", "SELECT 1\n\\set x 1\n, 2;", []string{"SELECT 1\n, 2;"}},
 		{"double backslash ends a meta-command", "\\set x 1 \\\\ SELECT :x;", []string{"SELECT 1;"}},
@@ -143,10 +150,6 @@ func TestInputErrors(t *testing.T) {
 		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported", false},
 		{"unterminated set argument", "\\set x 'abc\nSELECT 1;", "t.sql:1:8: \\set: unterminated quoted string", false},
 		{"invalid variable name", "\\set a-b 1\nSELECT 1;", "t.sql:1:1: \\set: invalid variable name \"a-b\"", false},
-		{"empty file", "", "t.sql: no statements", false},
-		{"comment-only file", "-- nothing\n\n", "t.sql: no statements", false},
-		{"block-comment-only file", "-- a\n/* b /* nested */ */\n", "t.sql: no statements", false},
-		{"semicolons and comments only", ";\n/* x */ ;\n-- y\n", "t.sql: no statements", false},
 		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff)", false},
 		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
 		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},
@@ -174,6 +177,34 @@ func TestInputErrors(t *testing.T) {
 			}
 			if got := errors.Is(err, ErrUnsupported); got != tt.unsuppd {
 				t.Errorf("errors.Is(err, ErrUnsupported) = %v, want %v", got, tt.unsuppd)
+			}
+		})
+	}
+}
+
+// TestNoStatements checks that a file from which psql sends nothing but comments is
+// accepted, as psql runs it, with a warning.
+func TestNoStatements(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"empty file", "", nil},
+		{"comment-only file", "-- nothing\n\n", nil},
+		{"block-comment-only file", "-- a\n/* b /* nested */ */\n", []string{"/* b /* nested */ */"}},
+		{"semicolons and comments only", ";\n/* x */ ;\n-- y\n", []string{";", "/* x */ ;"}},
+		{"byte order mark and a comment", "\xef\xbb\xbf-- c\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var warns []string
+			got := sqls(t, tt.src, Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got statements %q, want %q", got, tt.want)
+			}
+			if want := []string{"t.sql: no statements"}; !slices.Equal(warns, want) {
+				t.Errorf("got warnings %q, want %q", warns, want)
 			}
 		})
 	}

@@ -81,6 +81,7 @@ type parser struct {
 	scsNext    bool
 	warns      map[string]*warning
 	warnOrder  []string
+	notes      []*Error // other warnings, in order
 	names      nameidx.Index // statements named by -- name: lines
 	colonNames bool          // some of those names hold a ':'
 	stage      string
@@ -117,6 +118,11 @@ func (p *parser) applySCS() {
 		p.scs = p.scsNext
 		p.scsPending = false
 	}
+}
+
+// note records a warning for Options.Warn.
+func (p *parser) note(pos Pos, msg string) {
+	p.notes = append(p.notes, &Error{Pos: pos, Msg: msg})
 }
 
 // errorf records an input error at pos.
@@ -210,7 +216,8 @@ func (p *parser) parseTop(name string, data []byte) {
 		return
 	}
 	if len(p.errs) == e && p.metas == m && !p.quit && p.allBlank(n) {
-		p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no statements"})
+		// psql runs such a file and sends nothing (or a lone comment): so does qrun.
+		p.note(Pos{File: name}, "no statements")
 	}
 }
 
@@ -329,6 +336,11 @@ func (p *parser) parseFile(f *srcFile) {
 	p.instances[f.name]++
 	p.applySCS()
 	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1}
+	if bytes.HasPrefix(f.src, utf8BOM) {
+		// psql skips a byte order mark at the start of a file.
+		f.bom = true
+		l.pos, l.prevEnd = len(utf8BOM), len(utf8BOM)
+	}
 	l.run()
 	if p.quit {
 		return
@@ -354,11 +366,15 @@ func (p *parser) parseFile(f *srcFile) {
 	}
 }
 
+// utf8BOM is the UTF-8 byte order mark.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
 // srcFile is one input file and a cursor that turns byte offsets into positions.
 type srcFile struct {
 	name string
 	src  []byte
 	text string // src viewed as a string, sharing its memory
+	bom  bool   // src starts with a byte order mark, which no column counts
 
 	cOff, cLine, cLineStart, cCol int
 }
@@ -387,7 +403,11 @@ func (f *srcFile) pos(off int) Pos {
 		f.cCol += utf8.RuneCount(seg)
 	}
 	f.cOff = off
-	return Pos{File: f.name, Line: f.cLine, Col: f.cCol, Offset: off}
+	col := f.cCol
+	if f.bom && f.cLine == 1 && off >= len(utf8BOM) {
+		col--
+	}
+	return Pos{File: f.name, Line: f.cLine, Col: col, Offset: off}
 }
 
 // bytesString views b as a string without copying; b must never change afterwards.
@@ -436,6 +456,7 @@ type lexer struct {
 	ids                         [4]byte
 	copyCand, fromSeen, setCand bool
 	copyStdin                   int // COPY ... FROM STDIN commands in the statement
+	copyEnd, copyBuf            int // buffer index after the statement's COPY, and l.inVar there
 
 	started  bool
 	startOff int // file offset of the statement's first byte
