@@ -81,7 +81,7 @@ type parser struct {
 	scsNext    bool
 	warns      map[string]*warning
 	warnOrder  []string
-	notes      []*Error // other warnings, in order
+	notes      []*Error      // other warnings, in order
 	names      nameidx.Index // statements named by -- name: lines
 	colonNames bool          // some of those names hold a ':'
 	stage      string
