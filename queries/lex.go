@@ -252,6 +252,7 @@ func (l *lexer) plain(end int) {
 				l.p.applySCS()
 				l.scsAt = -1
 			}
+			l.scsQuote = true // its backslashes mean what standard_conforming_strings says
 			if l.p.scs {
 				l.open(stQuote, i, i+1)
 			} else {
@@ -292,6 +293,12 @@ func (l *lexer) plain(end int) {
 		case cSemi:
 			i++
 			if l.depth == 0 && l.begin == 0 {
+				if l.skipping {
+					// An inactive \if branch: psql sends nothing, and its text goes
+					// when the branch ends.
+					l.idCount = 0
+					continue
+				}
 				l.pos = i
 				l.flush(i)
 				l.emit(l.off(i))
@@ -448,24 +455,35 @@ func foldEq(w []byte, s string) bool {
 	return true
 }
 
-// quote lexes inside '...' where only ” is special.
+// quote lexes inside '...' where only '' is special.
 func (l *lexer) quote(end int) {
 	b := l.buf[:end]
 	i := l.pos
 	for {
 		k := bytes.IndexByte(b[i:], '\'')
 		if k < 0 {
+			l.noteBackslash(b[i:])
 			l.pos = len(b)
 			return
 		}
+		l.noteBackslash(b[i : i+k])
 		i += k + 1
 		if i < len(b) && b[i] == '\'' {
 			i++
 			continue
 		}
 		l.st = stPlain
+		l.scsQuote = false
 		l.pos = i
 		return
+	}
+}
+
+// noteBackslash notes a backslash in the text b of a plain '...' string, whose split
+// then depends on standard_conforming_strings.
+func (l *lexer) noteBackslash(b []byte) {
+	if l.scsQuote && !l.scsSens && bytes.IndexByte(b, '\\') >= 0 {
+		l.scsSens = true
 	}
 }
 
@@ -476,6 +494,9 @@ func (l *lexer) equote(end int) {
 	for i < len(b) {
 		switch b[i] {
 		case '\\':
+			if l.scsQuote {
+				l.scsSens = true
+			}
 			i += 2
 		case '\'':
 			if i+1 < len(b) && b[i+1] == '\'' {
@@ -483,6 +504,7 @@ func (l *lexer) equote(end int) {
 				continue
 			}
 			l.st = stPlain
+			l.scsQuote = false
 			l.pos = i + 1
 			return
 		default:

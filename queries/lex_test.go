@@ -142,12 +142,33 @@ func TestInputErrors(t *testing.T) {
 		{"unterminated identifier", `SELECT "a;`, "t.sql:1:8: unterminated quoted identifier", false},
 		{"unterminated dollar quote", "SELECT $x$ a $y$;", "t.sql:1:8: unterminated dollar-quoted string", false},
 		{"unterminated comment", "SELECT 1; /* a /* b */", "t.sql:1:11: unterminated /* comment", false},
-		{"unknown meta-command", "SELECT 1;\n  \\gexec\n", "t.sql:2:3: unsupported meta-command \\gexec", true},
+		{"unknown meta-command", "SELECT 1;\n  \\bogus x\n", "t.sql:2:3: invalid command \\bogus", false},
+		{"unknown meta-command in an inactive branch", "\\if false\n\\bogus\n\\endif\nSELECT 1;", "t.sql:2:1: invalid command \\bogus", false},
 		{"connect", "\\c other\nSELECT 1;", "t.sql:1:1: unsupported meta-command \\c", true},
-		{"if", "\\if true\nSELECT 1;\n\\endif", "t.sql:1:1: unsupported meta-command \\if", true},
-		{"g with argument", "SELECT 1 \\g out.txt", "t.sql:1:10: \\g with arguments is not supported", true},
-		{"gset", "SELECT 1 AS x \\gset", "t.sql:1:15: unsupported meta-command \\gset", true},
-		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported", false},
+		{"shell", "SELECT 1;\n\\! ls -l\n", "t.sql:2:1: \\! runs a shell command: qrun does not run shell commands from scripts", true},
+		{"editor", "SELECT 1 \\e", "t.sql:1:10: \\e opens an editor: qrun runs scripts without a terminal", true},
+		{"edit", "\\edit f.sql 3\n", "t.sql:1:1: \\edit opens an editor: qrun runs scripts without a terminal", true},
+		{"edit function", "\\ef f(int)\n", "t.sql:1:1: \\ef opens an editor: qrun runs scripts without a terminal", true},
+		{"edit view", "\\ev v\n", "t.sql:1:1: \\ev opens an editor: qrun runs scripts without a terminal", true},
+		{"prompt", "\\prompt 'Name? ' name\nSELECT :'name';", "t.sql:1:1: \\prompt reads a value from the terminal: qrun runs scripts without one (set the variable with -v NAME=VALUE)", true},
+		{"password", "\\password bob\n", "t.sql:1:1: \\password reads a password from the terminal: qrun runs scripts without one (use ALTER ROLE ... PASSWORD)", true},
+		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"backquote in echo", "\\echo a `date` b\nSELECT 1;", "t.sql:1:9: \\echo: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"backquote in if", "\\if `true`\n\\endif\nSELECT 1;", "t.sql:1:5: \\if: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"endif without if", "SELECT 1;\n\\endif\n", "t.sql:2:1: \\endif: no matching \\if", false},
+		{"else without if", "\\else\nSELECT 1;", "t.sql:1:1: \\else: no matching \\if", false},
+		{"elif without if", "\\elif true\nSELECT 1;", "t.sql:1:1: \\elif: no matching \\if", false},
+		{"elif after else", "\\if false\n\\else\n\\elif true\n\\endif\nSELECT 1;", "t.sql:3:1: \\elif: cannot occur after \\else", false},
+		{"else after else", "\\if true\n\\else\n\\else\n\\endif\nSELECT 1;", "t.sql:3:1: \\else: cannot occur after \\else", false},
+		{"if without endif", "SELECT 1;\n\\if true\nSELECT 2;\n", "t.sql:2:1: \\if without \\endif before the end of the file", false},
+		{"if not a boolean", "\\if maybe\n\\endif\nSELECT 1;", "t.sql:1:1: unrecognized value \"maybe\" for \"\\if expression\": Boolean expected", false},
+		{"o is not a boolean", "\\if o\n\\endif\nSELECT 1;", "t.sql:1:1: unrecognized value \"o\" for \"\\if expression\": Boolean expected", false},
+		{"ON_ERROR_STOP not a boolean", "\\set ON_ERROR_STOP sometimes\nSELECT 1;", "t.sql:1:1: \\set: unrecognized value \"sometimes\" for \"ON_ERROR_STOP\": Boolean expected", false},
+		{"AUTOCOMMIT off", "\\set AUTOCOMMIT off\nSELECT 1;", "t.sql:1:1: \\set AUTOCOMMIT off is not supported: qrun runs every statement in autocommit mode (use BEGIN ... COMMIT)", true},
+		{"set name known at run time", "SELECT 'x' AS n \\gset\n\\set :n 1\n", "t.sql:2:1: \\set: a variable name known only at run time is not supported", true},
+		{"statement across a run-time if", "SELECT 1 AS x \\gset\nSELECT 1\n\\if :x\n, 2\n\\endif\n;", "t.sql:3:1: a statement that continues across the \\if of an \\if decided at run time is not supported: end it with ; before the \\if", true},
+		{"copy under a run-time if", "SELECT 1 AS x \\gset\n\\if :x\nCOPY t FROM stdin;\n1\n\\.\n\\endif\n", "t.sql:3:1: COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs", true},
+		{"value changes the split at load time is fine", "\\set v 'SELECT 1; SELECT'\n:v 2;\n\\bogus", "t.sql:3:1: invalid command \\bogus", false},
 		{"unterminated set argument", "\\set x 'abc\nSELECT 1;", "t.sql:1:8: \\set: unterminated quoted string", false},
 		{"invalid variable name", "\\set a-b 1\nSELECT 1;", "t.sql:1:1: \\set: invalid variable name \"a-b\"", false},
 		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff)", false},
@@ -211,7 +232,7 @@ func TestNoStatements(t *testing.T) {
 }
 
 func TestErrorsCollected(t *testing.T) {
-	_, err := Parse("t.sql", []byte("\\c x\nSELECT 1;\n\\gexec\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
+	_, err := Parse("t.sql", []byte("\\c x\nSELECT 1;\n\\! ls\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
 	var list ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("got %v, want an ErrorList", err)
@@ -233,7 +254,6 @@ func TestDisplayOnlyWarnings(t *testing.T) {
 		t.Errorf("got statements %q, want %q", got, want)
 	}
 	want := []string{
-		`t.sql:1:1: skipped display-only meta-command \echo (3 times)`,
 		`t.sql:3:1: skipped display-only meta-command \d (once)`,
 		`t.sql:5:1: skipped display-only meta-command \d+ (once)`,
 		`t.sql:6:1: skipped display-only meta-command \timing (once)`,

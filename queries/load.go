@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -64,7 +65,10 @@ func Split(src []byte, yield func(start, end int) bool) error {
 // parser holds what is shared by all files of one Load: variables, statements, errors.
 type parser struct {
 	opts       Options
-	vars       map[string]string
+	vt         varTrack // the variables, as far as they are known at load time
+	rt         Vars     // the run-time variables, when a value or an argument is lexed again at run time
+	valueOf    string   // the variable whose value lexValue lexes
+	valueEnded bool     // ... and it ended the statement
 	expanding  map[string]bool
 	errs       ErrorList
 	slabs      [][]Statement // every statement so far, in order, slabSize to a slab
@@ -86,31 +90,79 @@ type parser struct {
 	colonNames bool          // some of those names hold a ':'
 	stage      string
 	stageIndex int
+
+	live    bool      // the script uses run-time variables from here on
+	pending []*Action // meta-commands that act at run time, for the next statement
+	guard   *Guard    // the run-time condition of the \if branch being read
+	prev    *Statement
+	env     map[string]envValue // \setenv so far
+	envDyn  map[string]bool     // environment variables \setenv sets at run time
+
+	oesNow, oesPrev uint8    // ON_ERROR_STOP now, and before its last change
+	oesFile         *srcFile // where it last changed
+	oesOff          int
 }
 
 type warning struct {
 	pos   Pos
 	count int
+	msg   string // instead of "skipped display-only meta-command"
 }
 
 func newParser(opts Options) *parser {
 	p := &parser{
 		opts:      opts,
-		vars:      make(map[string]string, len(opts.Vars)),
+		vt:        varTrack{vals: make(map[string]string, len(psqlDefaults)+len(opts.Vars))},
 		expanding: map[string]bool{},
 		instances: map[string]int{},
 		scs:       true,
 		warns:     map[string]*warning{},
 	}
 	p.names.NameOf = func(i int32) string { return p.stmt(int(i)).Name }
-	for k, v := range opts.Vars {
+	for k, v := range psqlDefaults {
+		p.vt.vals[k] = v
+	}
+	names := make([]string, 0, len(opts.Vars))
+	for k := range opts.Vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := opts.Vars[k]
 		if !validVarName(k) {
 			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
 			continue
 		}
-		p.vars[k] = v
+		if isConnVar(k) {
+			continue // psql sets these when it connects, over -v
+		}
+		val, _, msg, refuse := assign(k, v, false)
+		if msg != "" {
+			err := error(nil)
+			if refuse {
+				err = ErrUnsupported
+			}
+			p.fail(Pos{}, err, "-v "+k+": "+msg)
+			continue
+		}
+		p.vt.vals[k] = val
 	}
+	p.oesNow = p.oesMode()
+	p.oesPrev = p.oesNow
 	return p
+}
+
+// lookupVar returns the value of variable name; dyn reports that it is known only at
+// run time.
+func (p *parser) lookupVar(name string) (value string, ok, dyn bool) {
+	switch {
+	case p.split != nil:
+		return "", false, false
+	case p.rt != nil:
+		v, ok := p.rt.Lookup(name)
+		return v, ok, false
+	}
+	return p.vt.lookup(name)
 }
 
 func (p *parser) applySCS() {
@@ -261,11 +313,46 @@ func (p *parser) statements() []*Statement {
 
 // source returns the stmtSource of a statement of f in the current stage: the last
 // statement's, or a new one when the file or the stage has changed.
-func (p *parser) source(f *srcFile) *stmtSource {
-	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex {
-		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex}
+func (p *parser) source(f *srcFile, oes uint8) *stmtSource {
+	scsOff := !p.scs
+	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex ||
+		c.guard != p.guard || c.oes != oes || c.scsOff != scsOff {
+		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex, guard: p.guard, oes: oes, scsOff: scsOff}
 	}
 	return p.src
+}
+
+// oesFor returns ON_ERROR_STOP for a statement of f that ends at offset end: psql reads
+// it at the start of each line, so a change on the statement's last line comes too late.
+func (p *parser) oesFor(f *srcFile, end int) uint8 {
+	if p.oesFile == f && p.oesOff <= end && bytes.IndexByte(f.src[p.oesOff:end], '\n') < 0 {
+		return p.oesPrev
+	}
+	return p.oesNow
+}
+
+// runtimeParts records what statement s (just built from l) does at run time.
+func (p *parser) runtimeParts(l *lexer, s *Statement) {
+	rt := &stmtRT{send: l.sendKind, gset: l.gsetAct, include: l.includeAct}
+	if len(p.pending) > 0 {
+		rt.pre = p.pending
+		p.pending = nil
+		for _, a := range rt.pre {
+			a.inside = a.file == l.f && a.off > l.startOff && a.kind != actSeed
+		}
+	}
+	if len(l.refs) > 0 {
+		refs := make([]dynRef, len(l.refs))
+		copy(refs, l.refs)
+		rt.tmpl = make([]tpiece, len(l.pieces))
+		for i, pc := range l.pieces {
+			rt.tmpl[i].s = pc.s
+		}
+		for k := range refs {
+			rt.tmpl[refs[k].piece].ref = &refs[k]
+		}
+	}
+	s.coldPart().rt = rt
 }
 
 // blankSQL reports whether sql consists only of whitespace, comments and semicolons.
@@ -335,13 +422,18 @@ func (p *parser) parseChecked(name string, data []byte) bool {
 func (p *parser) parseFile(f *srcFile) {
 	p.instances[f.name]++
 	p.applySCS()
-	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1}
+	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1, outerGuard: p.guard}
 	if bytes.HasPrefix(f.src, utf8BOM) {
 		// psql skips a byte order mark at the start of a file.
 		f.bom = true
 		l.pos, l.prevEnd = len(utf8BOM), len(utf8BOM)
 	}
 	l.run()
+	defer func() { p.guard = l.outerGuard }()
+	if n := len(l.conds); n > 0 && !p.quit && p.split == nil {
+		// psql: "reached EOF without finding closing \endif(s)".
+		p.errorf(l.conds[n-1].pos, "\\if without \\endif before the end of the file")
+	}
 	if p.quit {
 		return
 	}
@@ -466,6 +558,17 @@ type lexer struct {
 
 	jumpAt, jumpTo int // COPY data: at the newline jumpAt, continue at jumpTo
 	scsAt          int // offset of the newline after which a SET standard_conforming_strings applies
+
+	conds      []ifFrame // the open \if blocks of this file
+	skipping   bool      // in an inactive \if branch: lex, but send and run nothing
+	outerGuard *Guard    // p.guard where this file was included
+	refs       []dynRef  // run-time variable references in the statement
+	varAction  bool      // a meta-command inside the statement changed a variable at run time
+	sendKind   sendKind  // the send command that ends the statement
+	gsetAct    *Action
+	includeAct *Action // the statement is an \i of a file named at run time
+	scsQuote   bool    // the open quote is a plain '...', read as standard_conforming_strings says
+	scsSens    bool    // such a quote in the statement holds a backslash
 }
 
 // off maps an index in the current buffer to a file offset.
@@ -552,6 +655,11 @@ func copyData(src []byte, start int) (stop, next int) {
 // emit ends the statement collected so far; endOff is the file offset just after it.
 func (l *lexer) emit(endOff int) {
 	p := l.p
+	if p.valueOf != "" {
+		// A variable's value, lexed at run time, ended the statement.
+		p.valueEnded, p.quit = true, true
+		return
+	}
 	f := l.f
 	var data []byte
 	isCopy := l.copyStdin > 0
@@ -592,6 +700,9 @@ func (l *lexer) emit(endOff int) {
 	l.copyCand, l.fromSeen, l.setCand = false, false, false
 	l.copyStdin = 0
 	l.prevEnd = endOff
+	l.refs = l.refs[:0]
+	l.varAction, l.scsSens = false, false
+	l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
 }
 
 // build makes the Statement for the text collected by l.
@@ -605,11 +716,12 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		start = l.startOff
 	}
 	p.annotate(f, s, p.n-1, start, l.startOff)
-	if src := p.source(f); s.src == nil {
+	if src := p.source(f, p.oesFor(f, endOff)); s.src == nil {
 		s.src = src
 	} else {
 		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
 		s.src.file, s.src.stage, s.src.stageIndex = src.file, src.stage, src.stageIndex
+		s.src.guard, s.src.oes, s.src.scsOff = src.guard, src.oes, src.scsOff
 	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
@@ -618,6 +730,19 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 			data = []byte{}
 		}
 		s.coldPart().copyData = data
+		if p.guard != nil {
+			p.fail(s.Pos(), ErrUnsupported, "COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs")
+		}
+	}
+	if len(p.pending) > 0 || len(l.refs) > 0 || l.sendKind != sendPlain || l.includeAct != nil {
+		p.runtimeParts(l, s)
+	}
+	if l.scsSens {
+		s.coldPart().scsSens = true
+	}
+	p.vt.statement()
+	if l.includeAct == nil {
+		p.prev = s
 	}
 	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
 		marks := make([]posMark, 0, len(l.pieces))

@@ -134,6 +134,9 @@ type stmtSource struct {
 	stage      string
 	stageIndex int
 	cold       *stmtCold
+	guard      *Guard // the run-time condition of the statements' \if branch
+	oes        uint8  // ON_ERROR_STOP for them
+	scsOff     bool   // they were split with standard_conforming_strings off
 }
 
 // stmtCold holds the parts of a Statement that few statements have.
@@ -147,6 +150,11 @@ type stmtCold struct {
 	posMap []posMark
 	// wide holds the position and span when they do not fit the compact fields.
 	wide *wideSpan
+	// rt is what the statement does at run time besides being sent (see Runtime).
+	rt *stmtRT
+	// scsSens: a '...' string in the statement holds a backslash, so its split depends
+	// on standard_conforming_strings.
+	scsSens bool
 }
 
 // wideSpan is a position and span too large (or too odd) for Statement's fields.
@@ -314,6 +322,10 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
+	// Trailing holds the meta-commands that act at run time after the last statement
+	// when there is no statement to run them (Statement.Finish of the last statement
+	// runs them otherwise).
+	Trailing []*Action
 }
 
 // Options tune Load.
