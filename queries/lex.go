@@ -455,7 +455,7 @@ func foldEq(w []byte, s string) bool {
 	return true
 }
 
-// quote lexes inside '...' where only '' is special.
+// quote lexes inside '...' where only ” is special.
 func (l *lexer) quote(end int) {
 	b := l.buf[:end]
 	i := l.pos

@@ -41,12 +41,12 @@ func boolError(v, name string) string {
 // special describes a variable that psql treats specially: a value it substitutes
 // for \unset (and for \set NAME without a value), and a check of new values.
 type special struct {
-	unset string                        // the value "\unset NAME" leaves
-	empty string                        // the value "\set NAME" leaves, if not ""
-	check func(name, v string) string   // a message for a bad value
-	qrun  func(name, v string) string   // a message when qrun cannot follow the value
-	enum  []string                      // the values an enumeration accepts
-	boolx string                        // a non-boolean value a boolean accepts too
+	unset string                      // the value "\unset NAME" leaves
+	empty string                      // the value "\set NAME" leaves, if not ""
+	check func(name, v string) string // a message for a bad value
+	qrun  func(name, v string) string // a message when qrun cannot follow the value
+	enum  []string                    // the values an enumeration accepts
+	boolx string                      // a non-boolean value a boolean accepts too
 }
 
 // specials are the variables that psql 15 gives hooks (startup.c,
