@@ -97,6 +97,7 @@ type parser struct {
 	prev    *Statement
 	env     map[string]envValue // \setenv so far
 	envDyn  map[string]bool     // environment variables \setenv sets at run time
+	envAll  bool                // ... and all of them, after an \i named at run time
 
 	oesNow, oesPrev uint8    // ON_ERROR_STOP now, and before its last change
 	oesFile         *srcFile // where it last changed

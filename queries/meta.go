@@ -866,7 +866,7 @@ func (p *parser) oesMode() uint8 {
 // getenv runs \getenv var envvar.
 func (l *lexer) getenv(at Pos, i int, name, envvar string, al argList) {
 	p := l.p
-	if al.dyn || p.envDyn[envvar] {
+	if al.dyn || p.envDyn[envvar] || p.envAll {
 		l.goLive()
 		p.record(l.newAction(actGetenv, at, i, "getenv", al))
 		l.varAction = l.varAction || l.started
@@ -928,6 +928,14 @@ func (l *lexer) runtimeInclude(at Pos, i int, name string, al argList) {
 		return
 	}
 	l.goLive()
+	// The file may change any variable: from here on all of them are known only at run
+	// time.
+	p.vt.gsetAll("")
+	for k := range specials {
+		p.vt.setDynamic(k)
+	}
+	p.envAll = true
+	l.varChanged("ON_ERROR_STOP")
 	a := l.newAction(actInclude, at, i, name, al)
 	a.dir = ""
 	if (name == "ir" || name == "include_relative") && l.f.name != stdinName {

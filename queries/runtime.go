@@ -357,6 +357,8 @@ type State struct {
 	branch map[*Cond]int
 	quit   *Action
 	print  func(Stream, string)
+
+	includes int // depth of \i of files named at run time
 }
 
 // NewState returns an empty State whose meta-commands print through print (nil
@@ -831,4 +833,78 @@ func lexValue(r *dynRef, v string, vars Vars, scs bool) (string, error) {
 		l.flush(len(l.buf))
 	}
 	return l.sql(), nil
+}
+
+// SCSDependent reports whether the statement's split depends on
+// standard_conforming_strings: a '...' string in it holds a backslash.
+func (s *Statement) SCSDependent() bool {
+	c := s.cold()
+	return c != nil && c.scsSens
+}
+
+// CheckSCS returns an error when the server's standard_conforming_strings (on) is not
+// the one qrun split the statement with and, with the server's, the statement would end
+// elsewhere. qrun reads the whole script before it runs, following the SET and RESET
+// statements in it; the server can differ after a SET undone by ROLLBACK, a SET LOCAL,
+// set_config() or a SET inside a function, and psql would then split the rest of the
+// script as the server says.
+func (s *Statement) CheckSCS(on bool) error {
+	if !s.SCSDependent() || on == s.scsAt() || s.src.file == nil || s.src.file.src == nil {
+		return nil
+	}
+	f := s.src.file
+	start := s.Pos().Offset
+	end := -1
+	p := &parser{scs: on, split: func(_, e int) bool { end = e; return false }, instances: map[string]int{}, expanding: map[string]bool{}}
+	l := &lexer{p: p, f: f, buf: f.src, str: f.text, pos: start, prevEnd: start, seg: -1, jumpAt: -1, scsAt: -1}
+	l.run()
+	if end < 0 && l.st == stPlain {
+		end = len(f.src)
+	}
+	if end == s.End() {
+		return nil
+	}
+	state := map[bool]string{true: "on", false: "off"}
+	return &Error{Pos: s.Pos(), Msg: fmt.Sprintf("standard_conforming_strings is %s on the server here, but qrun split the script before it ran, reading this statement with it %s: "+
+		"a backslash in a '...' string would make the statement end elsewhere (change standard_conforming_strings with a plain SET outside a transaction block, or write E'...' strings)",
+		state[on], state[!on])}
+}
+
+// maxIncludeDepth bounds \i of files named at run time that include each other.
+const maxIncludeDepth = 64
+
+// LoadInclude reads the file of an \i named at run time (statement st, whose Prepare
+// gave path) with the variables of state, as psql reads it when it reaches the \i. The
+// statements it returns run in order in place of st, each through Prepare like any
+// other: every \set in the file acts at run time.
+func LoadInclude(st *Statement, path string, state *State) (*Script, error) {
+	if state.includes >= maxIncludeDepth {
+		return nil, &Error{Pos: st.Pos(), Msg: "\\i nested too deeply (an include cycle?)"}
+	}
+	state.includes++
+	defer func() { state.includes-- }()
+	p := newParser(Options{})
+	for k := range p.vt.vals {
+		delete(p.vt.vals, k)
+	}
+	for k, v := range state.vars {
+		p.vt.vals[k] = v
+	}
+	p.vt.sent = 0
+	for _, name := range connVars {
+		if _, ok := state.vars[name]; ok {
+			p.vt.set(name, state.vars[name], false)
+		}
+	}
+	for k, v := range state.env {
+		if p.env == nil {
+			p.env = map[string]envValue{}
+		}
+		p.env[k] = v
+	}
+	p.live = true // the run-time store is right already: replay every \set
+	p.oesNow = p.oesMode()
+	p.oesPrev = p.oesNow
+	p.loadFile(path, st.Pos(), false)
+	return p.finish()
 }

@@ -86,7 +86,7 @@ func (w *worker) do(e *execution, j job) outcome {
 			w.release()
 		}
 		if err == nil {
-			q.Status, q.Error, q.Reason = result.StatusOK, nil, ""
+			q.Status, q.Error = result.StatusOK, nil // a Reason says why it was not sent
 			return outcome{unit: j.unit, ok: true}
 		}
 		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err) {
@@ -136,7 +136,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	} else {
 		st := u.Statements[0]
 		var tag pgconn.CommandTag
-		q.Rows, tag, err = execStmt(ctx, pc, st, st.SQL)
+		q.Rows, tag, err = w.exec(ctx, e, st, st.SQL, q)
 		if err != nil {
 			failed = st
 		} else {
@@ -157,7 +157,6 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 // block runs a transaction block statement by statement, each with its own times. With
 // Options.Rollback its final statement becomes ROLLBACK.
 func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *result.Query) (*queries.Statement, error) {
-	pc := w.conn.Conn().PgConn()
 	now := e.opts.Now
 	q.Rows, q.Command = 0, ""
 	for i := range q.Statements {
@@ -172,7 +171,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		}
 		sq := &q.Statements[i]
 		start := now().Sub(e.start)
-		rows, tag, err := execStmt(ctx, pc, st, sql)
+		rows, tag, err := w.exec(ctx, e, st, sql, sq)
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
 		if err != nil {
@@ -260,6 +259,10 @@ func rollback(ctx context.Context, pc *pgconn.PgConn) {
 // toError turns an error from the server into the report's form, with the file
 // position the server's error position points to.
 func toError(err error, st *queries.Statement) *result.Error {
+	var qErr *queries.Error // a meta-command or a run-time variable
+	if errors.As(err, &qErr) {
+		return &result.Error{Message: qErr.Msg, Position: qErr.Pos.String()}
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		pos := st.Pos()
