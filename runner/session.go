@@ -113,7 +113,9 @@ func (w *worker) exec(ctx context.Context, e *execution, st *queries.Statement, 
 	var err error
 	if !ok {
 		send, err = st.Prepare(s.state)
-		s.prepared[st] = send
+		if st.Runtime() {
+			s.prepared[st] = send // its meta-commands run once, however often it is tried
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
