@@ -385,6 +385,7 @@ func (l *lexer) identifier(w []byte, end int) {
 		l.copyEnd, l.copyBuf = end, l.inVar
 		l.fromSeen = false
 		l.setCand = foldEq(w, "set") || foldEq(w, "reset")
+		l.txWord = txWordOf(w)
 	}
 	if l.idCount < len(l.ids) && (foldEq(w, "create") || foldEq(w, "function") ||
 		foldEq(w, "procedure") || foldEq(w, "or") || foldEq(w, "replace")) {
@@ -433,6 +434,52 @@ func (l *lexer) identifier(w []byte, end int) {
 // COPY "Quoted Name" the parenthesis opens a column list.
 func (l *lexer) copyParen(i int) bool {
 	return l.copyBuf == l.inVar && l.copyEnd <= i && blankSQL(l.str[l.copyEnd:i])
+}
+
+// txWord is a first word that begins or ends a transaction block.
+type txWord uint8
+
+const (
+	txNone txWord = iota
+	txBegin
+	txCommit
+	txRollback
+	txSavepoint
+	txRelease
+)
+
+// txWordOf classifies the first word of a statement.
+func txWordOf(w []byte) txWord {
+	switch len(w) {
+	case 3:
+		if foldEq(w, "end") {
+			return txCommit
+		}
+	case 5:
+		switch {
+		case foldEq(w, "begin"), foldEq(w, "start"):
+			return txBegin
+		case foldEq(w, "abort"):
+			return txRollback
+		}
+	case 6:
+		if foldEq(w, "commit") {
+			return txCommit
+		}
+	case 7:
+		if foldEq(w, "release") {
+			return txRelease
+		}
+	case 8:
+		if foldEq(w, "rollback") {
+			return txRollback
+		}
+	case 9:
+		if foldEq(w, "savepoint") {
+			return txSavepoint
+		}
+	}
+	return txNone
 }
 
 func lower(c byte) byte {

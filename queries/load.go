@@ -102,6 +102,18 @@ type parser struct {
 	oesNow, oesPrev uint8    // ON_ERROR_STOP now, and before its last change
 	oesFile         *srcFile // where it last changed
 	oesOff          int
+
+	// A transaction block open at load time, and standard_conforming_strings when it
+	// began and as SET (not SET LOCAL) left it in it.
+	inTx                     bool
+	txBeginSCS, txSessionSCS bool
+	savepoints               []savepoint
+}
+
+// savepoint is a SAVEPOINT of the open block, and standard_conforming_strings then.
+type savepoint struct {
+	name         string
+	scs, session bool
 }
 
 type warning struct {
@@ -548,8 +560,9 @@ type lexer struct {
 	idCount                     int
 	ids                         [4]byte
 	copyCand, fromSeen, setCand bool
-	copyStdin                   int // COPY ... FROM STDIN commands in the statement
-	copyEnd, copyBuf            int // buffer index after the statement's COPY, and l.inVar there
+	txWord                      txWord // the statement begins or ends a transaction block
+	copyStdin                   int    // COPY ... FROM STDIN commands in the statement
+	copyEnd, copyBuf            int    // buffer index after the statement's COPY, and l.inVar there
 
 	started  bool
 	startOff int // file offset of the statement's first byte
@@ -699,6 +712,7 @@ func (l *lexer) emit(endOff int) {
 	l.seg = -1
 	l.idCount = 0
 	l.copyCand, l.fromSeen, l.setCand = false, false, false
+	l.txWord = txNone
 	l.copyStdin = 0
 	l.prevEnd = endOff
 	l.refs = l.refs[:0]
@@ -754,21 +768,113 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		}
 		s.coldPart().posMap = marks
 	}
-	if l.setCand {
-		if on, ok := scsSetting(s.SQL); ok {
-			p.scsPending, p.scsNext = true, on
-			l.scsAt = len(f.src)
-			if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
-				l.scsAt = endOff + nl
-			}
-		}
+	if l.txWord != txNone || l.setCand {
+		p.followSCS(l, s, endOff)
 	}
 }
 
-// scsSetting recognises SET [SESSION] standard_conforming_strings {TO|=} value,
+// followSCS follows what statement s does to standard_conforming_strings: SET, SET
+// LOCAL and RESET, undone by ROLLBACK (and SET LOCAL by the end of the block). The
+// change applies from the next line on, as psql reads the setting per line. What qrun
+// cannot see (set_config, a SET in a function, a block that failed and so rolled back)
+// the runner checks against the server (Statement.CheckSCS).
+func (p *parser) followSCS(l *lexer, s *Statement, endOff int) {
+	cur := p.scs
+	if p.scsPending {
+		cur = p.scsNext
+	}
+	next := cur
+	switch l.txWord {
+	case txBegin:
+		if !p.inTx {
+			p.inTx, p.txBeginSCS, p.txSessionSCS = true, cur, cur
+		}
+	case txCommit:
+		if p.inTx && !prepared(s.SQL) {
+			p.inTx, next, p.savepoints = false, p.txSessionSCS, p.savepoints[:0]
+		}
+	case txRollback:
+		to, name := rollbackTo(s.SQL)
+		switch {
+		case !p.inTx:
+		case !to:
+			p.inTx, next, p.savepoints = false, p.txBeginSCS, p.savepoints[:0]
+		default:
+			for k := len(p.savepoints) - 1; k >= 0; k-- {
+				if sp := p.savepoints[k]; sp.name == name {
+					next, p.txSessionSCS = sp.scs, sp.session
+					p.savepoints = p.savepoints[:k+1]
+					break
+				}
+			}
+		}
+	case txSavepoint:
+		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
+			p.savepoints = append(p.savepoints, savepoint{name: f[1], scs: cur, session: p.txSessionSCS})
+		}
+	case txRelease:
+		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
+			name := f[len(f)-1]
+			for k := len(p.savepoints) - 1; k >= 0; k-- {
+				if p.savepoints[k].name == name {
+					p.savepoints = p.savepoints[:k]
+					break
+				}
+			}
+		}
+	}
+	if l.setCand {
+		if on, local, ok := scsSetting(s.SQL); ok {
+			switch {
+			case !local:
+				next = on
+				p.txSessionSCS = on
+			case p.inTx:
+				next = on // until the end of the block
+			}
+		}
+	}
+	if next == cur {
+		return
+	}
+	p.scsPending, p.scsNext = true, next
+	l.scsAt = len(l.f.src)
+	if nl := bytes.IndexByte(l.f.src[endOff:], '\n'); nl >= 0 {
+		l.scsAt = endOff + nl
+	}
+}
+
+// sqlWords splits a short statement into its lower-case words.
+func sqlWords(sql string) []string {
+	return strings.Fields(strings.ToLower(strings.TrimRight(sql, "; \t\r\n")))
+}
+
+// rollbackTo reports whether a ROLLBACK statement leaves the transaction block open:
+// ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name (and the savepoint's name), or
+// ROLLBACK PREPARED, which acts on another block.
+func rollbackTo(sql string) (bool, string) {
+	f := sqlWords(sql)
+	if len(f) > 1 && f[1] == "prepared" {
+		return true, ""
+	}
+	for k := 1; k < len(f); k++ {
+		if f[k] == "to" {
+			return true, f[len(f)-1]
+		}
+	}
+	return false, ""
+}
+
+// prepared reports whether a COMMIT is COMMIT PREPARED, which acts on another block.
+func prepared(sql string) bool {
+	f := sqlWords(sql)
+	return len(f) > 1 && f[1] == "prepared"
+}
+
+// scsSetting recognises SET [SESSION | LOCAL] standard_conforming_strings {TO|=} value,
 // SET ... TO DEFAULT and RESET standard_conforming_strings / RESET ALL, and returns the
 // setting they leave.
-func scsSetting(sql string) (on, ok bool) {
+func scsSetting(sql string) (on, local, ok bool) {
 	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
 	})
@@ -776,17 +882,20 @@ func scsSetting(sql string) (on, ok bool) {
 		words[i] = strings.ToLower(words[i])
 	}
 	if len(words) >= 2 && words[0] == "reset" {
-		return true, words[1] == "all" || words[1] == "standard_conforming_strings"
+		return true, false, words[1] == "all" || words[1] == "standard_conforming_strings"
 	}
 	if len(words) < 3 || words[0] != "set" {
-		return false, false
+		return false, false, false
 	}
 	w := words[1:]
-	if w[0] == "session" {
+	switch w[0] {
+	case "session":
 		w = w[1:]
+	case "local":
+		w, local = w[1:], true
 	}
 	if len(w) < 2 || w[0] != "standard_conforming_strings" {
-		return false, false
+		return false, false, false
 	}
 	v := w[1]
 	if v == "to" && len(w) > 2 {
@@ -795,9 +904,9 @@ func scsSetting(sql string) (on, ok bool) {
 	v = strings.Trim(v, `'"`)
 	switch v {
 	case "on", "true", "yes", "1", "default":
-		return true, true
+		return true, local, true
 	case "off", "false", "no", "0":
-		return false, true
+		return false, local, true
 	}
-	return false, false
+	return false, false, false
 }

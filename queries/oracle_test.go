@@ -28,6 +28,11 @@ var oracleInputs = map[string]string{
 	"bom":           "\xef\xbb\xbfSELECT 1;\nSELECT 2;\n",
 	"copy-quoted":   "CREATE TABLE \"Quoted Name\" (a int, b text);\nCOPY \"Quoted Name\" (a, b) FROM stdin;\n1\tx;y\n\\.\nSELECT count(*) FROM \"Quoted Name\";\n",
 	"comments-only": "-- a\n/* b */\n",
+	"scs-rollback":  "BEGIN;\nSET standard_conforming_strings = off;\nROLLBACK;\nSELECT 'a\\';\nSELECT 2;\n",
+	"scs-local":     "BEGIN;\nSET LOCAL standard_conforming_strings = off;\nSELECT 'a\\';';\nCOMMIT;\nSELECT 'b\\';\n",
+	"scs-commit":    "START TRANSACTION;\nSET standard_conforming_strings = off;\nEND;\nSELECT 'c\\';';\n",
+	"scs-savepoint": "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nROLLBACK TO SAVEPOINT s;\nSELECT 'd\\';\nABORT;\n",
+	"scs-release":   "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nRELEASE s;\nSELECT 'd\\';';\nCOMMIT;\nSELECT 'e\\';';\n",
 }
 
 // psqlLog runs psql on path against url and returns the statements it sent.
