@@ -44,10 +44,11 @@ func Parse(file string, src []byte, opts Options) (*Script, error) {
 
 // Split calls yield with the byte span of each statement of src, in order, as psql
 // would split it: start is the statement's first byte (leading whitespace and --
-// comments skipped) and end is just after its terminating ";" (or "\g"), the end of its
-// COPY data, or the end of src. Split does not interpret meta-commands other than
-// "\g", "\;" and "\:" (the others are skipped to the end of their line), expands no
-// variables and follows no includes; standard_conforming_strings starts on. Spans come
+// comments skipped) and end is just after its terminating ";" (or a send command such
+// as "\g" or "\gset"), the end of its COPY data, or the end of src. Split does not
+// interpret meta-commands other than the send commands, "\;" and "\:" (the others are
+// skipped to the end of their line; \if is not followed), expands no variables and
+// follows no includes; standard_conforming_strings starts on. Spans come
 // in order, except that a statement written after "COPY ... FROM STDIN;" on the same
 // line is reported after the COPY's data, as psql reads it. It stops
 // early when yield returns false. Its error reports an unterminated quote or comment
