@@ -102,7 +102,11 @@
 // identifier, dollar quote or comment (at its opening), an unsupported meta-command,
 // a malformed or duplicate annotation, a missing, unreadable or non-regular file or a
 // directory (at the \i that names it, for includes), an include cycle, and invalid UTF-8
-// or a NUL byte (at the first bad byte; psql would send them, qrun refuses). A file
+// or a NUL byte (at the first bad byte; psql would send them, qrun refuses). After SET
+// client_encoding (or SET NAMES; pg_dump -E writes it), from the next line on, the bytes
+// are sent as they are in that encoding (LATIN1, WIN1252, EUC_JP, KOI8R ...: their
+// multibyte characters hold no ASCII byte, so the lexer reads them byte by byte); SJIS,
+// BIG5, GBK, UHC, GB18030 and JOHAB are refused when a byte above 0x7f follows. A file
 // named on the command line from which psql would send nothing but comments (an empty
 // or comment-only file) is run as psql runs it, with a warning "no statements". An
 // unterminated parenthesis is not an error: psql sends the text and the server reports

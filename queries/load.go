@@ -109,6 +109,8 @@ type parser struct {
 	inTx                     bool
 	txBeginSCS, txSessionSCS bool
 	savepoints               []savepoint
+
+	enc string // client_encoding, as SET statements leave it
 }
 
 // savepoint is a SAVEPOINT of the open block, and standard_conforming_strings then.
@@ -127,6 +129,7 @@ func newParser(opts Options) *parser {
 	p := &parser{
 		opts:      opts,
 		vt:        varTrack{vals: make(map[string]string, len(psqlDefaults)+len(opts.Vars))},
+		enc:       "UTF8",
 		expanding: map[string]bool{},
 		instances: map[string]int{},
 		scs:       true,
@@ -413,22 +416,127 @@ func (p *parser) parseChecked(name string, data []byte) bool {
 		p.errs.Add(f.pos(i), "NUL byte in input")
 		bad = true
 	}
-	if !utf8.Valid(data) {
-		for i := 0; i < len(data); {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				p.errs.Add(f.pos(i), fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]))
-				break
-			}
-			i += size
-		}
-		bad = true
-	}
 	if bad {
 		return false
 	}
+	start := p.enc
 	p.parseFile(f)
+	if f.encs == nil && isUTF8(start) && utf8.Valid(data) {
+		return true
+	}
+	// Check each part of the file in the client_encoding that SET statements gave it.
+	from, enc, at := 0, start, Pos{}
+	for k := 0; k <= len(f.encs); k++ {
+		to := len(data)
+		if k < len(f.encs) {
+			to = min(f.encs[k].off, len(data))
+		}
+		if to > from {
+			p.checkEncoding(f, from, to, enc, at)
+		}
+		if k < len(f.encs) {
+			from, enc, at = to, f.encs[k].enc, f.encs[k].pos
+		}
+	}
 	return true
+}
+
+// checkEncoding checks data[from:to] of f, read with client_encoding enc (set at at):
+// valid UTF-8 for UTF8; for an encoding whose multibyte characters can hold ASCII bytes
+// (SJIS, BIG5, GBK, UHC, GB18030, JOHAB), no byte above 0x7f, since qrun's lexer reads
+// bytes. Other encodings (LATIN1, WIN1252, EUC_JP, KOI8R, SQL_ASCII ...) are sent as
+// they are.
+func (p *parser) checkEncoding(f *srcFile, from, to int, enc string, at Pos) {
+	data := f.src[from:to]
+	switch {
+	case isUTF8(enc):
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				p.errs.Add(f.pos(from+i), fmt.Sprintf("invalid UTF-8 (byte 0x%02x): give the file's encoding with SET client_encoding before it", data[i]))
+				return
+			}
+			i += size
+		}
+	case unsafeEncoding(enc):
+		for i, c := range data {
+			if c >= 0x80 {
+				p.fail(at, ErrUnsupported, fmt.Sprintf("client_encoding %s is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x%02x at %s; convert the file to UTF8)", strings.ToUpper(enc), c, f.pos(from+i)))
+				return
+			}
+		}
+	}
+}
+
+// cleanEncoding is an encoding name as PostgreSQL compares them: lower case, letters
+// and digits only.
+func cleanEncoding(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := lower(name[i])
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isUTF8(enc string) bool {
+	switch cleanEncoding(enc) {
+	case "utf8", "unicode":
+		return true
+	}
+	return false
+}
+
+// unsafeEncoding reports the client encodings whose multibyte characters can hold bytes
+// that are ASCII (psql lexes them with their character lengths).
+func unsafeEncoding(enc string) bool {
+	switch cleanEncoding(enc) {
+	case "sjis", "shiftjis", "mskanji", "shiftjis2004", "win932", "cp932", "big5", "win950", "cp950",
+		"gbk", "win936", "cp936", "uhc", "win949", "cp949", "johab", "gb18030":
+		return true
+	}
+	return false
+}
+
+// encSetting recognises SET [SESSION] client_encoding {TO|=} value, SET NAMES value
+// and RESET client_encoding / RESET ALL, and returns the encoding they leave (qrun
+// connects with UTF8, the default).
+func encSetting(sql string) (string, bool) {
+	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
+	})
+	for i := range words {
+		words[i] = strings.ToLower(words[i])
+	}
+	if len(words) >= 2 && words[0] == "reset" && (words[1] == "all" || words[1] == "client_encoding") {
+		return "UTF8", true
+	}
+	if len(words) < 3 || words[0] != "set" {
+		return "", false
+	}
+	w := words[1:]
+	if w[0] == "session" {
+		w = w[1:]
+	}
+	var v string
+	switch {
+	case len(w) >= 2 && w[0] == "names":
+		v = w[1]
+	case len(w) >= 2 && w[0] == "client_encoding":
+		v = w[1]
+		if v == "to" && len(w) > 2 {
+			v = w[2]
+		}
+	default:
+		return "", false
+	}
+	v = strings.Trim(v, `'"`)
+	if v == "default" || v == "" {
+		v = "UTF8"
+	}
+	return v, true
 }
 
 // parseFile lexes one file with a fresh lexer, as psql runs a fresh MainLoop for each
@@ -472,6 +580,14 @@ func (p *parser) parseFile(f *srcFile) {
 	}
 }
 
+// encChange records that the file is read in client_encoding enc from offset off on
+// (the SET statement at pos changed it).
+type encChange struct {
+	off int
+	enc string
+	pos Pos
+}
+
 // utf8BOM is the UTF-8 byte order mark.
 var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
@@ -481,6 +597,7 @@ type srcFile struct {
 	src  []byte
 	text string // src viewed as a string, sharing its memory
 	bom  bool   // src starts with a byte order mark, which no column counts
+	encs []encChange
 
 	cOff, cLine, cLineStart, cCol int
 }
@@ -771,6 +888,17 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	}
 	if l.txWord != txNone || l.setCand {
 		p.followSCS(l, s, endOff)
+	}
+	if l.setCand {
+		if enc, ok := encSetting(s.SQL); ok && cleanEncoding(enc) != cleanEncoding(p.enc) {
+			// psql reads the next line in the new encoding.
+			next := len(f.src)
+			if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
+				next = endOff + nl + 1
+			}
+			f.encs = append(f.encs, encChange{off: next, enc: enc, pos: s.Pos()})
+			p.enc = enc
+		}
 	}
 }
 

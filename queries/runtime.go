@@ -902,6 +902,9 @@ func LoadInclude(st *Statement, path string, state *State) (*Script, error) {
 		}
 		p.env[k] = v
 	}
+	if enc, ok := state.vars["ENCODING"]; ok {
+		p.enc = enc
+	}
 	p.live = true // the run-time store is right already: replay every \set
 	p.oesNow = p.oesMode()
 	p.oesPrev = p.oesNow

@@ -203,6 +203,7 @@ SELECT 1;
 SELECT 2 \g
 SELECT 3 AS x \crosstabview
 `},
+	{name: "client_encoding LATIN1", src: "SET client_encoding = 'LATIN1';\nCREATE TABLE l(t text);\nINSERT INTO l VALUES ('caf\xe9');\nCOPY l FROM stdin;\nna\xefve\n\\.\nSELECT :'ENCODING', t FROM l WHERE t = 'caf\xe9';\nRESET client_encoding;\nSELECT :'ENCODING', 'caf\u00e9';\n"},
 	{name: "include named at run time", files: map[string]string{"inc.sql": "SELECT 'included', :'v';\n\\set w from_include\n"}, src: `SELECT '{{dir}}' AS dir, 'V' AS v \gset
 \i :dir/inc.sql
 SELECT :'w';
