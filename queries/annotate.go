@@ -224,6 +224,9 @@ func (p *parser) finish() (*Script, error) {
 	if len(p.pending) > 0 {
 		if p.n == 0 {
 			script.Trailing = p.pending
+			if p.opts.Warn != nil {
+				p.opts.Warn(&Error{Pos: p.pending[0].pos, Msg: "the script sends no statement, so its meta-commands that act at run time (\\" + p.pending[0].cmd + " ...) do not run"})
+			}
 		} else {
 			last := p.stmt(p.n - 1)
 			rt := last.rt()

@@ -242,3 +242,34 @@ func TestStatementSize(t *testing.T) {
 		t.Errorf("Statement is %d bytes, want 64", n)
 	}
 }
+
+func TestNoStatementMetaCommandsWarn(t *testing.T) {
+	var warns []string
+	s, err := Parse("t.sql", []byte("\\echo hi\n"), Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Statements) != 0 || len(s.Trailing) != 1 {
+		t.Fatalf("got %d statements and %d trailing actions, want 0 and 1", len(s.Statements), len(s.Trailing))
+	}
+	want := "t.sql:1:1: the script sends no statement, so its meta-commands that act at run time (\\echo ...) do not run"
+	if len(warns) != 1 || warns[0] != want {
+		t.Errorf("warnings %q, want %q", warns, want)
+	}
+}
+
+// TestPosOfRuntime checks that a server position in a statement completed at run time
+// maps into the file up to the first run-time value, and to the statement after it.
+func TestPosOfRuntime(t *testing.T) {
+	s, err := Parse("t.sql", []byte("SELECT 1 AS a \\gset\nSELECT x, :a, y;\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.Statements[1]
+	if got := st.PosOf(8).String(); got != "t.sql:2:8" {
+		t.Errorf("PosOf(8) = %s, want t.sql:2:8", got)
+	}
+	if got := st.PosOf(15).String(); got != "t.sql:2:1" {
+		t.Errorf("PosOf(15) = %s, want the statement's start", got)
+	}
+}

@@ -314,7 +314,7 @@ func (w *worker) gexec(ctx context.Context, e *execution, st *queries.Statement,
 			continue
 		}
 		if first == nil {
-			first = err
+			first = generated(err, *c)
 		}
 		s.mu.Lock()
 		stop := st.OnErrorStop(s.state)
@@ -324,6 +324,25 @@ func (w *worker) gexec(ctx context.Context, e *execution, st *queries.Statement,
 		}
 	}
 	return n, first
+}
+
+// generated makes the error of a statement \gexec sent point at the \gexec statement
+// (the server's position is in the generated text, which the file does not hold) and
+// say which one failed.
+func generated(err error, sql string) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	e := *pgErr
+	e.Position = 0
+	if e.Detail == "" {
+		if len(sql) > 200 {
+			sql = sql[:200] + "..."
+		}
+		e.Detail = "in the statement \\gexec sent: " + sql
+	}
+	return &e
 }
 
 // include reads the file of an \i named at run time and runs its statements in order,

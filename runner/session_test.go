@@ -115,3 +115,34 @@ func TestPrepareOncePerRun(t *testing.T) {
 		t.Errorf("printed %q, want once per run (three runs)", got)
 	}
 }
+
+// TestGexecAndGsetReport checks how a \gexec unit and a failed \gset are reported.
+func TestGexecAndGsetReport(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	src := "CREATE TABLE g(a int);\n" +
+		"SELECT 'INSERT INTO g VALUES (1)', NULL, 'SELECT 1/0', 'INSERT INTO g VALUES (2)' \\gexec\n" +
+		"SELECT 1 WHERE false \\gset\n" +
+		"SELECT 'SELECT 1', 'SELECT 2' \\gexec\n"
+	p := loadPlan(t, src, false)
+	tg := connect(t, url, Config{}, Options{})
+	r := run(t, tg, p)
+	if got, want := statuses(r), "ok error error ok"; got != want {
+		t.Fatalf("statuses %q, want %q", got, want)
+	}
+	q := r.Queries[1]
+	if q.Rows != 3 {
+		t.Errorf("\\gexec rows %d, want 3 statements sent", q.Rows)
+	}
+	if e := q.Error; e == nil || e.SQLState != "22012" || e.Position != "t.sql:2:1" || !strings.Contains(e.Detail, "in the statement \\gexec sent: SELECT 1/0") {
+		t.Errorf("\\gexec error %+v, want the division's, at the \\gexec statement", e)
+	}
+	if n := scalar[int64](t, url, "SELECT count(*) FROM g"); n != 2 {
+		t.Errorf("%d rows inserted, want 2 (the statements after the failed one still ran)", n)
+	}
+	if e := r.Queries[2].Error; e == nil || e.Message != "no rows returned for \\gset" {
+		t.Errorf("\\gset error %+v, want psql's", e)
+	}
+	if r.Queries[3].Rows != 2 {
+		t.Errorf("rows %d, want 2", r.Queries[3].Rows)
+	}
+}
