@@ -5,27 +5,42 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
 )
 
 func init() { strictPanics = true }
 
-// unitsOf splits a script as qrun does (queries, then plan's transaction blocks).
+// unitsOf splits a script as qrun does: queries, then transaction blocks from BEGIN (or
+// START TRANSACTION) to COMMIT, END, ROLLBACK, ABORT or PREPARE TRANSACTION as one
+// unit, as plan groups them (plan imports deps, so its tests cannot import plan).
 func unitsOf(t testing.TB, sql string) []Unit {
 	t.Helper()
 	script, err := queries.Parse("test.sql", []byte(sql), queries.Options{})
 	if err != nil {
 		t.Fatalf("queries.Parse: %v", err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{Parallel: true})
-	if err != nil {
-		t.Fatalf("plan.Build: %v", err)
-	}
-	units := make([]Unit, len(p.Units))
-	for i, u := range p.Units {
-		for _, s := range u.Statements {
-			units[i].Stmts = append(units[i].Stmts, Stmt{SQL: s.SQL})
+	var units []Unit
+	open := false
+	for _, s := range script.Statements {
+		words := strings.Fields(strings.ToUpper(strings.TrimRight(s.SQL, "; \n")))
+		first, second := "", ""
+		if len(words) > 0 {
+			first = words[0]
+		}
+		if len(words) > 1 {
+			second = words[1]
+		}
+		if !open {
+			units = append(units, Unit{})
+		}
+		u := &units[len(units)-1]
+		u.Stmts = append(u.Stmts, Stmt{SQL: s.SQL})
+		switch {
+		case first == "BEGIN" || first == "START" && second == "TRANSACTION":
+			open = true
+		case first == "COMMIT" || first == "END" || first == "ABORT" ||
+			first == "ROLLBACK" && second != "TO" || first == "PREPARE" && second == "TRANSACTION":
+			open = false
 		}
 	}
 	return units

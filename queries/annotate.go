@@ -205,7 +205,14 @@ func (p *parser) finish() (*Script, error) {
 			if w.count > 1 {
 				times = strconv.Itoa(w.count) + " times"
 			}
-			p.opts.Warn(&Error{Pos: w.pos, Msg: fmt.Sprintf("skipped display-only meta-command \\%s (%s)", name, times)})
+			msg := fmt.Sprintf("skipped display-only meta-command \\%s (%s)", name, times)
+			if w.msg != "" {
+				msg = fmt.Sprintf("%s (%s)", w.msg, times)
+			}
+			p.opts.Warn(&Error{Pos: w.pos, Msg: msg})
+		}
+		for _, n := range p.notes {
+			p.opts.Warn(n)
 		}
 	}
 	if len(p.errs) > 0 {
@@ -213,7 +220,25 @@ func (p *parser) finish() (*Script, error) {
 		return nil, p.errs
 	}
 	p.nameStatements()
-	return &Script{Statements: p.statements(), Files: p.files}, nil
+	script := &Script{Statements: p.statements(), Files: p.files}
+	if len(p.pending) > 0 {
+		if p.n == 0 {
+			script.Trailing = p.pending
+			if p.opts.Warn != nil {
+				p.opts.Warn(&Error{Pos: p.pending[0].pos, Msg: "the script sends no statement, so its meta-commands that act at run time (\\" + p.pending[0].cmd + " ...) do not run"})
+			}
+		} else {
+			last := p.stmt(p.n - 1)
+			rt := last.rt()
+			if rt == nil {
+				rt = &stmtRT{}
+				last.coldPart().rt = rt
+			}
+			rt.post = p.pending
+		}
+		p.pending = nil
+	}
+	return script, nil
 }
 
 // nameStatements names every unnamed statement FILE:LINE, or FILE:LINE:COL when that is

@@ -22,30 +22,15 @@ type onErrorRollback struct {
 // interactive (off for a script, as under psql -f) or unset. checkBuiltin keeps values
 // psql rejects out of the variables.
 func (p *parser) onErrorRollback() bool {
-	if len(p.vars) == 0 {
-		return false
-	}
-	v, ok := p.vars["ON_ERROR_ROLLBACK"]
-	if !ok {
-		return false
+	v, ok, dyn := p.vt.lookup("ON_ERROR_ROLLBACK")
+	if !ok || dyn {
+		return false // unset, or set at run time: qrun reads it when loading
 	}
 	if v != p.oer.last || v == "" {
 		on, _ := slashBool(v)
 		p.oer = onErrorRollback{last: v, on: on}
 	}
 	return p.oer.on
-}
-
-// checkBuiltin returns psql's complaint about value for a variable whose value psql
-// checks when it is set, or "". psql prints it and keeps the old value; qrun reports it
-// as an input error.
-func checkBuiltin(name, value string) string {
-	if name == "ON_ERROR_ROLLBACK" {
-		if _, ok := slashBool(value); !ok && !strings.EqualFold(value, "interactive") {
-			return `unrecognized value "` + value + `" for "ON_ERROR_ROLLBACK": available values are on, off, interactive`
-		}
-	}
-	return ""
 }
 
 // slashBool parses a boolean as psql's ParseVariableBool does: any prefix of true,
@@ -406,11 +391,18 @@ func (l *lexer) slashCopy(args []string, i, nameEnd, end int) int {
 		start = l.prevEnd
 		p.annotate(l.f, s, p.n-1, l.prevEnd, i)
 	}
-	if src := p.source(l.f); s.src == nil {
+	if src := p.source(l.f, p.oesFor(l.f, dataEnd)); s.src == nil {
 		s.src = src
 	} else {
 		s.src.file, s.src.stage, s.src.stageIndex, s.src.conn = src.file, src.stage, src.stageIndex, src.conn
+		s.src.guard, s.src.oes, s.src.scsOff = src.guard, src.oes, src.scsOff
 	}
+	if len(p.pending) > 0 {
+		// Meta-commands acting at run time before this \copy (\echo, \set, ...).
+		s.coldPart().rt = &stmtRT{pre: p.pending}
+		p.pending = nil
+	}
+	p.vt.statement()
 	s.setSpan(at, start, dataEnd)
 	s.OnErrorRollback = p.onErrorRollback()
 	cold := s.coldPart()

@@ -15,7 +15,7 @@
 //     U&"..." — a prefix counts only when it is a whole token (somee'x' is not E'...').
 //   - "..." with "".
 //   - $tag$...$tag$ dollar quotes; $1 is a parameter and a$b$ an identifier.
-//   - -- comments and nested /* */ comments.
+//   - -- comments (to a newline or a carriage return) and nested /* */ comments.
 //   - Parenthesis depth (never below 0; brackets do not count) and psql's BEGIN ATOMIC
 //     heuristic for CREATE [OR REPLACE] FUNCTION/PROCEDURE.
 //
@@ -26,21 +26,38 @@
 // interpolated. Without rewriting, SQL shares the memory of the file.
 //
 // After COPY ... FROM STDIN (or FROM STDOUT, which the server reads alike; detected
-// lexically: COPY first, FROM STDIN at depth 0, not COPY (query)), the following lines up
+// lexically: COPY first, FROM STDIN at depth 0, not COPY (query), where the "(" comes
+// right after COPY; COPY "Name" (col, ...) is a column list), the following lines up
 // to a line "\." (or end of file) are the statement's CopyData.
 //
 // # Meta-commands and variables
 //
 // A backslash outside quotes and comments starts a meta-command that runs to the end of
-// the line or to "\\". Supported: \set NAME [VALUE...] (psql's argument lexing; backquotes
-// are an error), \unset NAME, \i and \include, \ir and \include_relative (relative to the
-// including file), \restrict and \unrestrict (no effect), \g and \gx without arguments
-// (end the statement), \q (ends all input). Display-only commands (\d..., \pset, \echo,
-// \qecho, \warn, \timing, \x, \a, \t, \T, \H, \f, \C, \l, \z, \sf, \sv, \conninfo,
-// \encoding without argument, \errverbose, \h, \?, \copyright, \set without argument)
-// are skipped with one warning per command name through Options.Warn. Every other
-// meta-command (\c, \if, \gset, \gexec, \!, \o, \getenv, ...) is an error whose
-// Err is ErrUnsupported.
+// the line or to "\\", with psql 15's argument lexing. lookupCmd (meta.go) lists what
+// qrun does with each of psql's commands:
+//
+//   - \set, \unset (psql's special variables checked: ON_ERROR_STOP must be a boolean,
+//     \unset leaves "off"), \i, \include, \ir, \include_relative, \restrict,
+//     \unrestrict, \getenv and \setenv (which changes what later \getenv of the script
+//     see, never qrun's environment) act when the file is read.
+//   - \if, \elif, \else, \endif with psql's booleans (ParseBool). An inactive branch is
+//     lexed to find where statements end, but sends nothing, interpolates no variable and
+//     runs no meta-command but the conditional ones; its text is dropped from a statement
+//     that spans it, and its parentheses forgotten. A condition on variables known at
+//     load time is decided then; one on a variable set at run time makes the block a
+//     run-time one: its statements carry a Guard and the branch is chosen when the run
+//     reaches the \if (actions actIf, actElif, actElse).
+//   - \g, \gx, \crosstabview end the statement (resending the previous one from an empty
+//     buffer); \gset [PREFIX] and \gexec end it and act on its result at run time; \r
+//     empties the buffer; \gdesc drops it; \q ends the input (or the run, under a
+//     run-time \if).
+//   - \echo, \qecho, \warn print at run time; \o is accepted and does nothing.
+//   - Display-only commands (\d..., \pset, \timing, \x, \p, \set without arguments,
+//     ...) are skipped with one warning per command name through Options.Warn.
+//   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch, \lo_import, \lo_export,
+//     \lo_unlink and backquotes are errors that say why; all these have Err
+//     ErrUnsupported. An unknown command is psql's "invalid command".
+//   - \copy and \c, \connect: see clientcopy.go (client-side COPY, connections).
 //
 // \copy takes the rest of its line, parsed as psql's parse_slash_copy parses it, and is a
 // statement of its own whose SQL is the COPY ... FROM STDIN or COPY ... TO STDOUT psql
@@ -54,7 +71,30 @@
 //
 // :name is replaced by the variable's value, which is lexed again; :'name' and :"name"
 // insert it as a quoted literal or identifier; :{?name} tests it; an undefined variable
-// is left as written; :: is a cast. Options.Vars presets variables (qrun -v).
+// is left as written; :: is a cast. Options.Vars presets variables (qrun -v), over
+// psql's defaults (psqlDefaults).
+//
+// # Run time
+//
+// Some variables are known only when the script runs: those \gset sets, psql's built-in
+// ERROR, SQLSTATE, ROW_COUNT, LAST_ERROR_MESSAGE, LAST_ERROR_SQLSTATE and LASTOID (after
+// every statement), DBNAME, USER, HOST, PORT, ENCODING, SERVER_VERSION_NAME and
+// SERVER_VERSION_NUM (from the connection), and those set from them or under a run-time
+// \if (varTrack). A statement whose text reads one keeps its text as written, with the
+// references as a template that Expand completes: a value is lexed in place, by the same
+// lexer, and must not change where the statement ends. From the first such use on, every
+// \set is also recorded, to be replayed at run time in file order, and the variables
+// known so far seed the run-time store (actSeed). The meta-commands that act at run
+// time are Actions attached to the statement after them (Statement.Prepare runs them)
+// or, after the last one, to it (Statement.Finish); the runner keeps a State per run.
+// Statement.Runtime reports all of this to the planner, RuntimeReason to --dry-run.
+//
+// ON_ERROR_STOP is recorded for each statement (Statement.OnErrorStop), from the line
+// after the \set that changes it, as psql reads it per line.
+//
+// standard_conforming_strings follows SET, SET LOCAL, RESET, ROLLBACK (to a savepoint
+// too) and COMMIT in the file; a statement whose split depends on it (a backslash in a
+// '...' string) can check the server's setting before it is sent (CheckSCS).
 //
 // # Annotations
 //
@@ -71,9 +111,14 @@
 // ErrorList of *Error, sorted, each file:line:col: an unterminated quote, quoted
 // identifier, dollar quote or comment (at its opening), an unsupported meta-command,
 // a malformed or duplicate annotation, a missing, unreadable or non-regular file or a
-// directory (at the \i that names it, for includes), an include cycle, invalid UTF-8 or a
-// NUL byte (at the first bad byte; psql would send them, qrun refuses), and a file named
-// on the command line from which psql would send nothing and that holds no meta-command
-// ("no statements": an empty or comment-only file). An unterminated parenthesis is not
-// an error: psql sends the text and the server reports it.
+// directory (at the \i that names it, for includes), an include cycle, and invalid UTF-8
+// or a NUL byte (at the first bad byte; psql would send them, qrun refuses). After SET
+// client_encoding (or SET NAMES; pg_dump -E writes it), from the next line on, the bytes
+// are sent as they are in that encoding (LATIN1, WIN1252, EUC_JP, KOI8R ...: their
+// multibyte characters hold no ASCII byte, so the lexer reads them byte by byte); SJIS,
+// BIG5, GBK, UHC, GB18030 and JOHAB are refused when a byte above 0x7f follows. A file
+// named on the command line from which psql would send nothing but comments (an empty
+// or comment-only file) is run as psql runs it, with a warning "no statements". An
+// unterminated parenthesis is not an error: psql sends the text and the server reports
+// it. A UTF-8 byte order mark at the start of a file is skipped, as psql skips it.
 package queries

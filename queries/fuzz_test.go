@@ -21,6 +21,14 @@ var splitSeeds = []string{
 	"SET standard_conforming_strings = off;\nSELECT '\\';';", // scs off
 	"SELECT 'unterminated",
 	"\\copy t from stdin\n1\n\\.\nSELECT 1;\n\\copy (select ';') to 'x' csv\n", // \copy
+	"SELECT 1 -- c\r; SELECT 2;",                                          // comment ends at CR
+	"\xef\xbb\xbfSELECT 1;",                                               // byte order mark
+	"COPY \"Q N\" (a) FROM stdin;\n1\n\\.\n",                              // quoted name, column list
+	"\\if false\nSELECT 1\n\\elif :{?x}\n;\n\\else\n(\n\\endif\n;",        // conditionals at load time
+	"SELECT 1 AS a \\gset p_\n\\if :p_a\nSELECT :p_a;\n\\endif\n",         // run-time variables and \if
+	"SELECT 'SELECT 1' \\gexec\n\\echo -n :ROW_COUNT :'DBNAME'\n\\warn w", // \gexec, built-ins, \echo
+	"\\getenv h HOME\n\\setenv A b\n\\o /tmp/x\nSELECT :'h' \\r\n\\g",     // environment, \o, \r, resend
+	"\\set ON_ERROR_STOP on\n\\q\nSELECT 1;",                              // ON_ERROR_STOP, \q
 }
 
 // onlyBlank reports whether b holds only whitespace and -- comments.
@@ -50,6 +58,9 @@ func FuzzSplit(f *testing.F) {
 		simple := bytes.IndexByte(src, '\\') < 0 && !bytes.Contains(bytes.ToLower(src), []byte("copy"))
 		hasCopy := bytes.Contains(bytes.ToLower(src), []byte("copy"))
 		prev, prevStart := 0, 0
+		if bytes.HasPrefix(src, utf8BOM) {
+			prev, prevStart = len(utf8BOM), len(utf8BOM) // psql skips it
+		}
 		err := Split(src, func(start, end int) bool {
 			// A statement on the rest of a COPY line is read after the COPY's data, as
 			// psql does, so only its start is in order.
@@ -71,6 +82,9 @@ func FuzzSplit(f *testing.F) {
 			return
 		}
 		end := 0
+		if bytes.HasPrefix(src, utf8BOM) {
+			end = len(utf8BOM)
+		}
 		for _, st := range s.Statements {
 			if st.Start() < 0 || st.End() > len(src) || st.Start() > st.End() || st.Pos().Offset < st.Start() {
 				t.Fatalf("bad span [%d,%d) pos %v in %d bytes", st.Start(), st.End(), st.Pos(), len(src))
@@ -87,6 +101,17 @@ func FuzzSplit(f *testing.F) {
 			for i := 1; i <= len(st.SQL)+1; i++ {
 				_ = st.PosOf(i)
 			}
+		}
+		// Run the script's meta-commands as the runner would, every \gset getting the
+		// row ("1;'", NULL): values that would change a split must fail, not panic.
+		state := NewState(nil)
+		for _, st := range s.Statements {
+			send, err := st.Prepare(state)
+			if err == nil && send.Skip == "" && send.Gset {
+				_ = state.Gset(send.Prefix, []string{"x", "y"}, [][]byte{[]byte("1;'"), nil}, 1)
+			}
+			state.Succeeded("SELECT 1")
+			_ = st.Finish(state)
 		}
 	})
 }

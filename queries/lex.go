@@ -170,12 +170,15 @@ func (l *lexer) plain(end int) {
 			continue
 		case cDash:
 			if i+1 < len(b) && b[i+1] == '-' {
+				// psql's comment runs to a newline or a carriage return.
 				j := bytes.IndexByte(b[i:], '\n')
 				if j < 0 {
-					i = len(b)
-				} else {
-					i += j
+					j = len(b) - i
 				}
+				if k := bytes.IndexByte(b[i:i+j], '\r'); k >= 0 {
+					j = k
+				}
+				i += j
 				continue
 			}
 		case cColon:
@@ -239,7 +242,7 @@ func (l *lexer) plain(end int) {
 				}
 			}
 			if l.kw != kwDead || l.copyCand || l.idCount == 0 {
-				l.identifier(b[i:j])
+				l.identifier(b[i:j], j)
 			}
 			i = j
 		case cDigit, cDot:
@@ -249,6 +252,7 @@ func (l *lexer) plain(end int) {
 				l.p.applySCS()
 				l.scsAt = -1
 			}
+			l.scsQuote = true // its backslashes mean what standard_conforming_strings says
 			if l.p.scs {
 				l.open(stQuote, i, i+1)
 			} else {
@@ -276,7 +280,7 @@ func (l *lexer) plain(end int) {
 			}
 			i++
 		case cOpen:
-			if l.copyCand && l.idCount == 1 {
+			if l.copyCand && l.idCount == 1 && l.copyParen(i) {
 				l.copyCand = false // COPY (query) only goes TO
 			}
 			l.depth++
@@ -289,6 +293,12 @@ func (l *lexer) plain(end int) {
 		case cSemi:
 			i++
 			if l.depth == 0 && l.begin == 0 {
+				if l.skipping {
+					// An inactive \if branch: psql sends nothing, and its text goes
+					// when the branch ends.
+					l.idCount = 0
+					continue
+				}
 				l.pos = i
 				l.flush(i)
 				l.emit(l.off(i))
@@ -367,13 +377,15 @@ func dollarTag(b []byte, i int) (int, bool) {
 
 // identifier applies psql's per-identifier bookkeeping: the BEGIN ATOMIC heuristic,
 // COPY ... FROM STDIN and SET detection.
-func (l *lexer) identifier(w []byte) {
+func (l *lexer) identifier(w []byte, end int) {
 	if l.idCount == 0 {
 		l.ids = [4]byte{}
 		l.kw = kwTracking
 		l.copyCand = foldEq(w, "copy")
+		l.copyEnd, l.copyBuf = end, l.inVar
 		l.fromSeen = false
 		l.setCand = foldEq(w, "set") || foldEq(w, "reset")
+		l.txWord = txWordOf(w)
 	}
 	if l.idCount < len(l.ids) && (foldEq(w, "create") || foldEq(w, "function") ||
 		foldEq(w, "procedure") || foldEq(w, "or") || foldEq(w, "replace")) {
@@ -417,6 +429,59 @@ func (l *lexer) identifier(w []byte) {
 	}
 }
 
+// copyParen reports whether the "(" at buffer index i comes right after the COPY that
+// starts the statement, with only white space and comments between: COPY (query). After
+// COPY "Quoted Name" the parenthesis opens a column list.
+func (l *lexer) copyParen(i int) bool {
+	return l.copyBuf == l.inVar && l.copyEnd <= i && blankSQL(l.str[l.copyEnd:i])
+}
+
+// txWord is a first word that begins or ends a transaction block.
+type txWord uint8
+
+const (
+	txNone txWord = iota
+	txBegin
+	txCommit
+	txRollback
+	txSavepoint
+	txRelease
+)
+
+// txWordOf classifies the first word of a statement.
+func txWordOf(w []byte) txWord {
+	switch len(w) {
+	case 3:
+		if foldEq(w, "end") {
+			return txCommit
+		}
+	case 5:
+		switch {
+		case foldEq(w, "begin"), foldEq(w, "start"):
+			return txBegin
+		case foldEq(w, "abort"):
+			return txRollback
+		}
+	case 6:
+		if foldEq(w, "commit") {
+			return txCommit
+		}
+	case 7:
+		if foldEq(w, "release") {
+			return txRelease
+		}
+	case 8:
+		if foldEq(w, "rollback") {
+			return txRollback
+		}
+	case 9:
+		if foldEq(w, "savepoint") {
+			return txSavepoint
+		}
+	}
+	return txNone
+}
+
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + 'a' - 'A'
@@ -444,17 +509,28 @@ func (l *lexer) quote(end int) {
 	for {
 		k := bytes.IndexByte(b[i:], '\'')
 		if k < 0 {
+			l.noteBackslash(b[i:])
 			l.pos = len(b)
 			return
 		}
+		l.noteBackslash(b[i : i+k])
 		i += k + 1
 		if i < len(b) && b[i] == '\'' {
 			i++
 			continue
 		}
 		l.st = stPlain
+		l.scsQuote = false
 		l.pos = i
 		return
+	}
+}
+
+// noteBackslash notes a backslash in the text b of a plain '...' string, whose split
+// then depends on standard_conforming_strings.
+func (l *lexer) noteBackslash(b []byte) {
+	if l.scsQuote && !l.scsSens && bytes.IndexByte(b, '\\') >= 0 {
+		l.scsSens = true
 	}
 }
 
@@ -465,6 +541,9 @@ func (l *lexer) equote(end int) {
 	for i < len(b) {
 		switch b[i] {
 		case '\\':
+			if l.scsQuote {
+				l.scsSens = true
+			}
 			i += 2
 		case '\'':
 			if i+1 < len(b) && b[i+1] == '\'' {
@@ -472,6 +551,7 @@ func (l *lexer) equote(end int) {
 				continue
 			}
 			l.st = stPlain
+			l.scsQuote = false
 			l.pos = i + 1
 			return
 		default:

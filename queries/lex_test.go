@@ -75,9 +75,32 @@ func TestSplit(t *testing.T) {
 		{"scs off applies from the next line", "SET standard_conforming_strings = off; SELECT 'a\\';\nSELECT 'b\\';';\nRESET standard_conforming_strings;\nSELECT 'c\\';",
 			[]string{"SET standard_conforming_strings = off;", "SELECT 'a\\';", "SELECT 'b\\';';", "RESET standard_conforming_strings;", "SELECT 'c\\';"}},
 		{"scs set with TO and session", "SET SESSION standard_conforming_strings TO 'off';\nSELECT 'b\\';';", []string{"SET SESSION standard_conforming_strings TO 'off';", "SELECT 'b\\';';"}},
+		{"scs set in a rolled back block", "BEGIN;\nSET standard_conforming_strings = off;\nROLLBACK;\nSELECT 'a\\';\nSELECT 2;",
+			[]string{"BEGIN;", "SET standard_conforming_strings = off;", "ROLLBACK;", "SELECT 'a\\';", "SELECT 2;"}},
+		{"scs set local lasts to the end of the block", "BEGIN;\nSET LOCAL standard_conforming_strings = off;\nSELECT 'a\\';';\nCOMMIT;\nSELECT 'b\\';",
+			[]string{"BEGIN;", "SET LOCAL standard_conforming_strings = off;", "SELECT 'a\\';';", "COMMIT;", "SELECT 'b\\';"}},
+		{"scs set local outside a block does nothing", "SET LOCAL standard_conforming_strings = off;\nSELECT 'a\\';",
+			[]string{"SET LOCAL standard_conforming_strings = off;", "SELECT 'a\\';"}},
+		{"scs set in a committed block", "START TRANSACTION;\nSET standard_conforming_strings = off;\nEND;\nSELECT 'c\\';';",
+			[]string{"START TRANSACTION;", "SET standard_conforming_strings = off;", "END;", "SELECT 'c\\';';"}},
+		{"rollback to savepoint undoes scs", "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nROLLBACK TO SAVEPOINT s;\nSELECT 'd\\';\nABORT;",
+			[]string{"BEGIN;", "SAVEPOINT s;", "SET standard_conforming_strings = off;", "ROLLBACK TO SAVEPOINT s;", "SELECT 'd\\';", "ABORT;"}},
+		{"released savepoint keeps scs", "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nRELEASE s;\nSELECT 'd\\';';\nCOMMIT;\nSELECT 'e\\';';",
+			[]string{"BEGIN;", "SAVEPOINT s;", "SET standard_conforming_strings = off;", "RELEASE s;", "SELECT 'd\\';';", "COMMIT;", "SELECT 'e\\';';"}},
+		{"LATIN1 after SET client_encoding", "SET client_encoding = 'LATIN1';\nSELECT 'caf\xe9';\nCOPY t FROM stdin;\n\xe9\n\\.\n",
+			[]string{"SET client_encoding = 'LATIN1';", "SELECT 'caf\xe9';", "COPY t FROM stdin;"}},
+		{"SET NAMES WIN1252", "SET NAMES 'win1252';\nSELECT '\x80';", []string{"SET NAMES 'win1252';", "SELECT '\x80';"}},
+		{"SJIS with ASCII only", "SET client_encoding = SJIS;\nSELECT 'a\\';", []string{"SET client_encoding = SJIS;", "SELECT 'a\\';"}},
 		{"copy from stdin", "COPY t FROM STDIN;\n1\t;\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}},
 		{"copy to stdout has no data", "COPY t TO STDOUT;\nSELECT 1;", []string{"COPY t TO STDOUT;", "SELECT 1;"}},
 		{"copy query form", "COPY (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY (SELECT 1) TO STDOUT;", "SELECT 2;"}},
+		{"line comment ends at a carriage return", "SELECT 1 -- x\r; SELECT 2;", []string{"SELECT 1 -- x\r;", "SELECT 2;"}},
+		{"leading line comment ends at a carriage return", "-- x\rSELECT 1;", []string{"SELECT 1;"}},
+		{"byte order mark skipped", "\xef\xbb\xbfSELECT 1;", []string{"SELECT 1;"}},
+		{"byte order mark only at the start", "SELECT 1;\xef\xbb\xbfSELECT 2;", []string{"SELECT 1;", "\xef\xbb\xbfSELECT 2;"}},
+		{"copy quoted name with columns", "COPY \"Quoted Name\" (a, b) FROM stdin;\n1\t2\n\\.\nSELECT 1;", []string{"COPY \"Quoted Name\" (a, b) FROM stdin;", "SELECT 1;"}},
+		{"copy schema-qualified quoted name", "COPY s.\"T\"(a) FROM stdin;\n;\n\\.\nSELECT 1;", []string{"COPY s.\"T\"(a) FROM stdin;", "SELECT 1;"}},
+		{"copy query form after a comment", "COPY /* c */ (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY /* c */ (SELECT 1) TO STDOUT;", "SELECT 2;"}},
 		{"g ends a statement", "SELECT 1 \\g\nSELECT 2;", []string{"SELECT 1 ", "SELECT 2;"}},
 		{"meta-only line inside statement dropped", "SELECT 1\n\\set x 1\n, 2;", []string{"SELECT 1\n, 2;"}},
 		{"double backslash ends a meta-command", "\\set x 1 \\\\ SELECT :x;", []string{"SELECT 1;"}},
@@ -135,19 +158,40 @@ func TestInputErrors(t *testing.T) {
 		{"unterminated identifier", `SELECT "a;`, "t.sql:1:8: unterminated quoted identifier", false},
 		{"unterminated dollar quote", "SELECT $x$ a $y$;", "t.sql:1:8: unterminated dollar-quoted string", false},
 		{"unterminated comment", "SELECT 1; /* a /* b */", "t.sql:1:11: unterminated /* comment", false},
-		{"unknown meta-command", "SELECT 1;\n  \\gexec\n", "t.sql:2:3: unsupported meta-command \\gexec", true},
-		{"output", "\\o other\nSELECT 1;", "t.sql:1:1: unsupported meta-command \\o", true},
-		{"if", "\\if true\nSELECT 1;\n\\endif", "t.sql:1:1: unsupported meta-command \\if", true},
-		{"g with argument", "SELECT 1 \\g out.txt", "t.sql:1:10: \\g with arguments is not supported", true},
-		{"gset", "SELECT 1 AS x \\gset", "t.sql:1:15: unsupported meta-command \\gset", true},
-		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported", false},
+		{"unknown meta-command", "SELECT 1;\n  \\bogus x\n", "t.sql:2:3: invalid command \\bogus", false},
+		{"unknown meta-command in an inactive branch", "\\if false\n\\bogus\n\\endif\nSELECT 1;", "t.sql:2:1: invalid command \\bogus", false},
+		{"shell", "SELECT 1;\n\\! ls -l\n", "t.sql:2:1: \\! runs a shell command: qrun does not run shell commands from scripts", true},
+		{"editor", "SELECT 1 \\e", "t.sql:1:10: \\e opens an editor: qrun runs scripts without a terminal", true},
+		{"edit", "\\edit f.sql 3\n", "t.sql:1:1: \\edit opens an editor: qrun runs scripts without a terminal", true},
+		{"edit function", "\\ef f(int)\n", "t.sql:1:1: \\ef opens an editor: qrun runs scripts without a terminal", true},
+		{"edit view", "\\ev v\n", "t.sql:1:1: \\ev opens an editor: qrun runs scripts without a terminal", true},
+		{"prompt", "\\prompt 'Name? ' name\nSELECT :'name';", "t.sql:1:1: \\prompt reads a value from the terminal: qrun runs scripts without one (set the variable with -v NAME=VALUE)", true},
+		{"password", "\\password bob\n", "t.sql:1:1: \\password reads a password from the terminal: qrun runs scripts without one (use ALTER ROLE ... PASSWORD)", true},
+		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"backquote in echo", "\\echo a `date` b\nSELECT 1;", "t.sql:1:9: \\echo: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"backquote in if", "\\if `true`\n\\endif\nSELECT 1;", "t.sql:1:5: \\if: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"endif without if", "SELECT 1;\n\\endif\n", "t.sql:2:1: \\endif: no matching \\if", false},
+		{"else without if", "\\else\nSELECT 1;", "t.sql:1:1: \\else: no matching \\if", false},
+		{"elif without if", "\\elif true\nSELECT 1;", "t.sql:1:1: \\elif: no matching \\if", false},
+		{"elif after else", "\\if false\n\\else\n\\elif true\n\\endif\nSELECT 1;", "t.sql:3:1: \\elif: cannot occur after \\else", false},
+		{"else after else", "\\if true\n\\else\n\\else\n\\endif\nSELECT 1;", "t.sql:3:1: \\else: cannot occur after \\else", false},
+		{"if without endif", "SELECT 1;\n\\if true\nSELECT 2;\n", "t.sql:2:1: \\if without \\endif before the end of the file", false},
+		{"if not a boolean", "\\if maybe\n\\endif\nSELECT 1;", "t.sql:1:1: unrecognized value \"maybe\" for \"\\if expression\": Boolean expected", false},
+		{"o is not a boolean", "\\if o\n\\endif\nSELECT 1;", "t.sql:1:1: unrecognized value \"o\" for \"\\if expression\": Boolean expected", false},
+		{"ON_ERROR_STOP not a boolean", "\\set ON_ERROR_STOP sometimes\nSELECT 1;", "t.sql:1:1: \\set: unrecognized value \"sometimes\" for \"ON_ERROR_STOP\": Boolean expected", false},
+		{"AUTOCOMMIT off", "\\set AUTOCOMMIT off\nSELECT 1;", "t.sql:1:1: \\set AUTOCOMMIT off is not supported: qrun runs every statement in autocommit mode (use BEGIN ... COMMIT)", true},
+		{"set name known at run time", "SELECT 'x' AS n \\gset\n\\set :n 1\n", "t.sql:2:1: \\set: a variable name known only at run time is not supported", true},
+		{"statement across a run-time if", "SELECT 1 AS x \\gset\nSELECT 1\n\\if :x\n, 2\n\\endif\n;", "t.sql:3:1: a statement that continues across the \\if of an \\if decided at run time is not supported: end it with ; before the \\if", true},
+		{"copy under a run-time if", "SELECT 1 AS x \\gset\n\\if :x\nCOPY t FROM stdin;\n1\n\\.\n\\endif\n", "t.sql:3:1: COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs", true},
+		{"value changes the split at load time is fine", "\\set v 'SELECT 1; SELECT'\n:v 2;\n\\bogus", "t.sql:3:1: invalid command \\bogus", false},
 		{"unterminated set argument", "\\set x 'abc\nSELECT 1;", "t.sql:1:8: \\set: unterminated quoted string", false},
 		{"invalid variable name", "\\set a-b 1\nSELECT 1;", "t.sql:1:1: \\set: invalid variable name \"a-b\"", false},
-		{"empty file", "", "t.sql: no statements", false},
-		{"comment-only file", "-- nothing\n\n", "t.sql: no statements", false},
-		{"block-comment-only file", "-- a\n/* b /* nested */ */\n", "t.sql: no statements", false},
-		{"semicolons and comments only", ";\n/* x */ ;\n-- y\n", "t.sql: no statements", false},
-		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff)", false},
+		{"invalid UTF-8", "SELECT 1;\nSELECT 'a\xffb';", "t.sql:2:10: invalid UTF-8 (byte 0xff): give the file's encoding with SET client_encoding before it", false},
+		{"invalid UTF-8 before SET client_encoding", "SELECT 'caf\xe9';\nSET client_encoding = 'LATIN1';\nSELECT 'caf\xe9';", "t.sql:1:12: invalid UTF-8 (byte 0xe9): give the file's encoding with SET client_encoding before it", false},
+		{"invalid UTF-8 on the line of SET client_encoding", "SET client_encoding = 'LATIN1'; SELECT 'caf\xe9';", "t.sql:1:44: invalid UTF-8 (byte 0xe9): give the file's encoding with SET client_encoding before it", false},
+		{"invalid UTF-8 after RESET client_encoding", "SET client_encoding = 'LATIN1';\nSELECT 'caf\xe9';\nRESET client_encoding;\nSELECT '\xe9';", "t.sql:4:9: invalid UTF-8 (byte 0xe9): give the file's encoding with SET client_encoding before it", false},
+		{"SJIS", "SET client_encoding TO 'SJIS';\nSELECT '\x95\\';", "t.sql:1:1: client_encoding SJIS is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x95 at t.sql:2:9; convert the file to UTF8)", true},
+		{"BIG5 by another name", "SET NAMES 'Big-5';\nSELECT '\xa4\\';", "t.sql:1:1: client_encoding BIG-5 is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0xa4 at t.sql:2:9; convert the file to UTF8)", true},
 		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
 		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},
 		{"empty name", "-- name:\nSELECT 1;", "t.sql:1:1: empty name in -- name: annotation", false},
@@ -179,8 +223,36 @@ func TestInputErrors(t *testing.T) {
 	}
 }
 
+// TestNoStatements checks that a file from which psql sends nothing but comments is
+// accepted, as psql runs it, with a warning.
+func TestNoStatements(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"empty file", "", nil},
+		{"comment-only file", "-- nothing\n\n", nil},
+		{"block-comment-only file", "-- a\n/* b /* nested */ */\n", []string{"/* b /* nested */ */"}},
+		{"semicolons and comments only", ";\n/* x */ ;\n-- y\n", []string{";", "/* x */ ;"}},
+		{"byte order mark and a comment", "\xef\xbb\xbf-- c\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var warns []string
+			got := sqls(t, tt.src, Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got statements %q, want %q", got, tt.want)
+			}
+			if want := []string{"t.sql: no statements"}; !slices.Equal(warns, want) {
+				t.Errorf("got warnings %q, want %q", warns, want)
+			}
+		})
+	}
+}
+
 func TestErrorsCollected(t *testing.T) {
-	_, err := Parse("t.sql", []byte("\\o x\nSELECT 1;\n\\gexec\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
+	_, err := Parse("t.sql", []byte("\\password x\nSELECT 1;\n\\! ls\n-- name:\nSELECT 2;\nSELECT 'x"), Options{})
 	var list ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("got %v, want an ErrorList", err)
@@ -202,7 +274,6 @@ func TestDisplayOnlyWarnings(t *testing.T) {
 		t.Errorf("got statements %q, want %q", got, want)
 	}
 	want := []string{
-		`t.sql:1:1: skipped display-only meta-command \echo (3 times)`,
 		`t.sql:3:1: skipped display-only meta-command \d (once)`,
 		`t.sql:5:1: skipped display-only meta-command \d+ (once)`,
 		`t.sql:6:1: skipped display-only meta-command \timing (once)`,

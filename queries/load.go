@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -45,10 +46,11 @@ func Parse(file string, src []byte, opts Options) (*Script, error) {
 
 // Split calls yield with the byte span of each statement of src, in order, as psql
 // would split it: start is the statement's first byte (leading whitespace and --
-// comments skipped) and end is just after its terminating ";" (or "\g"), the end of its
-// COPY data, or the end of src. Split does not interpret meta-commands other than
-// "\g", "\;" and "\:" (the others are skipped to the end of their line), expands no
-// variables and follows no includes; standard_conforming_strings starts on. Spans come
+// comments skipped) and end is just after its terminating ";" (or a send command such
+// as "\g" or "\gset"), the end of its COPY data, or the end of src. Split does not
+// interpret meta-commands other than the send commands, "\;" and "\:" (the others are
+// skipped to the end of their line; \if is not followed), expands no variables and
+// follows no includes; standard_conforming_strings starts on. Spans come
 // in order, except that a statement written after "COPY ... FROM STDIN;" on the same
 // line is reported after the COPY's data, as psql reads it. It stops
 // early when yield returns false. Its error reports an unterminated quote or comment
@@ -66,7 +68,10 @@ func Split(src []byte, yield func(start, end int) bool) error {
 // parser holds what is shared by all files of one Load: variables, statements, errors.
 type parser struct {
 	opts       Options
-	vars       map[string]string
+	vt         varTrack // the variables, as far as they are known at load time
+	rt         Vars     // the run-time variables, when a value or an argument is lexed again at run time
+	valueOf    string   // the variable whose value lexValue lexes
+	valueEnded bool     // ... and it ended the statement
 	expanding  map[string]bool
 	errs       ErrorList
 	slabs      [][]Statement // every statement so far, in order, slabSize to a slab
@@ -83,6 +88,7 @@ type parser struct {
 	scsNext    bool
 	warns      map[string]*warning
 	warnOrder  []string
+	notes      []*Error      // other warnings, in order
 	names      nameidx.Index // statements named by -- name: lines
 	colonNames bool          // some of those names hold a ':'
 	stage      string
@@ -90,35 +96,95 @@ type parser struct {
 	oer        onErrorRollback
 	copies     clientCopies
 	conn       *Connect // the last \connect read
+
+	live    bool      // the script uses run-time variables from here on
+	pending []*Action // meta-commands that act at run time, for the next statement
+	guard   *Guard    // the run-time condition of the \if branch being read
+	prev    *Statement
+	env     map[string]envValue // \setenv so far
+	envDyn  map[string]bool     // environment variables \setenv sets at run time
+	envAll  bool                // ... and all of them, after an \i named at run time
+
+	oesNow, oesPrev uint8    // ON_ERROR_STOP now, and before its last change
+	oesFile         *srcFile // where it last changed
+	oesOff          int
+
+	// A transaction block open at load time, and standard_conforming_strings when it
+	// began and as SET (not SET LOCAL) left it in it.
+	inTx                     bool
+	txBeginSCS, txSessionSCS bool
+	savepoints               []savepoint
+
+	enc string // client_encoding, as SET statements leave it
+}
+
+// savepoint is a SAVEPOINT of the open block, and standard_conforming_strings then.
+type savepoint struct {
+	name         string
+	scs, session bool
 }
 
 type warning struct {
 	pos   Pos
 	count int
+	msg   string // instead of "skipped display-only meta-command"
 }
 
 func newParser(opts Options) *parser {
 	p := &parser{
 		opts:      opts,
-		vars:      make(map[string]string, len(opts.Vars)),
+		vt:        varTrack{vals: make(map[string]string, len(psqlDefaults)+len(opts.Vars))},
+		enc:       "UTF8",
 		expanding: map[string]bool{},
 		instances: map[string]int{},
 		scs:       true,
 		warns:     map[string]*warning{},
 	}
 	p.names.NameOf = func(i int32) string { return p.stmt(int(i)).Name }
-	for k, v := range opts.Vars {
+	for k, v := range psqlDefaults {
+		p.vt.vals[k] = v
+	}
+	names := make([]string, 0, len(opts.Vars))
+	for k := range opts.Vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v := opts.Vars[k]
 		if !validVarName(k) {
 			p.errs.Add(Pos{}, fmt.Sprintf("invalid variable name %q", k))
 			continue
 		}
-		if msg := checkBuiltin(k, v); msg != "" {
-			p.errs.Add(Pos{}, msg)
+		if isConnVar(k) {
+			continue // psql sets these when it connects, over -v
+		}
+		val, _, msg, refuse := assign(k, v, false)
+		if msg != "" {
+			err := error(nil)
+			if refuse {
+				err = ErrUnsupported
+			}
+			p.fail(Pos{}, err, "-v "+k+": "+msg)
 			continue
 		}
-		p.vars[k] = v
+		p.vt.vals[k] = val
 	}
+	p.oesNow = p.oesMode()
+	p.oesPrev = p.oesNow
 	return p
+}
+
+// lookupVar returns the value of variable name; dyn reports that it is known only at
+// run time.
+func (p *parser) lookupVar(name string) (value string, ok, dyn bool) {
+	switch {
+	case p.split != nil:
+		return "", false, false
+	case p.rt != nil:
+		v, ok := p.rt.Lookup(name)
+		return v, ok, false
+	}
+	return p.vt.lookup(name)
 }
 
 func (p *parser) applySCS() {
@@ -126,6 +192,11 @@ func (p *parser) applySCS() {
 		p.scs = p.scsNext
 		p.scsPending = false
 	}
+}
+
+// note records a warning for Options.Warn.
+func (p *parser) note(pos Pos, msg string) {
+	p.notes = append(p.notes, &Error{Pos: pos, Msg: msg})
 }
 
 // errorf records an input error at pos.
@@ -219,7 +290,8 @@ func (p *parser) parseTop(name string, data []byte) {
 		return
 	}
 	if len(p.errs) == e && p.metas == m && !p.quit && p.allBlank(n) {
-		p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no statements"})
+		// psql runs such a file and sends nothing (or a lone comment): so does qrun.
+		p.note(Pos{File: name}, "no statements")
 	}
 }
 
@@ -263,11 +335,46 @@ func (p *parser) statements() []*Statement {
 
 // source returns the stmtSource of a statement of f in the current stage: the last
 // statement's, or a new one when the file or the stage has changed.
-func (p *parser) source(f *srcFile) *stmtSource {
-	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex || c.conn != p.conn {
-		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex, conn: p.conn}
+func (p *parser) source(f *srcFile, oes uint8) *stmtSource {
+	scsOff := !p.scs
+	if c := p.src; c == nil || c.file != f || c.stage != p.stage || c.stageIndex != p.stageIndex ||
+		c.guard != p.guard || c.oes != oes || c.scsOff != scsOff || c.conn != p.conn {
+		p.src = &stmtSource{file: f, stage: p.stage, stageIndex: p.stageIndex, guard: p.guard, oes: oes, scsOff: scsOff, conn: p.conn}
 	}
 	return p.src
+}
+
+// oesFor returns ON_ERROR_STOP for a statement of f that ends at offset end: psql reads
+// it at the start of each line, so a change on the statement's last line comes too late.
+func (p *parser) oesFor(f *srcFile, end int) uint8 {
+	if p.oesFile == f && p.oesOff <= end && bytes.IndexByte(f.src[p.oesOff:end], '\n') < 0 {
+		return p.oesPrev
+	}
+	return p.oesNow
+}
+
+// runtimeParts records what statement s (just built from l) does at run time.
+func (p *parser) runtimeParts(l *lexer, s *Statement) {
+	rt := &stmtRT{send: l.sendKind, gset: l.gsetAct, include: l.includeAct}
+	if len(p.pending) > 0 {
+		rt.pre = p.pending
+		p.pending = nil
+		for _, a := range rt.pre {
+			a.inside = a.file == l.f && a.off > l.startOff && a.kind != actSeed
+		}
+	}
+	if len(l.refs) > 0 {
+		refs := make([]dynRef, len(l.refs))
+		copy(refs, l.refs)
+		rt.tmpl = make([]tpiece, len(l.pieces))
+		for i, pc := range l.pieces {
+			rt.tmpl[i].s = pc.s
+		}
+		for k := range refs {
+			rt.tmpl[refs[k].piece].ref = &refs[k]
+		}
+	}
+	s.coldPart().rt = rt
 }
 
 // blankSQL reports whether sql consists only of whitespace, comments and semicolons.
@@ -314,22 +421,127 @@ func (p *parser) parseChecked(name string, data []byte) bool {
 		p.errs.Add(f.pos(i), "NUL byte in input")
 		bad = true
 	}
-	if !utf8.Valid(data) {
-		for i := 0; i < len(data); {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				p.errs.Add(f.pos(i), fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i]))
-				break
-			}
-			i += size
-		}
-		bad = true
-	}
 	if bad {
 		return false
 	}
+	start := p.enc
 	p.parseFile(f)
+	if f.encs == nil && isUTF8(start) && utf8.Valid(data) {
+		return true
+	}
+	// Check each part of the file in the client_encoding that SET statements gave it.
+	from, enc, at := 0, start, Pos{}
+	for k := 0; k <= len(f.encs); k++ {
+		to := len(data)
+		if k < len(f.encs) {
+			to = min(f.encs[k].off, len(data))
+		}
+		if to > from {
+			p.checkEncoding(f, from, to, enc, at)
+		}
+		if k < len(f.encs) {
+			from, enc, at = to, f.encs[k].enc, f.encs[k].pos
+		}
+	}
 	return true
+}
+
+// checkEncoding checks data[from:to] of f, read with client_encoding enc (set at at):
+// valid UTF-8 for UTF8; for an encoding whose multibyte characters can hold ASCII bytes
+// (SJIS, BIG5, GBK, UHC, GB18030, JOHAB), no byte above 0x7f, since qrun's lexer reads
+// bytes. Other encodings (LATIN1, WIN1252, EUC_JP, KOI8R, SQL_ASCII ...) are sent as
+// they are.
+func (p *parser) checkEncoding(f *srcFile, from, to int, enc string, at Pos) {
+	data := f.src[from:to]
+	switch {
+	case isUTF8(enc):
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				p.errs.Add(f.pos(from+i), fmt.Sprintf("invalid UTF-8 (byte 0x%02x): give the file's encoding with SET client_encoding before it", data[i]))
+				return
+			}
+			i += size
+		}
+	case unsafeEncoding(enc):
+		for i, c := range data {
+			if c >= 0x80 {
+				p.fail(at, ErrUnsupported, fmt.Sprintf("client_encoding %s is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x%02x at %s; convert the file to UTF8)", strings.ToUpper(enc), c, f.pos(from+i)))
+				return
+			}
+		}
+	}
+}
+
+// cleanEncoding is an encoding name as PostgreSQL compares them: lower case, letters
+// and digits only.
+func cleanEncoding(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := lower(name[i])
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isUTF8(enc string) bool {
+	switch cleanEncoding(enc) {
+	case "utf8", "unicode":
+		return true
+	}
+	return false
+}
+
+// unsafeEncoding reports the client encodings whose multibyte characters can hold bytes
+// that are ASCII (psql lexes them with their character lengths).
+func unsafeEncoding(enc string) bool {
+	switch cleanEncoding(enc) {
+	case "sjis", "shiftjis", "mskanji", "shiftjis2004", "win932", "cp932", "big5", "win950", "cp950",
+		"gbk", "win936", "cp936", "uhc", "win949", "cp949", "johab", "gb18030":
+		return true
+	}
+	return false
+}
+
+// encSetting recognises SET [SESSION] client_encoding {TO|=} value, SET NAMES value
+// and RESET client_encoding / RESET ALL, and returns the encoding they leave (qrun
+// connects with UTF8, the default).
+func encSetting(sql string) (string, bool) {
+	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
+	})
+	for i := range words {
+		words[i] = strings.ToLower(words[i])
+	}
+	if len(words) >= 2 && words[0] == "reset" && (words[1] == "all" || words[1] == "client_encoding") {
+		return "UTF8", true
+	}
+	if len(words) < 3 || words[0] != "set" {
+		return "", false
+	}
+	w := words[1:]
+	if w[0] == "session" {
+		w = w[1:]
+	}
+	var v string
+	switch {
+	case len(w) >= 2 && w[0] == "names":
+		v = w[1]
+	case len(w) >= 2 && w[0] == "client_encoding":
+		v = w[1]
+		if v == "to" && len(w) > 2 {
+			v = w[2]
+		}
+	default:
+		return "", false
+	}
+	v = strings.Trim(v, `'"`)
+	if v == "default" || v == "" {
+		v = "UTF8"
+	}
+	return v, true
 }
 
 // parseFile lexes one file with a fresh lexer, as psql runs a fresh MainLoop for each
@@ -337,8 +549,18 @@ func (p *parser) parseChecked(name string, data []byte) bool {
 func (p *parser) parseFile(f *srcFile) {
 	p.instances[f.name]++
 	p.applySCS()
-	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1}
+	l := &lexer{p: p, f: f, buf: f.src, str: f.text, seg: -1, jumpAt: -1, scsAt: -1, outerGuard: p.guard}
+	if bytes.HasPrefix(f.src, utf8BOM) {
+		// psql skips a byte order mark at the start of a file.
+		f.bom = true
+		l.pos, l.prevEnd = len(utf8BOM), len(utf8BOM)
+	}
 	l.run()
+	defer func() { p.guard = l.outerGuard }()
+	if n := len(l.conds); n > 0 && !p.quit && p.split == nil {
+		// psql: "reached EOF without finding closing \endif(s)".
+		p.errorf(l.conds[n-1].pos, "\\if without \\endif before the end of the file")
+	}
 	if p.quit {
 		return
 	}
@@ -363,11 +585,24 @@ func (p *parser) parseFile(f *srcFile) {
 	}
 }
 
+// encChange records that the file is read in client_encoding enc from offset off on
+// (the SET statement at pos changed it).
+type encChange struct {
+	off int
+	enc string
+	pos Pos
+}
+
+// utf8BOM is the UTF-8 byte order mark.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
 // srcFile is one input file and a cursor that turns byte offsets into positions.
 type srcFile struct {
 	name string
 	src  []byte
 	text string // src viewed as a string, sharing its memory
+	bom  bool   // src starts with a byte order mark, which no column counts
+	encs []encChange
 
 	cOff, cLine, cLineStart, cCol int
 }
@@ -396,7 +631,11 @@ func (f *srcFile) pos(off int) Pos {
 		f.cCol += utf8.RuneCount(seg)
 	}
 	f.cOff = off
-	return Pos{File: f.name, Line: f.cLine, Col: f.cCol, Offset: off}
+	col := f.cCol
+	if f.bom && f.cLine == 1 && off >= len(utf8BOM) {
+		col--
+	}
+	return Pos{File: f.name, Line: f.cLine, Col: col, Offset: off}
 }
 
 // bytesString views b as a string without copying; b must never change afterwards.
@@ -444,7 +683,9 @@ type lexer struct {
 	idCount                     int
 	ids                         [4]byte
 	copyCand, fromSeen, setCand bool
-	copyStdin                   int // COPY ... FROM STDIN commands in the statement
+	txWord                      txWord // the statement begins or ends a transaction block
+	copyStdin                   int    // COPY ... FROM STDIN commands in the statement
+	copyEnd, copyBuf            int    // buffer index after the statement's COPY, and l.inVar there
 
 	started  bool
 	startOff int // file offset of the statement's first byte
@@ -454,6 +695,17 @@ type lexer struct {
 
 	jumpAt, jumpTo int // COPY data: at the newline jumpAt, continue at jumpTo
 	scsAt          int // offset of the newline after which a SET standard_conforming_strings applies
+
+	conds      []ifFrame // the open \if blocks of this file
+	skipping   bool      // in an inactive \if branch: lex, but send and run nothing
+	outerGuard *Guard    // p.guard where this file was included
+	refs       []dynRef  // run-time variable references in the statement
+	varAction  bool      // a meta-command inside the statement changed a variable at run time
+	sendKind   sendKind  // the send command that ends the statement
+	gsetAct    *Action
+	includeAct *Action // the statement is an \i of a file named at run time
+	scsQuote   bool    // the open quote is a plain '...', read as standard_conforming_strings says
+	scsSens    bool    // such a quote in the statement holds a backslash
 }
 
 // off maps an index in the current buffer to a file offset.
@@ -540,6 +792,11 @@ func copyData(src []byte, start int) (stop, next int) {
 // emit ends the statement collected so far; endOff is the file offset just after it.
 func (l *lexer) emit(endOff int) {
 	p := l.p
+	if p.valueOf != "" {
+		// A variable's value, lexed at run time, ended the statement.
+		p.valueEnded, p.quit = true, true
+		return
+	}
 	f := l.f
 	var data []byte
 	isCopy := l.copyStdin > 0
@@ -578,8 +835,12 @@ func (l *lexer) emit(endOff int) {
 	l.seg = -1
 	l.idCount = 0
 	l.copyCand, l.fromSeen, l.setCand = false, false, false
+	l.txWord = txNone
 	l.copyStdin = 0
 	l.prevEnd = endOff
+	l.refs = l.refs[:0]
+	l.varAction, l.scsSens = false, false
+	l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
 }
 
 // build makes the Statement for the text collected by l.
@@ -593,11 +854,12 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		start = l.startOff
 	}
 	p.annotate(f, s, p.n-1, start, l.startOff)
-	if src := p.source(f); s.src == nil {
+	if src := p.source(f, p.oesFor(f, endOff)); s.src == nil {
 		s.src = src
 	} else {
 		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
 		s.src.file, s.src.stage, s.src.stageIndex, s.src.conn = src.file, src.stage, src.stageIndex, src.conn
+		s.src.guard, s.src.oes, s.src.scsOff = src.guard, src.oes, src.scsOff
 	}
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
@@ -607,6 +869,19 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 			data = []byte{}
 		}
 		s.coldPart().copyData = data
+		if p.guard != nil {
+			p.fail(s.Pos(), ErrUnsupported, "COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs")
+		}
+	}
+	if len(p.pending) > 0 || len(l.refs) > 0 || l.sendKind != sendPlain || l.includeAct != nil {
+		p.runtimeParts(l, s)
+	}
+	if l.scsSens {
+		s.coldPart().scsSens = true
+	}
+	p.vt.statement()
+	if l.includeAct == nil {
+		p.prev = s
 	}
 	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
 		marks := make([]posMark, 0, len(l.pieces))
@@ -617,21 +892,124 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		}
 		s.coldPart().posMap = marks
 	}
+	if l.txWord != txNone || l.setCand {
+		p.followSCS(l, s, endOff)
+	}
 	if l.setCand {
-		if on, ok := scsSetting(s.SQL); ok {
-			p.scsPending, p.scsNext = true, on
-			l.scsAt = len(f.src)
+		if enc, ok := encSetting(s.SQL); ok && cleanEncoding(enc) != cleanEncoding(p.enc) {
+			// psql reads the next line in the new encoding.
+			next := len(f.src)
 			if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
-				l.scsAt = endOff + nl
+				next = endOff + nl + 1
 			}
+			f.encs = append(f.encs, encChange{off: next, enc: enc, pos: s.Pos()})
+			p.enc = enc
 		}
 	}
 }
 
-// scsSetting recognises SET [SESSION] standard_conforming_strings {TO|=} value,
+// followSCS follows what statement s does to standard_conforming_strings: SET, SET
+// LOCAL and RESET, undone by ROLLBACK (and SET LOCAL by the end of the block). The
+// change applies from the next line on, as psql reads the setting per line. What qrun
+// cannot see (set_config, a SET in a function, a block that failed and so rolled back)
+// the runner checks against the server (Statement.CheckSCS).
+func (p *parser) followSCS(l *lexer, s *Statement, endOff int) {
+	cur := p.scs
+	if p.scsPending {
+		cur = p.scsNext
+	}
+	next := cur
+	switch l.txWord {
+	case txBegin:
+		if !p.inTx {
+			p.inTx, p.txBeginSCS, p.txSessionSCS = true, cur, cur
+		}
+	case txCommit:
+		if p.inTx && !prepared(s.SQL) {
+			p.inTx, next, p.savepoints = false, p.txSessionSCS, p.savepoints[:0]
+		}
+	case txRollback:
+		to, name := rollbackTo(s.SQL)
+		switch {
+		case !p.inTx:
+		case !to:
+			p.inTx, next, p.savepoints = false, p.txBeginSCS, p.savepoints[:0]
+		default:
+			for k := len(p.savepoints) - 1; k >= 0; k-- {
+				if sp := p.savepoints[k]; sp.name == name {
+					next, p.txSessionSCS = sp.scs, sp.session
+					p.savepoints = p.savepoints[:k+1]
+					break
+				}
+			}
+		}
+	case txSavepoint:
+		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
+			p.savepoints = append(p.savepoints, savepoint{name: f[1], scs: cur, session: p.txSessionSCS})
+		}
+	case txRelease:
+		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
+			name := f[len(f)-1]
+			for k := len(p.savepoints) - 1; k >= 0; k-- {
+				if p.savepoints[k].name == name {
+					p.savepoints = p.savepoints[:k]
+					break
+				}
+			}
+		}
+	}
+	if l.setCand {
+		if on, local, ok := scsSetting(s.SQL); ok {
+			switch {
+			case !local:
+				next = on
+				p.txSessionSCS = on
+			case p.inTx:
+				next = on // until the end of the block
+			}
+		}
+	}
+	if next == cur {
+		return
+	}
+	p.scsPending, p.scsNext = true, next
+	l.scsAt = len(l.f.src)
+	if nl := bytes.IndexByte(l.f.src[endOff:], '\n'); nl >= 0 {
+		l.scsAt = endOff + nl
+	}
+}
+
+// sqlWords splits a short statement into its lower-case words.
+func sqlWords(sql string) []string {
+	return strings.Fields(strings.ToLower(strings.TrimRight(sql, "; \t\r\n")))
+}
+
+// rollbackTo reports whether a ROLLBACK statement leaves the transaction block open:
+// ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name (and the savepoint's name), or
+// ROLLBACK PREPARED, which acts on another block.
+func rollbackTo(sql string) (bool, string) {
+	f := sqlWords(sql)
+	if len(f) > 1 && f[1] == "prepared" {
+		return true, ""
+	}
+	for k := 1; k < len(f); k++ {
+		if f[k] == "to" {
+			return true, f[len(f)-1]
+		}
+	}
+	return false, ""
+}
+
+// prepared reports whether a COMMIT is COMMIT PREPARED, which acts on another block.
+func prepared(sql string) bool {
+	f := sqlWords(sql)
+	return len(f) > 1 && f[1] == "prepared"
+}
+
+// scsSetting recognises SET [SESSION | LOCAL] standard_conforming_strings {TO|=} value,
 // SET ... TO DEFAULT and RESET standard_conforming_strings / RESET ALL, and returns the
 // setting they leave.
-func scsSetting(sql string) (on, ok bool) {
+func scsSetting(sql string) (on, local, ok bool) {
 	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
 	})
@@ -639,17 +1017,20 @@ func scsSetting(sql string) (on, ok bool) {
 		words[i] = strings.ToLower(words[i])
 	}
 	if len(words) >= 2 && words[0] == "reset" {
-		return true, words[1] == "all" || words[1] == "standard_conforming_strings"
+		return true, false, words[1] == "all" || words[1] == "standard_conforming_strings"
 	}
 	if len(words) < 3 || words[0] != "set" {
-		return false, false
+		return false, false, false
 	}
 	w := words[1:]
-	if w[0] == "session" {
+	switch w[0] {
+	case "session":
 		w = w[1:]
+	case "local":
+		w, local = w[1:], true
 	}
 	if len(w) < 2 || w[0] != "standard_conforming_strings" {
-		return false, false
+		return false, false, false
 	}
 	v := w[1]
 	if v == "to" && len(w) > 2 {
@@ -658,9 +1039,9 @@ func scsSetting(sql string) (on, ok bool) {
 	v = strings.Trim(v, `'"`)
 	switch v {
 	case "on", "true", "yes", "1", "default":
-		return true, true
+		return true, local, true
 	case "off", "false", "no", "0":
-		return false, true
+		return false, local, true
 	}
-	return false, false
+	return false, false, false
 }

@@ -150,7 +150,6 @@ func TestLoadIncludes(t *testing.T) {
 		{"cycle", []string{"cycle.sql"}, "cycle2.sql:1:1: include cycle: cycle.sql -> cycle2.sql -> cycle.sql", nil},
 		{"missing file", []string{"nope.sql"}, "nope.sql: cannot read: no such file or directory", fs.ErrNotExist},
 		{"directory", []string{"sub"}, "sub: cannot read: is a directory", ErrIsDir},
-		{"comment-only file", []string{"main.sql", "empty.sql"}, "empty.sql: no statements", nil},
 		{"errors in several files", []string{"bad.sql", "nope.sql"}, "bad.sql:1:8: unterminated quoted string\nnope.sql: cannot read: no such file or directory", nil},
 	}
 	for _, tt := range errTests {

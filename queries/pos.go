@@ -24,6 +24,10 @@ func (s *Statement) PosOf(char int) Pos {
 	var marks []posMark
 	if c := s.cold(); c != nil {
 		marks = c.posMap
+		if rt := c.rt; rt != nil && rt.tmpl != nil && off >= firstRef(rt.tmpl) {
+			// The text sent had run-time values from here on: positions differ.
+			return s.Pos()
+		}
 	}
 	for _, m := range marks {
 		if m.sqlOff > off {
@@ -45,4 +49,17 @@ func (s *Statement) PosOf(char int) Pos {
 	}
 	p.Offset += off - base.sqlOff
 	return p
+}
+
+// firstRef returns the offset in the text as written of a template's first variable
+// reference.
+func firstRef(tmpl []tpiece) int {
+	n := 0
+	for _, pc := range tmpl {
+		if pc.ref != nil {
+			return n
+		}
+		n += len(pc.s)
+	}
+	return n
 }

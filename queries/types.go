@@ -138,6 +138,9 @@ type stmtSource struct {
 	stageIndex int
 	conn       *Connect // the \connect in effect, nil before the first
 	cold       *stmtCold
+	guard      *Guard // the run-time condition of the statements' \if branch
+	oes        uint8  // ON_ERROR_STOP for them
+	scsOff     bool   // they were split with standard_conforming_strings off
 }
 
 // stmtCold holds the parts of a Statement that few statements have.
@@ -153,6 +156,11 @@ type stmtCold struct {
 	wide *wideSpan
 	// clientCopy describes a \copy (see ClientCopy).
 	clientCopy *ClientCopy
+	// rt is what the statement does at run time besides being sent (see Runtime).
+	rt *stmtRT
+	// scsSens: a '...' string in the statement holds a backslash, so its split depends
+	// on standard_conforming_strings.
+	scsSens bool
 }
 
 // wideSpan is a position and span too large (or too odd) for Statement's fields.
@@ -321,6 +329,10 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
+	// Trailing holds the meta-commands that act at run time after the last statement
+	// when there is no statement to run them (Statement.Finish of the last statement
+	// runs them otherwise).
+	Trailing []*Action
 }
 
 // Options tune Load.

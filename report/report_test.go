@@ -332,3 +332,18 @@ func TestHTML(t *testing.T) {
 		}
 	})
 }
+
+// TestDryRunDynamic checks that the dry-run table names the units completed at run
+// time, with the reason the runner gave.
+func TestDryRunDynamic(t *testing.T) {
+	r := dryRun()
+	r.Queries[1].Reason = "dynamic: reads :n at run time"
+	out := string(render(t, r, "table"))
+	want := "examples/lunch_stages.sql:6:1: prepare_salad: dynamic: reads :n at run time\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("table:\n%s\nwant a line %q", out, want)
+	}
+	if strings.Count(out, "dynamic:") != 1 {
+		t.Errorf("table:\n%s\nwant one dynamic unit", out)
+	}
+}

@@ -212,6 +212,9 @@ func writeProblems(w *bufio.Writer, r *result.Report, opts Options) {
 	for i := range r.Queries {
 		q := &r.Queries[i]
 		msg, ok := problem(q)
+		if !ok && q.Status == result.StatusPlanned && q.Reason != "" {
+			msg, ok = q.Reason, true // --dry-run: "dynamic: ..." (completed at run time)
+		}
 		if !ok {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/qrunhq/qrun/plan"
+	"github.com/qrunhq/qrun/queries"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -57,6 +58,11 @@ type Options struct {
 	// Stdin is what \copy ... from pstdin reads; nil makes it fail. Runs and targets
 	// share it.
 	Stdin *Stdin
+	// Output, when set, receives what the script's \echo, \qecho and \warn print and
+	// the errors of its meta-commands that act at run time, as psql would print them on
+	// the stream named. It is called in the script's order in sequential mode, one call
+	// at a time, and must not block.
+	Output func(queries.Stream, string)
 }
 
 // BenchOptions say how often to run the plan. With both Runs and Duration set, Bench
@@ -100,6 +106,9 @@ type Target struct {
 	cfg       Config
 	params    connParams
 	paramsErr error
+	sessPlan   *plan.Plan // the plan needsSession last looked at, and its answer
+	sessNeeded bool
+	onSend     func(sql string) // tests: sees each query string sent for the script
 }
 
 // Info describes the target for reports, without its password.

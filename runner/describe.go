@@ -81,6 +81,9 @@ func planned(q *result.Query, st *queries.Statement) {
 	q.Col = pos.Col
 	q.SQL = st.SQL
 	q.Status = result.StatusPlanned
+	if st.Runtime() {
+		q.Reason = st.RuntimeReason() // "dynamic: ..."
+	}
 }
 
 // Summarize aggregates the measured runs of p into a report (result.Aggregate) and adds

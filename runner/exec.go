@@ -133,7 +133,7 @@ func (w *worker) do(e *execution, j job) outcome {
 		}
 		if err == nil {
 			w.ranReplay(e, j.unit, pc)
-			q.Status, q.Error, q.Reason = result.StatusOK, nil, ""
+			q.Status, q.Error = result.StatusOK, nil // a Reason says why it was not sent
 			return outcome{unit: j.unit, ok: true}
 		}
 		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err) {
@@ -183,7 +183,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	} else {
 		st := u.Statements[0]
 		var tag pgconn.CommandTag
-		q.Rows, tag, err = e.execStmt(ctx, pc, st, st.SQL)
+		q.Rows, tag, err = w.exec(ctx, e, st, st.SQL, q)
 		if err != nil {
 			failed = st
 		} else {
@@ -224,7 +224,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 	)
 	last := len(u.Statements) - 1
 	for i, st := range u.Statements {
-		if firstErr != nil && (e.opts.StopOnError || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
+		if firstErr != nil && (e.opts.StopOnError || e.stmtStops(failed) || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
 			for j := i; j < len(q.Statements); j++ {
 				q.Statements[j].Reason = "the transaction block failed"
 			}
@@ -249,7 +249,13 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 			gone bool
 		)
 		if err == nil {
-			rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
+			if e.sess != nil {
+				// The script has meta-commands acting at run time (session.go).
+				rows, tag, err = w.exec(ctx, e, st, sql, sq)
+				gone = savepoint && savepointGone(tag)
+			} else {
+				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
+			}
 		}
 		end := now().Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
@@ -277,6 +283,27 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		firstErr = &committedError{firstErr}
 	}
 	return failed, firstErr
+}
+
+// savepointGone reports whether a command did away with ON_ERROR_ROLLBACK's savepoint
+// (see execStmtSavepoint).
+func savepointGone(tag pgconn.CommandTag) bool {
+	switch tag.String() {
+	case "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK":
+		return true
+	}
+	return false
+}
+
+// stmtStops reports whether psql's ON_ERROR_STOP stops the script after st failed.
+func (e *execution) stmtStops(st *queries.Statement) bool {
+	var state *queries.State
+	if e.sess != nil {
+		e.sess.mu.Lock()
+		defer e.sess.mu.Unlock()
+		state = e.sess.state
+	}
+	return st.OnErrorStop(state)
 }
 
 // committedError is the first error of a transaction block that still committed. Such a
@@ -395,6 +422,10 @@ func rollback(ctx context.Context, pc *pgconn.PgConn) {
 // toError turns an error from the server into the report's form, with the file
 // position the server's error position points to.
 func toError(err error, st *queries.Statement) *result.Error {
+	var qErr *queries.Error // a meta-command or a run-time variable
+	if errors.As(err, &qErr) {
+		return &result.Error{Message: qErr.Msg, Position: qErr.Pos.String()}
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		pos := st.Pos()

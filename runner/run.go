@@ -50,6 +50,7 @@ type execution struct {
 	// (replay.go); ranOn[u] is the connection that ran such a unit u.
 	replays []int
 	ranOn   []*pgconn.PgConn
+	sess        *session // psql's variables and meta-commands, when the script has any at run time
 }
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
@@ -82,7 +83,9 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	}
 	for i := range e.run.Queries {
 		e.run.Queries[i].Status = result.StatusNotRun
+		e.run.Queries[i].Reason = "" // Describe's, for --dry-run
 	}
+	e.newSession(workers[0])
 	e.stageEnd = make([]time.Duration, len(p.Stages)+1)
 	if e.replays = e.replayUnits(len(workers)); e.replays != nil {
 		e.ranOn = make([]*pgconn.PgConn, len(p.Units))
@@ -268,7 +271,7 @@ func (e *execution) finish(s *plan.Scheduler, o outcome) time.Duration {
 	st := e.p.Units[o.unit].Stage
 	e.stageEnd[st] = max(e.stageEnd[st], end)
 	failed := q.Status == result.StatusError || q.Status == result.StatusTimeout
-	if failed && e.opts.StopOnError && e.stopped == "" {
+	if failed && (e.opts.StopOnError || e.stopsOnError(o.unit)) && e.stopped == "" {
 		e.stopped = fmt.Sprintf("stopped after %s failed", q.Name)
 		e.stop()
 	}

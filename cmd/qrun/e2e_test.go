@@ -533,9 +533,9 @@ func TestTwoTargetsInterleaved(t *testing.T) {
 func TestStderr(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "echo.sql", "\\echo hello\n-- name: greet\nSELECT 'hello';\n")
-	warning := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(path) + `:1:\d+: warning: .*echo`)
-	inReport := regexp.MustCompile(`(?m)^warning: ` + regexp.QuoteMeta(path) + `:1:\d+: .*echo`)
+	path := writeSQL(t, "timing.sql", "\\timing on\n-- name: greet\nSELECT 'hello';\n")
+	warning := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(path) + `:1:\d+: warning: .*timing`)
+	inReport := regexp.MustCompile(`(?m)^warning: ` + regexp.QuoteMeta(path) + `:1:\d+: .*timing`)
 	narration := regexp.MustCompile(`(?m)^start greet$[\s\S]*^done greet `)
 	tests := []struct {
 		name          string
@@ -569,6 +569,59 @@ func TestStderr(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEcho checks where the script's \echo, \qecho and \warn print: stderr by
+// default, a file with --echo FILE, stdout with --echo stdout when the report goes to
+// a file; never into a report on stdout.
+func TestEcho(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	path := writeSQL(t, "echo.sql", "\\echo hello :'DBNAME'\nSELECT 1 AS n \\gset\n\\qecho n is :n\n\\warn careful\n")
+	dbName := db[strings.LastIndexByte(db, '/')+1 : strings.IndexByte(db, '?')]
+	echoed := "hello '" + dbName + "'\nn is 1\n"
+	t.Run("stderr by default", func(t *testing.T) {
+		inv := qrun(t, context.Background(), "", nil, "-d", db, "--format", "json", "--quiet", path)
+		if inv.code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr %q", inv.code, inv.stderr)
+		}
+		if want := echoed[:strings.IndexByte(echoed, '\n')+1] + "n is 1\ncareful\n"; inv.stderr != want {
+			t.Errorf("stderr %q, want %q", inv.stderr, want)
+		}
+		if strings.Contains(inv.stdout, "hello") {
+			t.Errorf("the \\echo output went into the report: %q", inv.stdout)
+		}
+	})
+	t.Run("file", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "echo.txt")
+		inv := qrun(t, context.Background(), "", nil, "-d", db, "--format", "json", "--quiet", "--echo", out, path)
+		if inv.code != exitOK {
+			t.Fatalf("exit %d, want 0; stderr %q", inv.code, inv.stderr)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != echoed {
+			t.Errorf("--echo file holds %q, want %q", got, echoed)
+		}
+		if inv.stderr != "careful\n" {
+			t.Errorf("stderr %q, want only the \\warn", inv.stderr)
+		}
+	})
+	t.Run("stdout with -o", func(t *testing.T) {
+		rep := filepath.Join(t.TempDir(), "r.json")
+		inv := qrun(t, context.Background(), "", nil, "-d", db, "--format", "json", "--quiet", "--echo", "stdout", "-o", rep, path)
+		if inv.code != exitOK || inv.stdout != echoed {
+			t.Errorf("exit %d, stdout %q; want 0, %q", inv.code, inv.stdout, echoed)
+		}
+	})
+	t.Run("stdout without -o", func(t *testing.T) {
+		inv := qrun(t, context.Background(), "", nil, "-d", db, "--echo", "stdout", path)
+		if inv.code != exitInput || !strings.Contains(inv.stderr, "--echo stdout needs -o FILE") {
+			t.Errorf("exit %d, stderr %q; want 2 and a usage error", inv.code, inv.stderr)
+		}
+	})
 }
 
 // TestGateDoesNotCryWolf runs the same workload as baseline and as candidate several

@@ -58,6 +58,9 @@ type Options struct {
 	DryRun  bool
 	Verbose bool
 	Quiet   bool
+	// Echo is where the script's \echo and \qecho print: "stderr" (the default),
+	// "stdout" (only when the report goes to a file) or a file.
+	Echo string
 
 	// Comparing.
 	Baseline     string
@@ -168,6 +171,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	out.BoolVar(&o.DryRun, "dry-run", false, "read, check and plan the files without connecting, and print the plan")
 	out.BoolVar(&o.Verbose, "verbose", false, "narrate on stderr as statements start and finish")
 	out.BoolVar(&o.Quiet, "quiet", false, "no progress display and no warnings on stderr")
+	out.StringVar(&o.Echo, "echo", "", "where the script's \\echo and \\qecho print: stderr, stdout (with -o) or `FILE`\n(default: stderr; \\warn prints on stderr)")
 
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
 	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
@@ -272,6 +276,9 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.DryRun && o.Baseline != "" {
 		return usagef("--dry-run cannot be compared with --baseline")
+	}
+	if o.Echo == "stdout" && (o.Output == "" || o.Output == "-") {
+		return usagef("--echo stdout needs -o FILE: the report goes to stdout")
 	}
 	return nil
 }

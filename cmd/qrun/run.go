@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/qrunhq/qrun/compare"
@@ -60,6 +61,12 @@ func run(ctx context.Context, o *Options) error {
 		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
 		defer ropts.Stdin.Close()
 	}
+	output, closeOutput, err := echoOutput(o)
+	if err != nil {
+		return &exitError{exitInput, err}
+	}
+	defer closeOutput()
+	ropts.Output = output
 	var finish func()
 	ropts.OnEvent, finish = observer(o, p)
 	targets, err := connect(ctx, o, ropts)
@@ -99,6 +106,35 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	return outcome(&rep)
+}
+
+// echoOutput returns where the script's \echo, \qecho and \warn print (--echo), and
+// what closes it.
+func echoOutput(o *Options) (func(queries.Stream, string), func(), error) {
+	var echo io.Writer
+	closeFn := func() {}
+	switch o.Echo {
+	case "", "stderr":
+		echo = o.Env.ErrOut
+	case "stdout":
+		echo = o.Env.Out
+	default:
+		f, err := os.Create(o.Echo)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--echo: %w", err)
+		}
+		echo, closeFn = f, func() { _ = f.Close() }
+	}
+	var mu sync.Mutex
+	return func(s queries.Stream, text string) {
+		mu.Lock()
+		defer mu.Unlock()
+		w := echo
+		if s == queries.StreamWarn {
+			w = o.Env.ErrOut
+		}
+		_, _ = io.WriteString(w, text)
+	}, closeFn, nil
 }
 
 // baseReport holds what a report knows before anything runs.
