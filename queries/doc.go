@@ -39,8 +39,13 @@
 // \qecho, \warn, \timing, \x, \a, \t, \T, \H, \f, \C, \l, \z, \sf, \sv, \conninfo,
 // \encoding without argument, \errverbose, \h, \?, \copyright, \set without argument)
 // are skipped with one warning per command name through Options.Warn. Every other
-// meta-command (\c, \if, \gset, \gexec, \!, \o, \getenv, ...) is an error whose
-// Err is ErrUnsupported.
+// meta-command (\if, \gset, \gexec, \!, \o, \getenv, ...) is an error whose Err is
+// ErrUnsupported.
+//
+// \c and \connect [-reuse-previous=on|off] [db|connstring [user [host [port]]]] (psql's
+// argument lexing; double quotes removed, case kept; "-" for "as before") apply to the
+// statements after them: Statement.Connect returns the one in effect, which the runner
+// resolves against the previous connection as psql does.
 //
 // \copy takes the rest of its line, parsed as psql's parse_slash_copy parses it, and is a
 // statement of its own whose SQL is the COPY ... FROM STDIN or COPY ... TO STDOUT psql
