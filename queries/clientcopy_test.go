@@ -391,3 +391,19 @@ func TestConnect(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitSkipsSlashCopyData: Split, which runs no meta-command, still skips the data
+// lines of \copy ... from stdin.
+func TestSplitSkipsSlashCopyData(t *testing.T) {
+	src := []byte("\\copy t from stdin\n1;'\n\\.\nSELECT 1;\n")
+	var got []string
+	if err := Split(src, func(start, end int) bool {
+		got = append(got, string(src[start:end]))
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []string{"SELECT 1;"}) {
+		t.Errorf("got spans %q, want [\"SELECT 1;\"]", got)
+	}
+}

@@ -57,7 +57,12 @@
 //   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch, \lo_import, \lo_export,
 //     \lo_unlink and backquotes are errors that say why; all these have Err
 //     ErrUnsupported. An unknown command is psql's "invalid command".
-//   - \copy and \c, \connect: see clientcopy.go (client-side COPY, connections).
+//   - \copy (clientcopy.go) is a statement of its own: the COPY it sends, and the client
+//     file or stream (Statement.ClientCopy).
+//   - \c and \connect [-reuse-previous=on|off] [db|connstring [user [host [port]]]]
+//     (psql's argument lexing; double quotes removed, case kept; "-" for "as before")
+//     apply to the statements after them: Statement.Connect returns the one in effect,
+//     which the runner resolves against the previous connection as psql does.
 //
 // \copy takes the rest of its line, parsed as psql's parse_slash_copy parses it, and is a
 // statement of its own whose SQL is the COPY ... FROM STDIN or COPY ... TO STDOUT psql

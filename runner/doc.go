@@ -20,6 +20,10 @@
 //     each statement of an open transaction runs under psql's savepoint
 //     pg_psql_temporary_savepoint; the SAVEPOINT and its RELEASE or ROLLBACK TO are
 //     outside the statement's times, inside the block's.
+//   - A \copy streams its file or standard input through fixed buffers, timed like
+//     any statement (copy.go). In sequential mode the statements after a \connect run
+//     on a connection of their own, opened while the run's clock is stopped
+//     (connect_meta.go).
 //   - WaitMs is the time a ready unit waited for a connection. In sequential mode units
 //     run in file order and nothing waits: it is 0.
 //   - A connection that dies mid-run is dropped and its worker takes a fresh one for its
