@@ -252,7 +252,6 @@ func (l *lexer) plain(end int) {
 				l.p.applySCS()
 				l.scsAt = -1
 			}
-			l.scsQuote = true // its backslashes mean what standard_conforming_strings says
 			if l.p.scs {
 				l.open(stQuote, i, i+1)
 			} else {
@@ -509,28 +508,17 @@ func (l *lexer) quote(end int) {
 	for {
 		k := bytes.IndexByte(b[i:], '\'')
 		if k < 0 {
-			l.noteBackslash(b[i:])
 			l.pos = len(b)
 			return
 		}
-		l.noteBackslash(b[i : i+k])
 		i += k + 1
 		if i < len(b) && b[i] == '\'' {
 			i++
 			continue
 		}
 		l.st = stPlain
-		l.scsQuote = false
 		l.pos = i
 		return
-	}
-}
-
-// noteBackslash notes a backslash in the text b of a plain '...' string, whose split
-// then depends on standard_conforming_strings.
-func (l *lexer) noteBackslash(b []byte) {
-	if l.scsQuote && !l.scsSens && bytes.IndexByte(b, '\\') >= 0 {
-		l.scsSens = true
 	}
 }
 
@@ -541,9 +529,6 @@ func (l *lexer) equote(end int) {
 	for i < len(b) {
 		switch b[i] {
 		case '\\':
-			if l.scsQuote {
-				l.scsSens = true
-			}
 			i += 2
 		case '\'':
 			if i+1 < len(b) && b[i+1] == '\'' {
@@ -551,7 +536,6 @@ func (l *lexer) equote(end int) {
 				continue
 			}
 			l.st = stPlain
-			l.scsQuote = false
 			l.pos = i + 1
 			return
 		default:

@@ -704,8 +704,6 @@ type lexer struct {
 	sendKind   sendKind  // the send command that ends the statement
 	gsetAct    *Action
 	includeAct *Action // the statement is an \i of a file named at run time
-	scsQuote   bool    // the open quote is a plain '...', read as standard_conforming_strings says
-	scsSens    bool    // such a quote in the statement holds a backslash
 }
 
 // off maps an index in the current buffer to a file offset.
@@ -839,7 +837,7 @@ func (l *lexer) emit(endOff int) {
 	l.copyStdin = 0
 	l.prevEnd = endOff
 	l.refs = l.refs[:0]
-	l.varAction, l.scsSens = false, false
+	l.varAction = false
 	l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
 }
 
@@ -875,9 +873,6 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	}
 	if len(p.pending) > 0 || len(l.refs) > 0 || l.sendKind != sendPlain || l.includeAct != nil {
 		p.runtimeParts(l, s)
-	}
-	if l.scsSens {
-		s.coldPart().scsSens = true
 	}
 	p.vt.statement()
 	if l.includeAct == nil {

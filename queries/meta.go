@@ -505,7 +505,6 @@ func (l *lexer) reset() {
 	l.idCount = 0
 	l.copyCand, l.fromSeen, l.setCand = false, false, false
 	l.copyStdin = 0
-	l.scsSens = false
 }
 
 // startedOrPrev reports whether a send command has a query to send: the one in the

@@ -835,21 +835,15 @@ func lexValue(r *dynRef, v string, vars Vars, scs bool) (string, error) {
 	return l.sql(), nil
 }
 
-// SCSDependent reports whether the statement's split depends on
-// standard_conforming_strings: a '...' string in it holds a backslash.
-func (s *Statement) SCSDependent() bool {
-	c := s.cold()
-	return c != nil && c.scsSens
-}
-
 // CheckSCS returns an error when the server's standard_conforming_strings (on) is not
 // the one qrun split the statement with and, with the server's, the statement would end
-// elsewhere. qrun reads the whole script before it runs, following the SET and RESET
-// statements in it; the server can differ after a SET undone by ROLLBACK, a SET LOCAL,
-// set_config() or a SET inside a function, and psql would then split the rest of the
-// script as the server says.
+// elsewhere (only a backslash in it can make that happen). qrun reads the whole script
+// before it runs, following the SET, SET LOCAL, RESET, ROLLBACK and COMMIT statements in
+// it; the server can still differ after set_config(), a SET inside a function or a
+// block that failed and so rolled back, and psql would then split the rest of the
+// script as the server says. The runner calls it before it sends each statement.
 func (s *Statement) CheckSCS(on bool) error {
-	if !s.SCSDependent() || on == s.scsAt() || s.src.file == nil || s.src.file.src == nil {
+	if on == s.scsAt() || strings.IndexByte(s.SQL, '\\') < 0 || s.src.file == nil || s.src.file.src == nil {
 		return nil
 	}
 	f := s.src.file

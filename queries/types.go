@@ -158,9 +158,6 @@ type stmtCold struct {
 	clientCopy *ClientCopy
 	// rt is what the statement does at run time besides being sent (see Runtime).
 	rt *stmtRT
-	// scsSens: a '...' string in the statement holds a backslash, so its split depends
-	// on standard_conforming_strings.
-	scsSens bool
 }
 
 // wideSpan is a position and span too large (or too odd) for Statement's fields.

@@ -95,10 +95,8 @@ func (e *errNotSent) Error() string { return e.reason }
 // gets the reason when it is not sent.
 func (w *worker) exec(ctx context.Context, e *execution, st *queries.Statement, sql string, q *result.Query) (int64, pgconn.CommandTag, error) {
 	pc := w.pgConn()
-	if st.SCSDependent() {
-		if err := st.CheckSCS(pc.ParameterStatus("standard_conforming_strings") != "off"); err != nil {
-			return 0, pgconn.CommandTag{}, err
-		}
+	if err := st.CheckSCS(pc.ParameterStatus("standard_conforming_strings") != "off"); err != nil {
+		return 0, pgconn.CommandTag{}, err
 	}
 	s := e.sess
 	if s == nil || sql != st.SQL {
