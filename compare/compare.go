@@ -38,11 +38,16 @@ func (o Options) alpha() float64 {
 	return o.Alpha
 }
 
-// Compare compares base with new, query by query, matching queries by name. Labels name
-// the two reports in the output.
+// Compare compares base with new, query by query, pairing queries by identity (see
+// Identify): a named statement by its name, an unnamed one by its file's base name and
+// its SQL's fingerprint, so that edited comments, moved lines and another working
+// directory change no pairing. Labels name the two reports in the output.
 //
 // Rows follow new's order; a query only in new has VerdictAdded, and the queries only in
-// base follow at the end with VerdictGone. A query that failed in every run of one side
+// base follow at the end with VerdictGone. A pair whose SQL differs (beyond whitespace,
+// comments and case) is marked ChangedSQL and its Note says "changed SQL"; a pair that
+// is a guess (see pairing) is marked Ambiguous, counted in Comparison.Ambiguous and
+// never gated. A query that failed in every run of one side
 // is compared on nothing ("~", P 1) and its Note says so; one that failed in some runs
 // is compared on its ok runs and the Note counts the failures. Failures are never
 // latency regressions: they make qrun exit 1 on their own.
@@ -69,27 +74,36 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		Rows:         []result.ComparisonRow{},
 	}
 
-	byName := make(map[string]*result.Query, len(base.Queries))
-	for i := range base.Queries {
-		byName[base.Queries[i].Name] = &base.Queries[i]
-	}
-	seen := make(map[string]bool, len(new.Queries))
+	pairs := pairQueries(base.Queries, new.Queries)
 	for i := range new.Queries {
 		nq := &new.Queries[i]
-		seen[nq.Name] = true
-		bq, ok := byName[nq.Name]
-		if !ok {
+		m := pairs.ofNew[i]
+		if m.base < 0 {
 			s := nq.Samples()
 			c.Rows = append(c.Rows, result.ComparisonRow{
-				Name: nq.Name, NewMs: median(s, nq.WallMs), NewN: len(s), P: 1, Verdict: result.VerdictAdded,
+				Name: nq.Name, ID: nq.ID, NewMs: median(s, nq.WallMs), NewN: len(s), P: 1, Verdict: result.VerdictAdded,
 			})
 			continue
 		}
+		bq := &base.Queries[m.base]
 		row := compareSamples(nq.Name, bq.Samples(), nq.Samples(), alpha)
+		row.ID = nq.ID
+		if bq.Name != nq.Name {
+			row.BaseName = bq.Name
+		}
 		row.BaseMs = orWall(row.BaseN, row.BaseMs, bq.WallMs)
 		row.NewMs = orWall(row.NewN, row.NewMs, nq.WallMs)
 		row.Note = joinNotes(failureNote(bq, nq), row.Note)
-		if c.ThresholdPct > 0 && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
+		if m.changed {
+			row.ChangedSQL = true
+			row.Note = joinNotes("changed SQL", row.Note)
+		}
+		if m.ambiguous != "" {
+			row.Ambiguous = true
+			c.Ambiguous++
+			row.Note = joinNotes(row.Note, m.ambiguous)
+		}
+		if c.ThresholdPct > 0 && !row.Ambiguous && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
 			if row.NewMs-row.BaseMs > c.MinDeltaMs {
 				row.Regression = true
 				c.Regressions++
@@ -100,13 +114,13 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		c.Rows = append(c.Rows, row)
 	}
 	for i := range base.Queries {
-		bq := &base.Queries[i]
-		if seen[bq.Name] {
+		if pairs.pairedBase[i] {
 			continue
 		}
+		bq := &base.Queries[i]
 		s := bq.Samples()
 		c.Rows = append(c.Rows, result.ComparisonRow{
-			Name: bq.Name, BaseMs: median(s, bq.WallMs), BaseN: len(s), P: 1, Verdict: result.VerdictGone,
+			Name: bq.Name, ID: bq.ID, BaseMs: median(s, bq.WallMs), BaseN: len(s), P: 1, Verdict: result.VerdictGone,
 		})
 	}
 

@@ -18,7 +18,7 @@ func ctx(target string) result.Context {
 }
 
 func q(name string, line int, stage string, startMs, endMs float64, rows int64) result.Query {
-	return result.Query{Name: name, File: "examples/lunch.sql", Line: line, Col: 1,
+	return result.Query{Name: name, ID: name, File: "examples/lunch.sql", Line: line, Col: 1,
 		SQL: "SELECT pg_sleep(" + fmt.Sprint((endMs-startMs)/1000) + ")", Stage: stage, Status: result.StatusOK,
 		WallMs: endMs - startMs, Rows: rows, Command: "SELECT 1", StartMs: startMs, EndMs: endMs, Attempts: 1, Conn: 1}
 }
@@ -134,6 +134,7 @@ func failures() *result.Report {
 			Error: &result.Error{SQLState: "22012", Message: "division by zero", Position: "examples/broken.sql:18:27"}},
 	}
 	late := q("examples/broken.sql:25", 25, "", 49.5, 60.2, 3)
+	late.ID = "broken.sql fp:50fde20626009aba"
 	late.WaitMs = 28.7
 	late.StartMs = 49.5
 	notRun := result.Query{Name: "dessert", File: "examples/broken.sql", Line: 28, Col: 1, SQL: "SELECT 2", Status: result.StatusNotRun, Reason: "interrupted"}

@@ -49,7 +49,12 @@ type Stats struct {
 // are listed in Statements. Times are milliseconds; StartMs and EndMs are offsets from
 // the start of the run.
 type Query struct {
-	Name    string   `json:"name"`
+	Name string `json:"name"`
+	// ID is the statement's identity across reports (compare pairs by it): its name when
+	// a "-- name:" line gave one, else its file's base name and SQL fingerprint, with
+	// " #K" for the K-th statement of the file with that fingerprint. See
+	// compare.Identify. Empty in a dry run and in reports of older versions.
+	ID      string   `json:"id,omitempty"`
 	File    string   `json:"file"`
 	Line    int      `json:"line"`
 	Col     int      `json:"col"`
@@ -171,11 +176,18 @@ type Comparison struct {
 	Total      *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
 	// Regressions counts rows that are significantly slower by more than ThresholdPct.
 	Regressions int `json:"regressions"`
+	// Ambiguous counts the rows whose pairing is ambiguous and which are therefore not
+	// gated.
+	Ambiguous int `json:"ambiguous,omitempty"`
 }
 
 // ComparisonRow compares one query's samples.
 type ComparisonRow struct {
-	Name     string  `json:"name"`
+	Name string `json:"name"` // the new report's name (the base's when gone)
+	// ID is the identity the two sides were paired by; BaseName is the base report's
+	// name of the statement when it differs from Name (an unnamed statement that moved).
+	ID       string  `json:"id,omitempty"`
+	BaseName string  `json:"base_name,omitempty"`
 	BaseMs   float64 `json:"base_ms"` // median
 	NewMs    float64 `json:"new_ms"`
 	BaseN    int     `json:"base_n"`
@@ -185,8 +197,15 @@ type ComparisonRow struct {
 	P        float64 `json:"p"`         // Mann-Whitney U p-value; 1 when not computed
 	Verdict  Verdict `json:"verdict"`
 	// Regression is true when the row fails the --threshold gate.
-	Regression bool   `json:"regression,omitempty"`
-	Note       string `json:"note,omitempty"` // e.g. "too few samples"
+	Regression bool `json:"regression,omitempty"`
+	// ChangedSQL says that the two sides' SQL differs beyond whitespace, comments and
+	// case: a named statement whose text was edited, or an unnamed one whose constants
+	// changed.
+	ChangedSQL bool `json:"changed_sql,omitempty"`
+	// Ambiguous says that the pairing is a guess (several statements with the same SQL
+	// on a side, in different numbers on the two sides): such a row is never gated.
+	Ambiguous bool   `json:"ambiguous,omitempty"`
+	Note      string `json:"note,omitempty"` // e.g. "too few samples"
 }
 
 // Event is something the runner reports as a run goes, for progress displays and

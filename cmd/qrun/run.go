@@ -136,6 +136,10 @@ func observer(o *Options, p *plan.Plan) (onEvent func(result.Event), finish func
 // targets side by side and the first compared with each other one.
 func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Target, runs [][]result.Run, interrupted bool) result.Report {
 	reps := make([]result.Report, len(targets))
+	// Identities (the JSON "id", what compare pairs by) cost a parse of every statement:
+	// they are made for reports that are saved as JSON or compared.
+	needIDs := o.Format == "json" || o.Baseline != "" || len(targets) > 1
+	named := func(i int) bool { return i < len(p.Units) && p.Units[i].Statements[0].Named }
 	for i, t := range targets {
 		b := base
 		b.Context = t.Info()
@@ -149,6 +153,9 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 		}
 		reps[i] = runner.Summarize(p, b, tr)
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
+		if needIDs {
+			compare.Identify(reps[i].Queries, named)
+		}
 	}
 	if len(reps) == 1 {
 		return reps[0]
