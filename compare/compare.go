@@ -47,13 +47,18 @@ func (o Options) alpha() float64 {
 // base follow at the end with VerdictGone. A pair whose SQL differs (beyond whitespace,
 // comments and case) is marked ChangedSQL and its Note says "changed SQL"; a pair that
 // is a guess (see pairing) is marked Ambiguous, counted in Comparison.Ambiguous and
-// never gated. A query that failed in every run of one side
-// is compared on nothing ("~", P 1) and its Note says so; one that failed in some runs
-// is compared on its ok runs and the Note counts the failures. Failures are never
-// latency regressions: they make qrun exit 1 on their own.
+// never gated.
 //
-// Total compares the runs' total wall times. It is reported, never gated: a total can
-// only regress through its queries, and gating it too would count one slowdown twice.
+// A query that did not end ok in some run of new — an error, a timeout, skipped, not
+// run — is VerdictFailedNew whatever its times (a failed statement is quick, and its
+// speed says nothing), counted in Comparison.Failures: each fails the gate. One that is
+// ok in new but has no ok run in base is VerdictFailedBase, not gated; one with some
+// failed runs in base is compared on base's ok runs, and the Note counts the others
+// ("error in 2 of 10 runs of base").
+//
+// Total compares the wall times of the runs in which every query ended ok. It is
+// reported, never gated: a total can only regress through its queries, and gating it
+// too would count one slowdown twice.
 //
 // Compare reads the top-level Queries only; for reports with Targets see CompareTargets.
 // A nil report counts as an empty one.
@@ -78,22 +83,21 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 	for i := range new.Queries {
 		nq := &new.Queries[i]
 		m := pairs.ofNew[i]
-		if m.base < 0 {
-			s := nq.Samples()
-			c.Rows = append(c.Rows, result.ComparisonRow{
-				Name: nq.Name, ID: nq.ID, NewMs: median(s, nq.WallMs), NewN: len(s), P: 1, Verdict: result.VerdictAdded,
-			})
+		var bq *result.Query
+		if m.base >= 0 {
+			bq = &base.Queries[m.base]
+		}
+		row := compareQuery(bq, nq, alpha)
+		if row.Verdict == result.VerdictFailedNew {
+			c.Failures++
+		}
+		if bq == nil {
+			c.Rows = append(c.Rows, row)
 			continue
 		}
-		bq := &base.Queries[m.base]
-		row := compareSamples(nq.Name, bq.Samples(), nq.Samples(), alpha)
-		row.ID = nq.ID
 		if bq.Name != nq.Name {
 			row.BaseName = bq.Name
 		}
-		row.BaseMs = orWall(row.BaseN, row.BaseMs, bq.WallMs)
-		row.NewMs = orWall(row.NewN, row.NewMs, nq.WallMs)
-		row.Note = joinNotes(failureNote(bq, nq), row.Note)
 		if m.changed {
 			row.ChangedSQL = true
 			row.Note = joinNotes("changed SQL", row.Note)
@@ -121,14 +125,99 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		s := bq.Samples()
 		c.Rows = append(c.Rows, result.ComparisonRow{
 			Name: bq.Name, ID: bq.ID, BaseMs: median(s, bq.WallMs), BaseN: len(s), P: 1, Verdict: result.VerdictGone,
+			Note: sideNote("base", bq),
 		})
 	}
 
 	if base.Runs > 0 && new.Runs > 0 {
-		total := compareSamples("total", base.TotalSamples(), new.TotalSamples(), alpha)
+		bt, nt := okTotals(base), okTotals(new)
+		var total result.ComparisonRow
+		switch {
+		case len(nt) == 0:
+			total = result.ComparisonRow{Name: "total", BaseMs: stats.Median(bt), BaseN: len(bt), P: 1,
+				Verdict: result.VerdictFailedNew, Note: "no run of new ended ok"}
+		case len(bt) == 0:
+			total = result.ComparisonRow{Name: "total", NewMs: stats.Median(nt), NewN: len(nt), P: 1,
+				Verdict: result.VerdictFailedBase, Note: "no run of base ended ok"}
+		default:
+			total = compareSamples("total", bt, nt, alpha)
+		}
 		c.Total = &total
 	}
 	return c
+}
+
+// compareQuery compares one query of new with its base (nil when it has none). A query
+// that did not end ok in some run of new has failed in new, whatever its times: a failed
+// statement is quick, and its speed says nothing.
+func compareQuery(bq, nq *result.Query, alpha float64) result.ComparisonRow {
+	ns := nq.Samples()
+	if failedRuns(nq) > 0 {
+		row := result.ComparisonRow{Name: nq.Name, ID: nq.ID, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1,
+			Verdict: result.VerdictFailedNew, Note: runsNote(nq)}
+		if bq != nil {
+			bs := bq.Samples()
+			row.BaseMs, row.BaseN = median(bs, bq.WallMs), len(bs)
+		}
+		return row
+	}
+	if bq == nil {
+		return result.ComparisonRow{Name: nq.Name, ID: nq.ID, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1, Verdict: result.VerdictAdded}
+	}
+	bs := bq.Samples()
+	if len(bs) == 0 {
+		return result.ComparisonRow{Name: nq.Name, ID: nq.ID, BaseMs: bq.WallMs, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1,
+			Verdict: result.VerdictFailedBase, Note: runsNote(bq)}
+	}
+	row := compareSamples(nq.Name, bs, ns, alpha)
+	row.ID = nq.ID
+	row.Note = joinNotes(sideNote("base", bq), row.Note)
+	return row
+}
+
+// failedRuns counts the runs of q that did not end ok.
+func failedRuns(q *result.Query) int {
+	if len(q.RunsMs) == 0 {
+		if q.Status.Failed() {
+			return 1
+		}
+		return 0
+	}
+	return len(q.RunsMs) - len(q.Samples())
+}
+
+// okTotals are the wall times of the runs of r in which every query ended ok: the runs
+// whose totals mean something. A run with a failed statement is shorter for it.
+func okTotals(r *result.Report) []float64 {
+	all := r.TotalSamples()
+	if len(r.TotalRunsMs) == 0 {
+		if r.Failed() > 0 {
+			return nil
+		}
+		return all
+	}
+	ok := make([]bool, len(all))
+	for k := range ok {
+		ok[k] = true
+	}
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		if len(q.RunsStatus) == 0 {
+			continue
+		}
+		for k := range ok {
+			if k >= len(q.RunsStatus) || q.RunsStatus[k] != result.StatusOK {
+				ok[k] = false
+			}
+		}
+	}
+	out := all[:0]
+	for k, x := range all {
+		if ok[k] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // CompareTargets compares the first target of r with each other one, labelling each side
@@ -213,31 +302,29 @@ func median(samples []float64, fallback float64) float64 {
 	return stats.Median(samples)
 }
 
-// orWall keeps the median when there were ok samples and otherwise shows the report's
-// own WallMs, so that a failed query still shows how long it took to fail.
-func orWall(n int, med, wall float64) float64 {
-	if n == 0 {
-		return wall
-	}
-	return med
-}
-
-// failureNote describes the runs that did not end ok on either side.
-func failureNote(base, new *result.Query) string {
-	return joinNotes(sideNote("base", base), sideNote("new", new))
-}
-
+// sideNote says how many runs of q failed, for a side that is still compared on its
+// ok runs: "error in 2 of 10 runs of base".
 func sideNote(side string, q *result.Query) string {
-	runs := max(len(q.RunsMs), 1)
-	ok := len(q.Samples())
-	switch {
-	case ok == runs:
+	if failedRuns(q) == 0 {
 		return ""
-	case ok == 0:
-		return fmt.Sprintf("%s in %s", q.Status, side)
-	default:
-		return fmt.Sprintf("%d of %d runs failed in %s", runs-ok, runs, side)
 	}
+	return runsNote(q) + " of " + side
+}
+
+// runsNote says how q failed: "error" for a single run, "error in 2 of 3 runs" (the
+// status of the last failed run) for several.
+func runsNote(q *result.Query) string {
+	if len(q.RunsMs) == 0 {
+		return string(q.Status)
+	}
+	status := q.Status
+	for k := len(q.RunsStatus) - 1; k >= 0; k-- {
+		if q.RunsStatus[k] != result.StatusOK {
+			status = q.RunsStatus[k]
+			break
+		}
+	}
+	return fmt.Sprintf("%s in %d of %d runs", status, failedRuns(q), len(q.RunsMs))
 }
 
 func joinNotes(a, b string) string {

@@ -122,7 +122,7 @@ func (p *pairing) pairGroup(base, new []result.Query, bs, ns []int) {
 }
 
 func ambiguity(inBase, inNew int) string {
-	return fmt.Sprintf("ambiguous pairing (%d such statements in base, %d in new): not gated; name them with -- name:", inBase, inNew)
+	return fmt.Sprintf("ambiguous (%d like it in base, %d in new): not gated", inBase, inNew)
 }
 
 // changedSQL reports whether the SQL of two paired queries differs beyond whitespace,

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/qrunhq/qrun/result"
@@ -180,7 +181,10 @@ func twoTargets() *result.Report {
 func baselineCmp() *result.Report {
 	r := repeatedRuns()
 	r.Warnings = nil
-	r.Comparison = []result.Comparison{comparisons()[0]}
+	c := comparisons()[0]
+	c.Rows = slices.DeleteFunc(c.Rows, func(row result.ComparisonRow) bool { return row.Verdict == result.VerdictFailedNew })
+	c.Failures = 0 // every statement of this run is ok
+	r.Comparison = []result.Comparison{c}
 	return r
 }
 
@@ -190,12 +194,18 @@ func comparisons() []result.Comparison {
 		Rows: []result.ComparisonRow{
 			{Name: "boil_water", BaseMs: 500.8, NewMs: 503.1, BaseN: 10, NewN: 10, DeltaPct: 0.46, Ratio: 1.0046, P: 0.62, Verdict: result.VerdictSame},
 			{Name: "prepare_salad", BaseMs: 1002.4, NewMs: 2004.9, BaseN: 10, NewN: 10, DeltaPct: 100.01, Ratio: 2.0001, P: 0.00018, Verdict: result.VerdictSlower, Regression: true},
-			{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 760.0, BaseN: 10, NewN: 10, DeltaPct: 8.34, Ratio: 1.0834, P: 0.003, Verdict: result.VerdictSlower},
+			{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 760.0, BaseN: 10, NewN: 10, DeltaPct: 8.34, Ratio: 1.0834, P: 0.003, Verdict: result.VerdictSlower,
+				ChangedSQL: true, Note: "changed SQL"},
 			{Name: "cook_sauce", BaseMs: 400.6, NewMs: 300.2, BaseN: 10, NewN: 10, DeltaPct: -25.06, Ratio: 0.7494, P: 0.00018, Verdict: result.VerdictFaster},
 			{Name: "set_table", BaseMs: 0.85, NewMs: 0.9, BaseN: 2, NewN: 2, DeltaPct: 5.88, Ratio: 1.0588, P: 1, Verdict: result.VerdictSame, Note: "too few samples"},
+			{Name: "wash_up", BaseMs: 30.2, NewMs: 0.41, BaseN: 10, NewN: 7, P: 1, Verdict: result.VerdictFailedNew, Note: "error in 3 of 10 runs"},
+			{Name: "examples/lunch.sql:30", ID: "lunch.sql fp:50fde20626009aba #2", BaseName: "examples/lunch.sql:31", BaseMs: 0.2, NewMs: 0.21, BaseN: 10, NewN: 10,
+				DeltaPct: 5, Ratio: 1.05, P: 0.4, Verdict: result.VerdictSame, Ambiguous: true,
+				Note: "ambiguous (3 like it in base, 2 in new): not gated"},
 			{Name: "dessert", NewMs: 120.3, NewN: 10, P: 1, Verdict: result.VerdictAdded},
 			{Name: "coffee", BaseMs: 45.2, BaseN: 10, P: 1, Verdict: result.VerdictGone},
 		},
+		Failures: 1, Ambiguous: 1,
 		Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2706.3, BaseN: 10, NewN: 10, DeltaPct: 58.63, Ratio: 1.5863, P: 0.00018, Verdict: result.VerdictSlower}}}
 }
 

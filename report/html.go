@@ -270,17 +270,20 @@ func distOf(q *result.Query) *svgDist {
 
 func htmlComparisonOf(c *result.Comparison) htmlComparison {
 	line, pass := gate(c)
-	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0, Pass: pass}
+	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0 || !pass, Pass: pass}
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, false)
+		base, nw, delta, p, v := comparisonCells(row, false)
 		class := string(row.Verdict)
-		if row.Verdict == result.VerdictSame {
+		switch row.Verdict {
+		case result.VerdictSame:
 			class = "same"
+		case result.VerdictFailedNew, result.VerdictFailedBase:
+			class = "failed"
 		}
 		if row.Regression {
 			class = "regression"
 		}
-		hc.Rows = append(hc.Rows, htmlCompRow{Name: name, Base: base, New: nw, Delta: delta, P: pvalue(row.P), Verdict: v, Class: class})
+		hc.Rows = append(hc.Rows, htmlCompRow{Name: name, Base: base, New: nw, Delta: delta, P: p, Verdict: v, Class: class})
 	}
 	for i := range c.Rows {
 		add(&c.Rows[i], c.Rows[i].Name)

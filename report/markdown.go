@@ -193,8 +193,8 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	w.WriteString("\n### Comparison: " + md(c.Base) + " → " + md(c.New) + "\n\n")
 	w.WriteString("| name | base | new | delta | p | verdict |\n|---|--:|--:|--:|--:|---|\n")
 	put := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, false)
-		w.WriteString("| " + name + " | " + base + " | " + nw + " | " + delta + " | " + pvalue(row.P) + " | " + md(v) + " |\n")
+		base, nw, delta, p, v := comparisonCells(row, false)
+		w.WriteString("| " + name + " | " + base + " | " + nw + " | " + delta + " | " + p + " | " + md(v) + " |\n")
 	}
 	for i := range c.Rows {
 		put(&c.Rows[i], md(c.Rows[i].Name))
@@ -205,7 +205,7 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	line, pass := gate(c)
 	w.WriteByte('\n')
 	switch {
-	case c.ThresholdPct <= 0:
+	case pass && c.ThresholdPct <= 0:
 		w.WriteString(md(line) + "\n")
 	case pass:
 		w.WriteString("✅ **" + md(line) + "**\n")

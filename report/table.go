@@ -298,6 +298,10 @@ func verdictCell(row *result.ComparisonRow, color bool) string {
 		}
 	case result.VerdictFaster:
 		style = ansiGreen
+	case result.VerdictFailedNew:
+		style = ansiRed
+	case result.VerdictFailedBase:
+		style = ansiYellow
 	}
 	if row.Regression {
 		v += " (regression)"
@@ -320,19 +324,32 @@ func writeComparisonsAndWarnings(w *bufio.Writer, r *result.Report, opts Options
 // comparisonCells formats a comparison row's base and new medians, change and verdict
 // (with its note) for every format: a statement only in one report has "-" where the
 // other side would be.
-func comparisonCells(row *result.ComparisonRow, color bool) (base, nw, delta, verdict string) {
-	base, nw, delta = Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
+func comparisonCells(row *result.ComparisonRow, color bool) (base, nw, delta, p, verdict string) {
+	base, nw, delta, p = Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct), pvalue(row.P)
 	switch row.Verdict {
 	case result.VerdictAdded:
-		base, delta = "-", "-"
+		base, delta, p = "-", "-", "-"
 	case result.VerdictGone:
-		nw, delta = "-", "-"
+		nw, delta, p = "-", "-", "-"
+	case result.VerdictFailedNew, result.VerdictFailedBase:
+		// A failed side has no time worth a change or a test.
+		delta, p = "-", "-"
+		if row.BaseN == 0 && row.BaseMs == 0 {
+			base = "-"
+		}
+		if row.NewN == 0 {
+			nw = "-"
+		}
 	}
 	verdict = verdictCell(row, color)
-	if row.Note != "" {
+	switch {
+	case row.Note == "":
+	case row.Verdict == result.VerdictSame:
 		verdict += " " + row.Note
+	default:
+		verdict += ": " + row.Note
 	}
-	return base, nw, delta, verdict
+	return base, nw, delta, p, verdict
 }
 
 // comparisonTable renders one comparison: base, new, delta, p and verdict per
@@ -341,8 +358,8 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	w.WriteString("comparison: " + c.Base + " → " + c.New + "\n")
 	t := newGrid([]tw.Align{left, right, right, right, right, left}, "NAME", "BASE", "NEW", "DELTA", "P", "VERDICT")
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, opts.Color)
-		t.add(name, base, nw, delta, pvalue(row.P), v)
+		base, nw, delta, p, v := comparisonCells(row, opts.Color)
+		t.add(name, base, nw, delta, p, v)
 	}
 	for i := range c.Rows {
 		add(&c.Rows[i], oneLine(c.Rows[i].Name))
@@ -358,7 +375,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	if !pass {
 		style = ansiRed
 	}
-	if c.ThresholdPct <= 0 {
+	if c.ThresholdPct <= 0 && pass {
 		style = ""
 	}
 	w.WriteString(paint(opts.Color, style, line))

@@ -161,6 +161,13 @@ const (
 	VerdictFaster Verdict = "faster" // significantly faster at alpha 0.05
 	VerdictAdded  Verdict = "added"  // only in the new report
 	VerdictGone   Verdict = "gone"   // only in the base report
+	// VerdictFailedNew: the statement did not end ok in some run of the new report
+	// (error, timeout, cancelled, skipped or not run). It fails the gate: its times say
+	// nothing about its speed.
+	VerdictFailedNew Verdict = "failed in new"
+	// VerdictFailedBase: ok in the new report, but the base has no ok run of it to
+	// compare with. Not gated.
+	VerdictFailedBase Verdict = "failed in base"
 )
 
 // Comparison compares a base report with a new one, statement by statement.
@@ -176,6 +183,9 @@ type Comparison struct {
 	Total      *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
 	// Regressions counts rows that are significantly slower by more than ThresholdPct.
 	Regressions int `json:"regressions"`
+	// Failures counts the rows that failed in new (VerdictFailedNew), the total
+	// excluded: each fails the gate, with or without a threshold.
+	Failures int `json:"failures"`
 	// Ambiguous counts the rows whose pairing is ambiguous and which are therefore not
 	// gated.
 	Ambiguous int `json:"ambiguous,omitempty"`

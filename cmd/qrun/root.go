@@ -198,7 +198,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 }
 
 func writeHelp(w io.Writer, cmd *cobra.Command, groups []flagGroup) {
-	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--target NAME] [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
 		cmd.Long, cmd.Use, cmd.Example)
 	for _, g := range groups {
 		fmt.Fprintf(w, "\n%s flags:\n%s", g.title, g.flags.FlagUsages())

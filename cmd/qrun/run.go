@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/qrunhq/qrun/compare"
@@ -45,6 +46,9 @@ func run(ctx context.Context, o *Options) error {
 		if baseline, err = compare.Load(o.Baseline); err != nil {
 			return &exitError{exitInput, fmt.Errorf("baseline: %w", err)}
 		}
+		if baseline.Mode == "dry-run" {
+			return &exitError{exitInput, fmt.Errorf("baseline: %s is a --dry-run plan, without times to compare: save the JSON report of a run", o.Baseline)}
+		}
 	}
 
 	ropts := runner.Options{
@@ -66,6 +70,12 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		finish()
 		return err
+	}
+	if baseline != nil {
+		if err := checkBaseline(o, baseline, targets); err != nil {
+			finish()
+			return err
+		}
 	}
 	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration})
 	finish()
@@ -169,16 +179,49 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 	return rep
 }
 
+// checkBaseline checks, before anything runs, that every target can be compared with
+// the baseline: a baseline of several targets holds one of the same label for each.
+func checkBaseline(o *Options, baseline *result.Report, targets []*runner.Target) error {
+	if len(baseline.Targets) == 0 {
+		return nil
+	}
+	for _, t := range targets {
+		if baselineFor(baseline, t.Info().Target) == nil {
+			var labels []string
+			for i := range baseline.Targets {
+				labels = append(labels, baseline.Targets[i].Context.Target)
+			}
+			return &exitError{exitInput, fmt.Errorf("baseline: %s holds %d targets (%s) and none is %s: save a baseline of this target, or compare saved reports with qrun compare --target NAME",
+				o.Baseline, len(baseline.Targets), strings.Join(labels, ", "), t.Info().Target)}
+		}
+	}
+	return nil
+}
+
+// baselineFor is the report of baseline to compare target label with: the baseline
+// itself, or its target of that label.
+func baselineFor(baseline *result.Report, label string) *result.Report {
+	if len(baseline.Targets) == 0 {
+		return baseline
+	}
+	for i := range baseline.Targets {
+		if baseline.Targets[i].Context.Target == label {
+			return &baseline.Targets[i]
+		}
+	}
+	return nil
+}
+
 // compareBaseline adds the comparison of the run (of each target) with --baseline.
 func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 	copts := compareOptions(o)
 	if len(rep.Targets) == 0 {
-		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, "this run", rep, copts))
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baselineFor(baseline, rep.Context.Target), "this run", rep, copts))
 		return
 	}
 	for i := range rep.Targets {
 		t := &rep.Targets[i]
-		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, t.Context.Target, t, copts))
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baselineFor(baseline, t.Context.Target), t.Context.Target, t, copts))
 	}
 }
 
@@ -199,12 +242,26 @@ func outcome(rep *result.Report) error {
 	if rep.Failed() > 0 { // every target's units included
 		return &exitError{exitFailed, nil}
 	}
-	regressions := 0
-	for _, c := range rep.Comparison {
+	return comparisonOutcome(rep.Comparison)
+}
+
+// comparisonOutcome is the exit status of comparisons: 1 when a statement failed in the
+// new report, else 3 for a gated regression.
+func comparisonOutcome(cs []result.Comparison) error {
+	failures, regressions := 0, 0
+	for _, c := range cs {
+		failures += c.Failures
 		regressions += c.Regressions
 	}
+	if failures > 0 {
+		what := "statements"
+		if failures == 1 {
+			what = "statement"
+		}
+		return &exitError{exitFailed, fmt.Errorf("%d %s failed in new", failures, what)}
+	}
 	if regressions > 0 {
-		return &exitError{exitRegression, regressionError(regressions, rep.Comparison[0].ThresholdPct)}
+		return &exitError{exitRegression, regressionError(regressions, cs[0].ThresholdPct)}
 	}
 	return nil
 }

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/report"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -74,5 +77,145 @@ func TestCompareIdentity(t *testing.T) {
 		if row.ID == "" {
 			t.Errorf("row %s has no id", row.Name)
 		}
+	}
+}
+
+// saveReport writes r as qrun --format json would and returns its path.
+func saveReport(t *testing.T, dir, name string, r *result.Report) string {
+	t.Helper()
+	var b strings.Builder
+	if err := report.Write(&b, r, report.Options{Format: "json"}); err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, dir, name, b.String())
+}
+
+// TestCompareRefusesNonsense: reports that cannot be compared are exit 2 with a
+// sentence saying what to do, and a new report whose statements failed is never a pass.
+func TestCompareRefusesNonsense(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	runs := []float64{10, 10.2, 9.9, 10.1, 10, 10.3, 9.8, 10, 10.1, 10.2}
+	query := func(name string, st result.Status, ms []float64) result.Query {
+		q := result.Query{Name: name, ID: name, File: "bench.sql", Line: 1, Col: 1, SQL: "SELECT 1", Status: st, RunsMs: ms, WallMs: 10}
+		if st != result.StatusOK {
+			q.RunsStatus = make([]result.Status, len(ms))
+			for k := range q.RunsStatus {
+				q.RunsStatus[k] = st
+			}
+		}
+		return q
+	}
+	one := func(label string, st result.Status, ms []float64) *result.Report {
+		return &result.Report{SchemaVersion: result.SchemaVersion, Mode: "sequential", Runs: len(ms), Context: result.Context{Target: label},
+			TotalRunsMs: ms, TotalWallMs: 10, Queries: []result.Query{query("lookup", st, ms)}}
+	}
+	fast := []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}
+	ok := saveReport(t, dir, "ok.json", one("u@a:5432/x", result.StatusOK, runs))
+	failing := saveReport(t, dir, "failing.json", one("u@a:5432/x", result.StatusError, fast))
+	multi := saveReport(t, dir, "multi.json", &result.Report{SchemaVersion: result.SchemaVersion, Mode: "sequential", Runs: 10,
+		Targets: []result.Report{*one("u@a:5432/x", result.StatusOK, runs), *one("u@b:5432/x", result.StatusOK, runs)}})
+	dry := saveReport(t, dir, "dry.json", &result.Report{SchemaVersion: result.SchemaVersion, Mode: "dry-run",
+		Queries: []result.Query{{Name: "lookup", Status: result.StatusPlanned}}})
+	tests := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"same", []string{ok, ok, "--threshold", "10%"}, exitOK, "PASS", ""},
+		{"every statement failed in new", []string{ok, failing}, exitFailed, "failed in new", "1 statement failed in new"},
+		{"failed in new, with a gate", []string{ok, failing, "--threshold", "10%"}, exitFailed, "FAIL: 1 statement failed in new", ""},
+		{"failed in new, json", []string{ok, failing, "--format", "json"}, exitFailed, `"verdict": "failed in new"`, ""},
+		{"several targets against one", []string{multi, ok}, exitInput, "", "pick one of them with --target NAME"},
+		{"one against several targets", []string{ok, multi, "--threshold", "10%"}, exitInput, "", multi + " holds 2 targets (u@a:5432/x, u@b:5432/x)"},
+		{"--target picks one", []string{multi, ok, "--target", "u@a:5432/x", "--threshold", "10%"}, exitOK, "PASS", ""},
+		{"--target by number", []string{ok, multi, "--target", "2"}, exitOK, "[u@b:5432/x]", ""},
+		{"--target unknown", []string{multi, ok, "--target", "u@c:5432/x"}, exitInput, "", `has no target "u@c:5432/x"`},
+		{"a dry run", []string{dry, ok}, exitInput, "", "is a --dry-run plan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := qrun(t, context.Background(), "", nil, append([]string{"compare"}, tt.args...)...)
+			if inv.code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %s", inv.code, tt.wantCode, inv.stdout)
+			}
+			if !strings.Contains(inv.stdout, tt.wantStdout) {
+				t.Errorf("stdout %q, want it to contain %q", inv.stdout, tt.wantStdout)
+			}
+			if !strings.Contains(inv.stderr, tt.wantStderr) {
+				t.Errorf("stderr %q, want it to contain %q", inv.stderr, tt.wantStderr)
+			}
+			if tt.wantCode == exitInput && inv.stdout != "" {
+				t.Errorf("stdout %q, want nothing when the reports cannot be compared", inv.stdout)
+			}
+		})
+	}
+}
+
+// TestBaselineFailing: a run whose statements fail against a baseline in which they
+// were ok exits 1, and its report says "failed in new" — never "faster".
+func TestBaselineFailing(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	okFile := writeFile(t, dir, "ok.sql", "-- name: load\nSELECT pg_sleep(0.01);\n")
+	badFile := writeFile(t, filepath.Join(dir, "bad"), "ok.sql", "-- name: load\nSELECT 1/0;\n")
+	base := filepath.Join(dir, "base.json")
+	if inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "5", "--format", "json", "-o", base, okFile); inv.code != exitOK {
+		t.Fatalf("baseline: exit %d, want 0", inv.code)
+	}
+	newJSON := filepath.Join(dir, "new.json")
+	inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "5", "--baseline", base, "--threshold", "10%", "--format", "json", "-o", newJSON, badFile)
+	if inv.code != exitFailed {
+		t.Errorf("run against the baseline: exit %d, want %d", inv.code, exitFailed)
+	}
+	r := decode(t, mustRead(t, newJSON))
+	if len(r.Comparison) != 1 || len(r.Comparison[0].Rows) != 1 {
+		t.Fatalf("comparison %+v, want one row", r.Comparison)
+	}
+	if row := r.Comparison[0].Rows[0]; row.Verdict != result.VerdictFailedNew || r.Comparison[0].Failures != 1 {
+		t.Errorf("row %+v, failures %d; want failed in new, 1", row, r.Comparison[0].Failures)
+	}
+	if total := r.Comparison[0].Total; total == nil || total.Verdict != result.VerdictFailedNew {
+		t.Errorf("total %+v, want failed in new (no run of new ended ok)", total)
+	}
+	cmp := qrun(t, context.Background(), "", nil, "compare", base, newJSON, "--threshold", "10%")
+	if cmp.code != exitFailed || !strings.Contains(cmp.stdout, "failed in new") {
+		t.Errorf("qrun compare: exit %d, stdout %q; want %d and failed in new", cmp.code, cmp.stdout, exitFailed)
+	}
+}
+
+// TestBaselineOfSeveralTargets: a baseline of several targets compares a run with its
+// target of the same label, and refuses a run of another target before running it.
+func TestBaselineOfSeveralTargets(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	file := writeFile(t, dir, "nap.sql", "-- name: nap\nSELECT pg_sleep(0.01);\n")
+	single := filepath.Join(dir, "single.json")
+	if inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "3", "--format", "json", "-o", single, file); inv.code != exitOK {
+		t.Fatalf("baseline: exit %d", inv.code)
+	}
+	r := decode(t, mustRead(t, single))
+	other := r
+	other.Context.Target = "nobody@elsewhere:5432/x"
+	matching := saveReport(t, dir, "matching.json", &result.Report{SchemaVersion: result.SchemaVersion, Mode: "sequential", Runs: 3,
+		Targets: []result.Report{other, r}})
+	foreign := saveReport(t, dir, "foreign.json", &result.Report{SchemaVersion: result.SchemaVersion, Mode: "sequential", Runs: 3,
+		Targets: []result.Report{other, other}})
+	inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "3", "--baseline", matching, "--format", "json", file)
+	if inv.code != exitOK {
+		t.Errorf("against the matching target: exit %d, want 0", inv.code)
+	}
+	if got := decode(t, inv.stdout); len(got.Comparison) != 1 || got.Comparison[0].Rows[0].Verdict == result.VerdictAdded {
+		t.Errorf("comparison %+v, want nap paired with the baseline's", got.Comparison)
+	}
+	slow := writeFile(t, dir, "slow.sql", "SELECT pg_sleep(5);\n")
+	inv = qrun(t, context.Background(), "", nil, "-d", db, "--baseline", foreign, slow)
+	if inv.code != exitInput || !strings.Contains(inv.stderr, "--target") || inv.elapsed > 4*time.Second {
+		t.Errorf("against a baseline without this target: exit %d in %v, stderr %q; want %d at once, pointing to --target",
+			inv.code, inv.elapsed, inv.stderr, exitInput)
 	}
 }
