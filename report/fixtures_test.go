@@ -73,7 +73,14 @@ func repeatedRuns() *result.Report {
 		qq.RunsMs = samples(10, qq.WallMs)
 		qq.Stats = statsOf(qq.RunsMs, 0)
 	}
-	r.Queries[3].Stats.Errors = 1
+	// cook_sauce failed in its fourth run: its statistics are over the other nine.
+	sauce := &r.Queries[3]
+	sauce.RunsStatus = make([]result.Status, len(sauce.RunsMs))
+	for i := range sauce.RunsStatus {
+		sauce.RunsStatus[i] = result.StatusOK
+	}
+	sauce.RunsStatus[3] = result.StatusError
+	sauce.Stats = statsOf(append(slices.Clone(sauce.RunsMs[:3]), sauce.RunsMs[4:]...), 1)
 	r.TotalRunsMs = samples(10, 1706)
 	r.TotalStats = statsOf(r.TotalRunsMs, 0)
 	r.TotalWallMs = 1706
@@ -209,6 +216,40 @@ func comparisons() []result.Comparison {
 		Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2706.3, BaseN: 10, NewN: 10, DeltaPct: 58.63, Ratio: 1.5863, P: 0.00018, Verdict: result.VerdictSlower}}}
 }
 
+// flaky is a data load run three times, whose second and third runs hit duplicate keys,
+// with a statement that never succeeds, and a fourth run cut short by Ctrl-C: made by
+// result.Aggregate from the runs, as qrun makes it.
+func flaky() *result.Report {
+	// Times are binary fractions, so that equal samples are equal.
+	mk := func(loadOK bool, loadMs float64) result.Run {
+		load := q("load", 2, "", 0.25, 0.25+loadMs, 1000)
+		if !loadOK {
+			load.Status = result.StatusError
+			load.Rows = 0
+			load.Error = &result.Error{SQLState: "23505", Message: `duplicate key value violates unique constraint "items_pkey"`, Position: "examples/load.sql:2:1"}
+		}
+		bad := q("broken", 5, "", load.EndMs, load.EndMs+0.875, 0)
+		bad.Status = result.StatusError
+		bad.Error = &result.Error{SQLState: "42703", Message: `column "nme" does not exist`, Position: "examples/load.sql:5:8"}
+		count := q("count", 8, "", bad.EndMs, bad.EndMs+3.125, 1)
+		count.WallMs = 3.125
+		return result.Run{WallMs: count.EndMs + 0.25, Queries: []result.Query{load, bad, count}}
+	}
+	partial := mk(true, 2.25)
+	partial.Queries[0].Status = result.StatusCancelled
+	partial.Queries[0].Error = nil
+	partial.Queries[1].Status, partial.Queries[1].Error, partial.Queries[1].Reason = result.StatusNotRun, nil, "interrupted"
+	partial.Queries[2].Status, partial.Queries[2].Reason = result.StatusNotRun, "interrupted"
+	partial.Interrupted = true
+	base := result.Report{Context: ctx("chef@localhost:5432/lunch"), Mode: "sequential", Concurrency: 1, Warmup: 0, ConnectMs: 4.1}
+	base.Context.Files = []string{"examples/load.sql"}
+	r := result.Aggregate(base, []result.Run{mk(true, 6000), mk(false, 2.5), mk(false, 2.375), partial})
+	for i := range r.Queries {
+		r.Queries[i].File = "examples/load.sql"
+	}
+	return &r
+}
+
 // fixtures are the report shapes every format is tested with.
 var fixtures = []struct {
 	name   string
@@ -220,4 +261,5 @@ var fixtures = []struct {
 	{"failures", failures},
 	{"targets", twoTargets},
 	{"baseline", baselineCmp},
+	{"flaky", flaky},
 }

@@ -165,7 +165,7 @@ func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
 			Position: q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)}
 		if st := q.Stats; st != nil && s.Repeated {
 			row.Status = statusCell(q, false)
-			row.P95, row.Stddev, row.MinMax = Duration(st.P95Ms), "±"+Duration(st.StddevMs), Duration(st.MinMs)+"…"+Duration(st.MaxMs)
+			row.Time, row.P95, row.Stddev, row.MinMax = statCells(q)
 			row.Dist = distOf(q)
 		}
 		hw.row(&row, s.DryRun, s.Repeated)
@@ -222,7 +222,7 @@ func svgTimelineOf(r *result.Report, id string) *svgTimeline {
 				ws := ax.at(q.StartMs - q.WaitMs)
 				bar.WaitX, bar.WaitW = px(x0+ws), px(start-ws)
 			}
-			bar.Time = Duration(q.WallMs)
+			bar.Time = Duration(runTime(r, q))
 			b.WriteString(", " + bar.Time + " (" + Duration(q.StartMs) + " → " + Duration(q.EndMs) + ")")
 			if q.WaitMs > 0 {
 				b.WriteString(", waited " + waitCell(q.WaitMs))
@@ -250,6 +250,9 @@ func svgTimelineOf(r *result.Report, id string) *svgTimeline {
 // line and the 95th percentile as a tick.
 func distOf(q *result.Query) *svgDist {
 	st := q.Stats
+	if st == nil || st.N == 0 {
+		return nil // no run ended ok: nothing to draw
+	}
 	lo, hi := st.MinMs, st.MaxMs
 	if hi <= lo {
 		hi = lo + 1
@@ -261,9 +264,10 @@ func distOf(q *result.Query) *svgDist {
 	x := func(v float64) float64 { return px(pad + (v-lo)/(hi-lo)*(distWidth-2*pad)) }
 	d.Lo, d.Hi = x(st.MinMs), x(st.MaxMs)
 	d.Median, d.P95 = x(st.P50Ms), x(st.P95Ms)
-	stride := max(1, len(q.RunsMs)/maxDots)
-	for i := 0; i < len(q.RunsMs); i += stride {
-		d.Dots = append(d.Dots, x(q.RunsMs[i]))
+	samples := q.Samples() // failed runs are no samples
+	stride := max(1, len(samples)/maxDots)
+	for i := 0; i < len(samples); i += stride {
+		d.Dots = append(d.Dots, x(samples[i]))
 	}
 	return d
 }

@@ -103,11 +103,8 @@ func mdStatements(w *bufio.Writer, r *result.Report) {
 		w.WriteString("| name | status | median | p95 | ± stddev | min…max | rows | wait |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 		for i := range r.Queries {
 			q := &r.Queries[i]
-			p95, sd, mm := "", "", ""
-			if s := q.Stats; s != nil {
-				p95, sd, mm = Duration(s.P95Ms), "±"+Duration(s.StddevMs), Duration(s.MinMs)+"…"+Duration(s.MaxMs)
-			}
-			w.WriteString("| " + md(unitName(q)) + " | " + md(statusCell(q, false)) + " | " + Duration(q.WallMs) + " | " +
+			med, p95, sd, mm := statCells(q)
+			w.WriteString("| " + md(unitName(q)) + " | " + md(statusCell(q, false)) + " | " + med + " | " +
 				p95 + " | " + sd + " | " + mm + " | " + rowsCell(q) + " | " + waitCell(q.WaitMs) + " |\n")
 		}
 	default:

@@ -75,14 +75,43 @@ func unitName(q *result.Query) string {
 	return name
 }
 
-// statusCell is the status column: the status, and for repeated runs how many of them
-// failed.
+// statusCell is the status column: the status, or for repeated runs of which some did
+// not end ok, how many failed and how: "error in 2 of 3 runs".
 func statusCell(q *result.Query, color bool) string {
 	s := string(q.Status)
-	if q.Stats != nil && q.Stats.Errors > 0 && q.Stats.N > 0 {
-		s += " (" + strconv.Itoa(q.Stats.Errors) + "/" + strconv.Itoa(q.Stats.N) + " failed)"
+	style := statusStyle(q.Status)
+	if st := q.Stats; st != nil && st.Errors > 0 {
+		failed := q.Status
+		for k := len(q.RunsStatus) - 1; k >= 0; k-- {
+			if q.RunsStatus[k] != result.StatusOK {
+				failed = q.RunsStatus[k]
+				break
+			}
+		}
+		s = string(failed) + " in " + strconv.Itoa(st.Errors) + " of " + strconv.Itoa(st.N+st.Errors) + " runs"
+		style = statusStyle(failed)
 	}
-	return paint(color, statusStyle(q.Status), s)
+	return paint(color, style, s)
+}
+
+// noValue stands for a statistic the samples cannot give: no run ended ok, or a spread
+// of one sample.
+const noValue = "—"
+
+// statCells are a repeated unit's median, p95, ±stddev and min…max cells, over the runs
+// that ended ok: "—" where there are too few of them.
+func statCells(q *result.Query) (median, p95, sd, minMax string) {
+	s := q.Stats
+	if s == nil {
+		return Duration(q.WallMs), "", "", ""
+	}
+	switch s.N {
+	case 0:
+		return noValue, noValue, noValue, noValue
+	case 1:
+		return Duration(s.P50Ms), Duration(s.P95Ms), noValue, Duration(s.MinMs)
+	}
+	return Duration(s.P50Ms), Duration(s.P95Ms), "±" + Duration(s.StddevMs), Duration(s.MinMs) + "…" + Duration(s.MaxMs)
 }
 
 func writeTable(w io.Writer, r *result.Report, opts Options) error {
@@ -129,13 +158,8 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 			"NAME", "STATUS", "MEDIAN", "P95", "±STDDEV", "MIN…MAX", "ROWS", "WAIT")
 		for i := range r.Queries {
 			q := &r.Queries[i]
-			row := []string{unitName(q), statusCell(q, opts.Color), Duration(q.WallMs), "", "", "", rowsCell(q), waitCell(q.WaitMs)}
-			if s := q.Stats; s != nil {
-				row[3] = Duration(s.P95Ms)
-				row[4] = "±" + Duration(s.StddevMs)
-				row[5] = Duration(s.MinMs) + "…" + Duration(s.MaxMs)
-			}
-			t.add(row...)
+			med, p95, sd, mm := statCells(q)
+			t.add(unitName(q), statusCell(q, opts.Color), med, p95, sd, mm, rowsCell(q), waitCell(q.WaitMs))
 		}
 	default:
 		t = newGrid([]tw.Align{left, left, right, right, right}, "NAME", "STATUS", "TIME", "ROWS", "WAIT")
@@ -221,14 +245,26 @@ func summaryLines(r *result.Report) []string {
 		}
 		lines = append(lines, l)
 	}
-	if r.Runs > 1 {
+	if r.Runs > 1 || r.PartialRunMs > 0 {
 		l := "runs " + strconv.Itoa(r.Runs)
 		if r.Warmup > 0 {
 			l += " (+" + strconv.Itoa(r.Warmup) + " warmup)"
 		}
+		if r.PartialRunMs > 0 {
+			l += " + 1 partial (" + Duration(r.PartialRunMs) + ", left out)"
+		}
 		if s := r.TotalStats; s != nil {
-			l += " · total p50 " + Duration(s.P50Ms) + " p95 " + Duration(s.P95Ms) + " ±" + Duration(s.StddevMs) +
-				" · " + Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+			l += " · total p50 " + Duration(s.P50Ms) + " p95 " + Duration(s.P95Ms)
+			if s.N > 1 {
+				l += " ±" + Duration(s.StddevMs) + " · " + Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+			}
+			switch {
+			case s.Errors == 0:
+			case s.Errors >= r.Runs:
+				l += " · every run had a failure"
+			default:
+				l += " · over the " + plural(s.N, "run") + " without a failure"
+			}
 		}
 		lines = append(lines, l)
 	}

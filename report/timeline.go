@@ -55,6 +55,16 @@ func (a axis) at(ms float64) float64 {
 	return math.Max(0, math.Min(a.size, ms/a.endMs*a.size))
 }
 
+// runTime is the time a timeline labels a unit's bar with: the unit's time in the run
+// the timeline draws — the last one, when there were several, whose bars these are, not
+// the median.
+func runTime(r *result.Report, q *result.Query) float64 {
+	if r.Runs > 1 || len(q.RunsMs) > 0 {
+		return math.Max(0, q.EndMs-q.StartMs)
+	}
+	return q.WallMs
+}
+
 // ran reports whether a unit has a place on the timeline.
 func ran(q *result.Query) bool {
 	switch q.Status {
@@ -197,7 +207,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 		w.WriteByte(' ')
 		buf = buf[:0]
 		if ran(q) {
-			buf = appendDuration(buf, q.WallMs)
+			buf = appendDuration(buf, runTime(r, q))
 		} else {
 			buf = append(buf, q.Status...)
 		}

@@ -141,8 +141,11 @@ type Report struct {
 	TotalStats     *Stats    `json:"total_stats,omitempty"`
 	Summary        Counts    `json:"summary"`
 	Interrupted    bool      `json:"interrupted,omitempty"`
-	Warnings       []string  `json:"warnings,omitempty"`
-	Queries        []Query   `json:"queries"`
+	// PartialRunMs is the wall time of a run cut short (Ctrl-C, SIGTERM, --max-time) that
+	// counts in no statistic because complete runs exist; 0 when there was none.
+	PartialRunMs float64  `json:"partial_run_ms,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Queries      []Query  `json:"queries"`
 
 	// Targets holds one full report per server when qrun ran against several; the
 	// top-level Queries is then empty and Comparison compares the first target with

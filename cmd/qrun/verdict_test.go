@@ -219,3 +219,59 @@ func TestBaselineOfSeveralTargets(t *testing.T) {
 			inv.code, inv.elapsed, inv.stderr, exitInput)
 	}
 }
+
+// TestStatisticsOfFailedAndPartialRuns: through the real command, statistics are over
+// the runs that ended ok, and a run cut short by --max-time counts in none of them.
+func TestStatisticsOfFailedAndPartialRuns(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	if _, err := pgtest.Conn(t, db).Exec(context.Background(), "CREATE TABLE items (id int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	load := writeFile(t, dir, "load.sql", "-- name: load\nINSERT INTO items SELECT generate_series(1, 1000);\n-- name: never\nSELECT nme FROM items;\n-- name: count\nSELECT count(*) FROM items;\n")
+	inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "3", "--format", "json", load)
+	if inv.code != exitFailed {
+		t.Errorf("exit %d, want %d", inv.code, exitFailed)
+	}
+	r := decode(t, inv.stdout)
+	byName := map[string]result.Query{}
+	for _, q := range r.Queries {
+		byName[q.Name] = q
+	}
+	if s := byName["load"].Stats; s == nil || s.N != 1 || s.Errors != 2 || s.MaxMs != byName["load"].RunsMs[0] {
+		t.Errorf("load stats %+v runs %v, want the first run alone, 2 errors", s, byName["load"].RunsMs)
+	}
+	if q := byName["never"]; q.WallMs != 0 || q.Stats == nil || q.Stats.N != 0 || q.Stats.P95Ms != 0 || q.Stats.Errors != 3 {
+		t.Errorf("never: wall %v stats %+v, want no time and 3 errors", q.WallMs, q.Stats)
+	}
+	table := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "3", load)
+	for _, want := range []string{"error in 3 of 3 runs", "│      — │      — │"} {
+		if !strings.Contains(table.stdout, want) {
+			t.Errorf("table %s\nwant it to contain %q", table.stdout, want)
+		}
+	}
+
+	nap := writeFile(t, dir, "nap.sql", "-- name: nap\nSELECT pg_sleep(0.2);\n")
+	inv = qrun(t, context.Background(), "", nil, "-d", db, "--runs", "100", "--max-time", "3s", "--format", "json", nap)
+	if inv.code != exitInterrupted {
+		t.Errorf("--max-time: exit %d, want %d", inv.code, exitInterrupted)
+	}
+	r = decode(t, inv.stdout)
+	// The deadline falls during a nap nearly always, and between two runs otherwise: the
+	// partial run then never started, and took no time.
+	if !r.Interrupted || r.PartialRunMs < 0 || r.Runs < 1 || len(r.TotalRunsMs) != r.Runs && r.Runs > 1 {
+		t.Fatalf("interrupted %v partial %v runs %d total runs %v, want a partial run beside the complete ones", r.Interrupted, r.PartialRunMs, r.Runs, r.TotalRunsMs)
+	}
+	q := r.Queries[0]
+	if q.Status != result.StatusOK || (r.Runs > 1 && (q.Stats.N != r.Runs || q.Stats.Errors != 0 || q.Stats.MinMs < 200)) {
+		t.Errorf("nap: status %s stats %+v, want every complete run ok and nothing of the partial one", q.Status, q.Stats)
+	}
+	if r.TotalWallMs < 200 {
+		t.Errorf("total %v ms, want at least the 200 ms nap: the partial run left out", r.TotalWallMs)
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(strings.Join(r.Warnings, "\n"), "was interrupted") ||
+		!strings.Contains(strings.Join(r.Warnings, "\n"), "and is left out of every statistic") {
+		t.Errorf("warnings %q, want the partial run named", r.Warnings)
+	}
+}
