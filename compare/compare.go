@@ -152,7 +152,7 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 // statement is quick, and its speed says nothing.
 func compareQuery(bq, nq *result.Query, alpha float64) result.ComparisonRow {
 	ns := nq.Samples()
-	if failedRuns(nq) > 0 {
+	if nq.FailedRuns() > 0 {
 		row := result.ComparisonRow{Name: nq.Name, ID: nq.ID, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1,
 			Verdict: result.VerdictFailedNew, Note: runsNote(nq)}
 		if bq != nil {
@@ -173,17 +173,6 @@ func compareQuery(bq, nq *result.Query, alpha float64) result.ComparisonRow {
 	row.ID = nq.ID
 	row.Note = joinNotes(sideNote("base", bq), row.Note)
 	return row
-}
-
-// failedRuns counts the runs of q that did not end ok.
-func failedRuns(q *result.Query) int {
-	if len(q.RunsMs) == 0 {
-		if q.Status.Failed() {
-			return 1
-		}
-		return 0
-	}
-	return len(q.RunsMs) - len(q.Samples())
 }
 
 // okTotals are the wall times of the runs of r in which every query ended ok: the runs
@@ -305,7 +294,7 @@ func median(samples []float64, fallback float64) float64 {
 // sideNote says how many runs of q failed, for a side that is still compared on its
 // ok runs: "error in 2 of 10 runs of base".
 func sideNote(side string, q *result.Query) string {
-	if failedRuns(q) == 0 {
+	if q.FailedRuns() == 0 {
 		return ""
 	}
 	return runsNote(q) + " of " + side
@@ -324,7 +313,7 @@ func runsNote(q *result.Query) string {
 			break
 		}
 	}
-	return fmt.Sprintf("%s in %d of %d runs", status, failedRuns(q), len(q.RunsMs))
+	return fmt.Sprintf("%s in %d of %d runs", status, q.FailedRuns(), len(q.RunsMs))
 }
 
 func joinNotes(a, b string) string {

@@ -190,10 +190,10 @@ func TestAggregateErrorsAcrossRuns(t *testing.T) {
 		wantStatus Status
 		wantFailed int
 	}{
-		{"one failed run in the middle", []Status{StatusOK, StatusError, StatusOK, StatusOK}, []float64{4, 1, 6, 20}, 6, 3, 1, StatusOK, 0},
+		{"one failed run in the middle", []Status{StatusOK, StatusError, StatusOK, StatusOK}, []float64{4, 1, 6, 20}, 6, 3, 1, StatusOK, 1},
 		{"failed last run", []Status{StatusOK, StatusOK, StatusTimeout}, []float64{4, 6, 100}, 5, 2, 1, StatusTimeout, 1},
 		{"every run failed", []Status{StatusError, StatusError, StatusError}, []float64{1, 2, 3}, 0, 0, 3, StatusError, 1},
-		{"skipped runs", []Status{StatusSkipped, StatusOK, StatusOK}, []float64{0, 3, 5}, 4, 2, 1, StatusOK, 0},
+		{"skipped runs", []Status{StatusSkipped, StatusOK, StatusOK}, []float64{0, 3, 5}, 4, 2, 1, StatusOK, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

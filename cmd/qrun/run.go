@@ -97,7 +97,19 @@ func run(ctx context.Context, o *Options) error {
 	if err := writeReport(o, &rep); err != nil {
 		return err
 	}
+	loudFailures(o, &rep)
 	return outcome(&rep)
+}
+
+// loudFailures names the failed statements on stderr, whatever the format and wherever
+// the report went (a CI log shows stderr, not the JSON file), unless --quiet — or unless
+// the report is a table on the terminal, which lists them already on the same screen.
+func loudFailures(o *Options, rep *result.Report) {
+	sameScreen := (o.Format == "" || o.Format == "table") && (o.Output == "" || o.Output == "-") && o.Env.OutIsTerminal
+	if o.Quiet || sameScreen {
+		return
+	}
+	_, _ = report.WriteFailures(o.Env.ErrOut, rep) // best effort, as every stderr line
 }
 
 // baseReport holds what a report knows before anything runs.

@@ -275,3 +275,38 @@ func TestStatisticsOfFailedAndPartialRuns(t *testing.T) {
 		t.Errorf("warnings %q, want the partial run named", r.Warnings)
 	}
 }
+
+// TestLoudFailures: a failed run names its failed statements on stderr whatever the
+// format and destination — a report written to a file included — unless --quiet.
+func TestLoudFailures(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "broken.sql", "-- name: fine\nSELECT 1;\n-- name: fill_pot\nSELECT * FROM pan;\n-- name: after\n-- after: fill_pot\nSELECT 2;\n")
+	line := path + ":4:15: fill_pot: 42P01 relation \"pan\" does not exist\n"
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"json to a file", []string{"--format", "json", "-o", filepath.Join(dir, "x.json")}, true},
+		{"to /dev/null", []string{"-o", os.DevNull}, true},
+		{"csv on stdout", []string{"--format", "csv"}, true},
+		{"table on stdout that is no terminal", nil, true},
+		{"quiet", []string{"--quiet", "-o", os.DevNull}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := qrun(t, context.Background(), "", nil, append(append([]string{"-d", db, "--parallel"}, tt.args...), path)...)
+			if inv.code != exitFailed {
+				t.Errorf("exit %d, want %d", inv.code, exitFailed)
+			}
+			if got := strings.Contains(inv.stderr, line) && strings.Contains(inv.stderr, "qrun: 1 statement failed, 1 skipped\n"); got != tt.want {
+				t.Errorf("stderr %q: names the failure %v, want %v (%q)", inv.stderr, got, tt.want, line)
+			}
+			if !tt.want && inv.stderr != "" {
+				t.Errorf("stderr %q, want nothing with --quiet", inv.stderr)
+			}
+		})
+	}
+}
