@@ -143,7 +143,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 			q.Command = tag.String()
 		}
 	}
-	end := now().Sub(e.start)
+	end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start) // not the settle after a --timeout (cancel.go)
 	q.WallMs = ms(end - start)
 	q.EndMs = ms(end)
 	if rb && !u.Tx && err == nil {
@@ -173,7 +173,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		sq := &q.Statements[i]
 		start := now().Sub(e.start)
 		rows, tag, err := execStmt(ctx, pc, st, sql)
-		end := now().Sub(e.start)
+		end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
 		if err != nil {
 			sq.Status, sq.Error = result.StatusError, toError(err, st)
