@@ -45,6 +45,10 @@ type Options struct {
 	Runs     int
 	Warmup   int
 	Duration time.Duration
+	// BeforeEach and AfterEach are the --before-each and --after-each values: SQL, or
+	// @FILE for the statements of a file.
+	BeforeEach []string
+	AfterEach  []string
 
 	// Output.
 	Format  string
@@ -148,6 +152,8 @@ above a statement name it, start a stage, or make it wait for others.`,
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
 	rep.IntVar(&o.Warmup, "warmup", 0, "`W` unmeasured runs first")
 	rep.DurationVar(&o.Duration, "duration", 0, "repeat until `D` has passed (at least --runs times)")
+	rep.StringArrayVar(&o.BeforeEach, "before-each", nil, "run `SQL`, or the statements of @FILE, before every run (warmups too),\noutside the timings: reset what a run changes (repeatable)")
+	rep.StringArrayVar(&o.AfterEach, "after-each", nil, "run `SQL` or @FILE after every run, outside the timings (repeatable)")
 
 	out := pflag.NewFlagSet("output", pflag.ContinueOnError)
 	out.StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
@@ -245,6 +251,16 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if err := checkFormat(o.Format); err != nil {
 		return err
+	}
+	for _, h := range []struct {
+		flag   string
+		values []string
+	}{{"before-each", o.BeforeEach}, {"after-each", o.AfterEach}} {
+		for _, v := range h.values {
+			if strings.TrimSpace(v) == "" || v == "@" {
+				return usagef("--%s wants SQL or @FILE, got %q", h.flag, v)
+			}
+		}
 	}
 	if o.Verbose && o.Quiet {
 		return usagef("--verbose and --quiet cannot be used together")

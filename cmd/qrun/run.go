@@ -33,6 +33,14 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	beforeEach, err := hookStatements(o, "--before-each", o.BeforeEach)
+	if err != nil {
+		return err
+	}
+	afterEach, err := hookStatements(o, "--after-each", o.AfterEach)
+	if err != nil {
+		return err
+	}
 	// A report that cannot be written would throw the run away: check its directory first.
 	if err := checkOutputDir(o.Output); err != nil {
 		return &exitError{exitInput, err}
@@ -77,17 +85,21 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration})
+	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration,
+		BeforeEach: beforeEach, AfterEach: afterEach})
 	finish()
 	interrupted := ctx.Err() != nil
+	var benchErr error
 	if err != nil && !interrupted {
-		if len(runs) == 0 {
+		made := 0
+		for _, r := range runs {
+			made += len(r)
+		}
+		if made == 0 {
 			return &exitError{exitFailed, fmt.Errorf("run: %w", err)}
 		}
-		// What did run is still worth its report.
-		if !o.Quiet {
-			fmt.Fprintf(o.Env.ErrOut, "qrun: warning: %s\n", runner.Redact(err.Error()))
-		}
+		// What did run is still worth its report; the exit status says it is not all.
+		benchErr = err
 	}
 
 	rep := assemble(o, p, base, targets, runs, interrupted)
@@ -98,7 +110,31 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	loudFailures(o, &rep)
+	if benchErr != nil {
+		return &exitError{exitFailed, fmt.Errorf("run: %w (the report holds the runs made before)", benchErr)}
+	}
 	return outcome(&rep)
+}
+
+// hookStatements loads the values of --before-each or --after-each (flag): SQL is one
+// statement, sent as it is (several separated by semicolons are one query string, as
+// --setup sends them); @FILE is the statements of FILE, read and split as the input
+// files are, psql variables included. Input errors are exit 2.
+func hookStatements(o *Options, flag string, values []string) ([]*queries.Statement, error) {
+	var out []*queries.Statement
+	for _, v := range values {
+		path, ok := strings.CutPrefix(v, "@")
+		if !ok {
+			out = append(out, queries.NewStatement(queries.StatementParts{SQL: v, Name: flag}))
+			continue
+		}
+		script, err := queries.Load([]string{path}, queries.Options{Vars: o.Vars, Stdin: o.Env.In})
+		if err != nil {
+			return nil, inputError(o.Env.ErrOut, err)
+		}
+		out = append(out, script.Statements...)
+	}
+	return out, nil
 }
 
 // loudFailures names the failed statements on stderr, whatever the format and wherever

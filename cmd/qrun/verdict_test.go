@@ -310,3 +310,93 @@ func TestLoudFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestBeforeAndAfterEach: --before-each resets what a run changes, so that --runs 5 of
+// a data load measures five loads; both run around every run, warmups too, outside the
+// timings, and a failing one ends the command naming it.
+func TestBeforeAndAfterEach(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	c := pgtest.Conn(t, db)
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "CREATE TABLE items (id int PRIMARY KEY); CREATE TABLE log (what text, at timestamptz DEFAULT clock_timestamp())"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	load := writeFile(t, dir, "load.sql", "-- name: load\nINSERT INTO items SELECT generate_series(1, 1000);\n-- name: nap\nSELECT pg_sleep(0.05);\n")
+	reset := writeFile(t, dir, "reset.sql", "TRUNCATE items;\nINSERT INTO log (what) VALUES ('before');\n")
+	count := func(sql string) int {
+		var n int
+		if err := c.QueryRow(ctx, sql).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Without a reset, every run after the first is a duplicate key.
+	inv := qrun(t, ctx, "", nil, "-d", db, "--runs", "3", "--format", "json", load)
+	if inv.code != exitFailed || !strings.Contains(inv.stderr, "(in 2 of 3 runs)") {
+		t.Errorf("without --before-each: exit %d, stderr %q; want 1 and the duplicate keys named", inv.code, inv.stderr)
+	}
+
+	for _, mode := range [][]string{nil, {"--parallel"}} {
+		if _, err := c.Exec(ctx, "TRUNCATE log"); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"-d", db, "--runs", "5", "--warmup", "1", "--format", "json",
+			"--before-each", "@" + reset, "--after-each", "INSERT INTO log (what) VALUES ('after')"}, mode...)
+		inv = qrun(t, ctx, "", nil, append(args, load)...)
+		if inv.code != exitOK {
+			t.Fatalf("%v: exit %d, want 0; stderr %s", mode, inv.code, inv.stderr)
+		}
+		r := decode(t, inv.stdout)
+		l := r.Queries[0]
+		if l.Stats == nil || l.Stats.N != 5 || l.Stats.Errors != 0 || l.Rows != 1000 {
+			t.Errorf("%v: load stats %+v rows %d, want five loads of 1000 rows", mode, l.Stats, l.Rows)
+		}
+		if b, a := count("SELECT count(*) FROM log WHERE what = 'before'"), count("SELECT count(*) FROM log WHERE what = 'after'"); b != 6 || a != 6 {
+			t.Errorf("%v: %d before and %d after, want 6 of each (5 runs and a warmup)", mode, b, a)
+		}
+		// Outside the timings: the total is the statements', not the hooks' as well.
+		if r.TotalWallMs > 5*r.SumMs+50 {
+			t.Errorf("%v: total %.1f ms for a sum of %.1f ms", mode, r.TotalWallMs, r.SumMs)
+		}
+		// Before, run, after, in that order, every time.
+		var order string
+		rows, err := c.Query(ctx, "SELECT what FROM log ORDER BY at")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var w string
+			rows.Scan(&w)
+			order += w[:1]
+		}
+		rows.Close()
+		if order != "bababababababa"[:12] {
+			t.Errorf("%v: hooks in the order %q, want before and after alternating", mode, order)
+		}
+	}
+
+	// Session settings of --before-each do not carry into the run: that is --setup's job.
+	temp := writeFile(t, dir, "temp.sql", "-- name: read_temp\nSELECT * FROM scratch;\n")
+	inv = qrun(t, ctx, "", nil, "-d", db, "--runs", "2", "--before-each", "CREATE TEMP TABLE scratch (x int)", "-o", os.DevNull, temp)
+	if inv.code != exitFailed || !strings.Contains(inv.stderr, `relation "scratch" does not exist`) {
+		t.Errorf("a temporary table of --before-each: exit %d, stderr %q; want the run not to see it", inv.code, inv.stderr)
+	}
+
+	// A failing hook ends the command and names the statement.
+	inv = qrun(t, ctx, "", nil, "-d", db, "--before-each", "SELECT * FROM missing", load)
+	if inv.code != exitFailed || !strings.Contains(inv.stderr, `--before-each "SELECT * FROM missing": 42P01 relation "missing" does not exist`) {
+		t.Errorf("a failing --before-each: exit %d, stderr %q", inv.code, inv.stderr)
+	}
+	bad := writeFile(t, dir, "bad.sql", "SELECT 1;\nSELECT * FROM missing;\n")
+	inv = qrun(t, ctx, "", nil, "-d", db, "--runs", "2", "--after-each", "@"+bad, load)
+	if inv.code != exitFailed || !strings.Contains(inv.stderr, "--after-each: "+bad+":2:15: 42P01") {
+		t.Errorf("a failing --after-each: exit %d, stderr %q", inv.code, inv.stderr)
+	}
+	inv = qrun(t, ctx, "", nil, "-d", db, "--before-each", "@"+filepath.Join(dir, "nope.sql"), load)
+	if inv.code != exitInput || !strings.Contains(inv.stderr, "nope.sql") {
+		t.Errorf("a missing @FILE: exit %d, stderr %q; want 2 naming it", inv.code, inv.stderr)
+	}
+}
