@@ -18,8 +18,12 @@ import (
 type Options struct {
 	Env *Env
 
-	// Files are the input files in order; "-" is stdin.
+	// Files are the input files in order ("-" is stdin): those of -f/--file first, as
+	// psql takes them, then the arguments.
 	Files []string
+	// Commands are --command SQL values, run after the files as one more input read like
+	// a file (shown as <stdin>).
+	Commands []string
 
 	// Connection. Targets holds every -d/--dsn value in order: a database name or a
 	// connection string each; several mean several servers side by side.
@@ -112,7 +116,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args
+			o.Files = append(o.Files, args...)
 			if err := o.validate(cmd.Flags()); err != nil {
 				return err
 			}
@@ -134,11 +138,16 @@ above a statement name it, start a stage, or make it wait for others.`,
 	targets := &listValue{list: &o.Targets, typ: "DB"}
 	conn.VarP(targets, "dbname", "d", "database name, or a connection string or URL; repeat for several servers\n(default: $DATABASE_URL, else $PGDATABASE and the other PG* variables)")
 	conn.Var(targets, "dsn", "same as --dbname")
-	conn.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
+
+	in := pflag.NewFlagSet("input", pflag.ContinueOnError)
+	in.StringArrayVarP(&o.Files, "file", "f", nil, "read statements from `FILE`, as psql -f (repeatable; before the FILE arguments)")
+	in.StringArrayVar(&o.Commands, "command", nil, "run `SQL`, as psql -c (repeatable; after the files; -c is --concurrency)")
+	in.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
+	in.BoolP("no-psqlrc", "X", false, "accepted, as psql's: qrun reads no psqlrc")
 
 	exec := pflag.NewFlagSet("execution", pflag.ContinueOnError)
 	exec.BoolVar(&o.Parallel, "parallel", false, "run statements concurrently on a pool of connections")
-	exec.IntVarP(&o.Concurrency, "concurrency", "c", 0, "`N` connections with --parallel (default: the number of statements, at most 16)")
+	exec.VarP(&concurrencyValue{n: &o.Concurrency}, "concurrency", "c", "`N` connections with --parallel (default: the number of statements, at most 16)")
 	exec.BoolVar(&o.StopOnError, "stop-on-error", false, "stop at the first failed statement; the rest are not run")
 	exec.StringArrayVar(&o.Setup, "setup", nil, "run `SQL` on every connection as it opens, outside the timings (repeatable)")
 	exec.DurationVar(&o.Timeout, "timeout", 0, "cancel a statement on the server after `D` (0: no limit)")
@@ -160,7 +169,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	out.StringVarP(&o.Output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	out.BoolVar(&o.DryRun, "dry-run", false, "read, check and plan the files without connecting, and print the plan")
 	out.BoolVar(&o.Verbose, "verbose", false, "narrate on stderr as statements start and finish")
-	out.BoolVar(&o.Quiet, "quiet", false, "no progress display and no warnings on stderr")
+	out.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress display, warnings or failure lines on stderr")
 
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
 	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
@@ -171,7 +180,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	other.BoolP("version", "V", false, "print qrun's version")
 
 	groups := []flagGroup{
-		{"Connection", conn}, {"Execution", exec}, {"Repetition", rep},
+		{"Input", in}, {"Connection", conn}, {"Execution", exec}, {"Repetition", rep},
 		{"Output", out}, {"Comparing", cmp}, {"Other", other},
 	}
 	for _, g := range groups {
@@ -224,8 +233,11 @@ Exit status:
 
 // validate checks the values that flag parsing cannot.
 func (o *Options) validate(fs *pflag.FlagSet) error {
-	if len(o.Files) == 0 {
+	if len(o.Files) == 0 && len(o.Commands) == 0 {
 		return usagef("no input FILE given")
+	}
+	if len(o.Commands) > 0 && slices.Contains(o.Files, "-") {
+		return usagef("--command and - (standard input) cannot be used together: --command is read as standard input")
 	}
 	if fs.Changed("concurrency") && o.Concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", o.Concurrency)

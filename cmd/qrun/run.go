@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -334,7 +335,21 @@ func load(o *Options) (*plan.Plan, []string, error) {
 			fmt.Fprintf(env.ErrOut, "qrun: warning: %s\n", e.Msg)
 		}
 	}
-	script, err := queries.Load(o.Files, queries.Options{Vars: o.Vars, Stdin: env.In, Warn: warn})
+	files, stdin := o.Files, env.In
+	if len(o.Commands) > 0 {
+		// --command SQL is one more input after the files, read as standard input is: each
+		// command ends a statement, as psql -c sends each as a query of its own.
+		var b strings.Builder
+		for _, c := range o.Commands {
+			b.WriteString(c)
+			if !strings.HasSuffix(strings.TrimSpace(c), ";") {
+				b.WriteString("\n;")
+			}
+			b.WriteByte('\n')
+		}
+		files, stdin = append(slices.Clone(files), "-"), strings.NewReader(b.String())
+	}
+	script, err := queries.Load(files, queries.Options{Vars: o.Vars, Stdin: stdin, Warn: warn})
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}

@@ -400,3 +400,26 @@ func TestBeforeAndAfterEach(t *testing.T) {
 		t.Errorf("a missing @FILE: exit %d, stderr %q; want 2 naming it", inv.code, inv.stderr)
 	}
 }
+
+// TestPsqlHabits: -f FILE and --command SQL as psql takes them.
+func TestPsqlHabits(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.sql", "-- name: from_a\nSELECT 1;\n")
+	b := writeFile(t, dir, "b.sql", "-- name: from_b\nSELECT 2;\n")
+	inv := qrun(t, context.Background(), "", nil, "-d", db, "-X", "-q", "--format", "json", b, "-f", a,
+		"--command", "SELECT 3 -- no semicolon", "--command", "SELECT 4; SELECT 5;")
+	if inv.code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr %s", inv.code, inv.stderr)
+	}
+	r := decode(t, inv.stdout)
+	var got []string
+	for _, q := range r.Queries {
+		got = append(got, strings.TrimSpace(strings.SplitN(q.SQL, "--", 2)[0]))
+	}
+	want := []string{"SELECT 1;", "SELECT 2;", "SELECT 3", "SELECT 4;", "SELECT 5;"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("statements %q, want %q (-f files, then the arguments, then the commands)", got, want)
+	}
+}
