@@ -69,7 +69,7 @@ func Aggregate(base Report, runs []Run) Report {
 	for _, r := range runs {
 		out.Interrupted = out.Interrupted || r.Interrupted
 	}
-	if complete := slices.DeleteFunc(slices.Clone(runs), func(r Run) bool { return r.Interrupted }); len(complete) > 0 && len(complete) < len(runs) {
+	if complete := completeRuns(runs); len(complete) < len(runs) {
 		partial := runs[len(runs)-1]
 		for _, r := range runs {
 			if r.Interrupted {
@@ -119,19 +119,10 @@ func Aggregate(base Report, runs []Run) Report {
 	// did), and the sum of the units' times is taken over the same runs, run by run, so
 	// that the speedup compares like with like.
 	walls := make([]float64, len(runs))
-	var totalRuns []int
 	for k, r := range runs {
 		walls[k] = r.WallMs
-		if !slices.ContainsFunc(r.Queries, func(q Query) bool { return q.Status != StatusOK }) {
-			totalRuns = append(totalRuns, k)
-		}
 	}
-	failedRuns := len(runs) - len(totalRuns)
-	if len(totalRuns) == 0 {
-		for k := range runs {
-			totalRuns = append(totalRuns, k)
-		}
-	}
+	totalRuns, failedRuns := TotalRuns(runs)
 	totals, sums := make([]float64, len(totalRuns)), make([]float64, len(totalRuns))
 	for i, k := range totalRuns {
 		totals[i] = walls[k]
@@ -152,6 +143,41 @@ func Aggregate(base Report, runs []Run) Report {
 	out.Warnings = w.result()
 	return out
 }
+
+// completeRuns returns the runs that were not interrupted, or runs itself when none
+// completed (the partial run is then all there is).
+func completeRuns(runs []Run) []Run {
+	complete := slices.DeleteFunc(slices.Clone(runs), func(r Run) bool { return r.Interrupted })
+	if len(complete) == 0 {
+		return runs
+	}
+	return complete
+}
+
+// TotalRuns returns the indexes of the runs a report's totals are over — the complete
+// runs (not interrupted) in which every unit ended ok, or every complete run when there
+// are none — and how many complete runs had some unit that did not end ok. Indexes are
+// into the complete runs: runs itself, when none was interrupted. The critical path is
+// taken over the same runs.
+func TotalRuns(runs []Run) (idx []int, failed int) {
+	runs = completeRuns(runs)
+	for k, r := range runs {
+		if !slices.ContainsFunc(r.Queries, func(q Query) bool { return q.Status != StatusOK }) {
+			idx = append(idx, k)
+		}
+	}
+	failed = len(runs) - len(idx)
+	if len(idx) == 0 {
+		for k := range runs {
+			idx = append(idx, k)
+		}
+	}
+	return idx, failed
+}
+
+// CompleteRuns returns the runs that were not interrupted, or all of them when none
+// completed: the runs a report's statistics are over.
+func CompleteRuns(runs []Run) []Run { return completeRuns(runs) }
 
 // partialWarning says which run was cut short, after how long and what it was running,
 // and that it counts in no statistic.
