@@ -16,7 +16,9 @@ func TestSkipSaysSoOnce(t *testing.T) {
 	if os.Getenv("QRUN_PGTEST_CHILD") != "" {
 		t.Skip("the child's own run")
 	}
-	t.Cleanup(func() { os.Remove(filepath.Join(os.TempDir(), fmt.Sprintf("qrun-pgtest-%d-%d.skipped", os.Getuid(), os.Getpid()))) })
+	t.Cleanup(func() {
+		os.Remove(filepath.Join(os.TempDir(), fmt.Sprintf("qrun-pgtest-%d-%d.skipped", os.Getuid(), os.Getpid())))
+	})
 	tty := filepath.Join(t.TempDir(), "tty")
 	if err := os.WriteFile(tty, nil, 0o600); err != nil {
 		t.Fatal(err)
