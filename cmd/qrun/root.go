@@ -208,7 +208,9 @@ above a statement name it, start a stage, or make it wait for others.`,
 		writeHelp(c.OutOrStdout(), c, groups)
 	})
 
-	cmd.AddCommand(newCompareCmd(env), newVersionCmd(env))
+	compareCmd := newCompareCmd(env)
+	cmd.AddCommand(compareCmd, newVersionCmd(env))
+	setCompletions(cmd, compareCmd)
 	return cmd
 }
 
