@@ -41,6 +41,7 @@ type Options struct {
 	Timeout        time.Duration
 	MaxTime        time.Duration
 	ConnectTimeout time.Duration
+	Wait           time.Duration // keep trying to connect for this long while the server is not up
 	Retries        int
 	ReadOnly       bool
 	Rollback       bool
@@ -153,6 +154,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.DurationVar(&o.Timeout, "timeout", 0, "cancel a statement on the server after `D` (0: no limit)")
 	exec.DurationVar(&o.MaxTime, "max-time", 0, "stop the whole run after `D`, as Ctrl-C would (0: no limit)")
 	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
+	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
@@ -258,7 +260,7 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"timeout", o.Timeout}, {"max-time", o.MaxTime}, {"connect-timeout", o.ConnectTimeout}, {"duration", o.Duration}} {
+	}{{"timeout", o.Timeout}, {"max-time", o.MaxTime}, {"connect-timeout", o.ConnectTimeout}, {"wait", o.Wait}, {"duration", o.Duration}} {
 		if d.v < 0 {
 			return usagef("--%s must not be negative, got %s", d.name, d.v)
 		}

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qrunhq/qrun/compare"
 	"github.com/qrunhq/qrun/plan"
@@ -386,7 +390,7 @@ func inputError(w io.Writer, err error) error {
 func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.Target, error) {
 	var targets []*runner.Target
 	for _, cfg := range targetConfigs(o) {
-		t, err := runner.Connect(ctx, cfg, ropts)
+		t, err := connectWaiting(ctx, o, cfg, ropts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return targets, &exitError{exitInterrupted, errors.New("interrupted while connecting")}
@@ -396,6 +400,55 @@ func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.T
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// connectWaiting connects to one target, and with --wait keeps trying, with a backoff,
+// for as long while the server is not up yet: it refuses connections, its socket is not
+// there, its name does not resolve yet, it is starting up (57P03), or an attempt timed
+// out. Anything else — a wrong password, a missing database — fails at once.
+func connectWaiting(ctx context.Context, o *Options, cfg runner.Config, ropts runner.Options) (*runner.Target, error) {
+	deadline := time.Now().Add(o.Wait)
+	pause := 100 * time.Millisecond
+	said := false
+	for {
+		t, err := runner.Connect(ctx, cfg, ropts)
+		if err == nil || o.Wait <= 0 || !notUpYet(err) || ctx.Err() != nil || !time.Now().Before(deadline) {
+			if err != nil && said {
+				err = fmt.Errorf("%w (after waiting %s)", err, o.Wait)
+			}
+			return t, err
+		}
+		if !said && !o.Quiet {
+			fmt.Fprintf(o.Env.ErrOut, "qrun: waiting up to %s for the server: %s\n", o.Wait, runner.Redact(err.Error()))
+		}
+		said = true
+		select {
+		case <-time.After(min(pause, time.Until(deadline))):
+		case <-ctx.Done():
+			return nil, err
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+// notUpYet reports whether a connection error is one a server that is still starting
+// gives.
+func notUpYet(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P03" // cannot_connect_now: starting up, in recovery
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return true
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsNotFound || dnsErr.IsTemporary
+	case errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
+		return true
+	}
+	return false
 }
 
 // targetConfigs turns the connection flags into one runner.Config per target, as psql

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -422,4 +425,78 @@ func TestPsqlHabits(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("statements %q, want %q (-f files, then the arguments, then the commands)", got, want)
 	}
+}
+
+// TestWait: --wait keeps connecting while the server is not up yet, as a CI service
+// container starting beside the job, and gives up at once on anything else.
+func TestWait(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, t.TempDir(), "one.sql", "SELECT 1;\n")
+	freePort := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		return port
+	}
+	at := func(port string) string {
+		v := *u
+		v.Host = "127.0.0.1:" + port
+		return v.String()
+	}
+
+	t.Run("gives up after the wait", func(t *testing.T) {
+		inv := qrun(t, context.Background(), "", nil, "-d", at(freePort()), "--wait", "1s", file)
+		if inv.code != exitInput || !strings.Contains(inv.stderr, "waiting up to 1s for the server") ||
+			!strings.Contains(inv.stderr, "(after waiting 1s)") || inv.elapsed < 950*time.Millisecond || inv.elapsed > 8*time.Second {
+			t.Errorf("exit %d after %v, stderr %q; want 2 after about a second, saying it waited", inv.code, inv.elapsed, inv.stderr)
+		}
+	})
+	t.Run("connects once the server is up", func(t *testing.T) {
+		port := freePort()
+		// The "server" comes up after a while: a proxy to the real one on that port.
+		go func() {
+			time.Sleep(800 * time.Millisecond)
+			l, err := net.Listen("tcp", "127.0.0.1:"+port)
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { l.Close() })
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					s, err := net.Dial("tcp", u.Host)
+					if err != nil {
+						return
+					}
+					defer s.Close()
+					go io.Copy(s, c)
+					io.Copy(c, s)
+				}()
+			}
+		}()
+		inv := qrun(t, context.Background(), "", nil, "-d", at(port), "--wait", "20s", "--format", "csv", file)
+		if inv.code != exitOK || inv.elapsed < 700*time.Millisecond {
+			t.Errorf("exit %d after %v, stderr %q; want 0 once the server came up", inv.code, inv.elapsed, inv.stderr)
+		}
+	})
+	t.Run("no wait for a missing database", func(t *testing.T) {
+		v := *u
+		v.Path = "/no_such_database_here"
+		inv := qrun(t, context.Background(), "", nil, "-d", v.String(), "--wait", "30s", file)
+		if inv.code != exitInput || inv.elapsed > 10*time.Second || strings.Contains(inv.stderr, "waiting") {
+			t.Errorf("exit %d after %v, stderr %q; want 2 at once", inv.code, inv.elapsed, inv.stderr)
+		}
+	})
 }
