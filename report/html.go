@@ -28,7 +28,7 @@ const (
 	svgRowH    = 22
 	svgBarH    = 14
 	distWidth  = 160
-	distHeight = 22
+	distHeight = 36 // the strip (22) and its axis
 	maxDots    = 400 // a distribution plot shows at most this many runs
 )
 
@@ -90,6 +90,8 @@ type svgDist struct {
 	Median, P95      float64
 	Lo, Hi           float64
 	Width, Height, Y int
+	// The axis under the strip: its ends' values, min and max.
+	LoLabel, HiLabel string
 }
 
 type htmlComparison struct {
@@ -108,7 +110,7 @@ func px(v float64) float64 { return math.Round(v*10) / 10 }
 func writeHTML(w io.Writer, r *result.Report) error {
 	page := htmlPage{Title: "qrun report", Headline: headline(r)}
 	if len(r.Targets) == 0 {
-		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline"))
+		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline", 0))
 	}
 	if len(r.Targets) > 0 {
 		page.Warnings = r.Warnings // a single report's are in its section
@@ -119,7 +121,7 @@ func writeHTML(w io.Writer, r *result.Report) error {
 		if i > 0 {
 			id = "timeline-" + strconv.Itoa(i+1)
 		}
-		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id))
+		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id, commonEnd(r))) // one scale
 	}
 	for i := range r.Comparison {
 		page.Comparisons = append(page.Comparisons, htmlComparisonOf(&r.Comparison[i]))
@@ -147,10 +149,10 @@ func execute(w io.Writer, page *htmlPage) error {
 	return bw.Flush()
 }
 
-func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
+func htmlSectionOf(r *result.Report, lbl, id string, axisEndMs float64) htmlSection {
 	s := htmlSection{Label: lbl, Summary: summaryLines(r), DryRun: isDryRun(r), Repeated: r.Runs > 1, Warnings: r.Warnings}
 	if !s.DryRun {
-		s.Timeline = svgTimelineOf(r, id)
+		s.Timeline = svgTimelineOf(r, id, axisEndMs)
 	}
 	var hw htmlWriter
 	per := 300 // a row's bytes; growing a builder of many megabytes costs more than rendering
@@ -179,9 +181,9 @@ func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
 
 // svgTimelineOf lays out the run on a time axis: one bar per unit, its wait as a
 // lighter segment before it, stage boundaries as vertical lines, and ticks.
-func svgTimelineOf(r *result.Report, id string) *svgTimeline {
+func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline {
 	x0, x1 := float64(svgLabelW), float64(svgWidth-svgRightW)
-	ax, ok := newAxis(r, x1-x0)
+	ax, ok := newAxis(r, x1-x0, axisEndMs)
 	if !ok {
 		ax = axis{endMs: 1, size: x1 - x0}
 	}
@@ -257,7 +259,7 @@ func distOf(q *result.Query) *svgDist {
 	if hi <= lo {
 		hi = lo + 1
 	}
-	d := &svgDist{Width: distWidth, Height: distHeight, Y: distHeight / 2,
+	d := &svgDist{Width: distWidth, Height: distHeight, Y: 11, LoLabel: Duration(st.MinMs), HiLabel: Duration(st.MaxMs),
 		Title: "n=" + strconv.Itoa(st.N) + " min " + Duration(st.MinMs) + " p50 " + Duration(st.P50Ms) +
 			" p95 " + Duration(st.P95Ms) + " max " + Duration(st.MaxMs) + " ±" + Duration(st.StddevMs)}
 	const pad = 4
@@ -456,5 +458,27 @@ func (h *htmlWriter) dist(d *svgDist) {
 	h.num(d.P95)
 	h.raw(`" y1="6" x2="`)
 	h.num(d.P95)
-	h.raw(`" y2="16"/></svg>`)
+	h.raw(`" y2="16"/>`)
+	// The axis: a line from min to max with a tick at each end, and their values.
+	h.raw(`<g class="axis"><line x1="`)
+	h.num(d.Lo)
+	h.raw(`" y1="24" x2="`)
+	h.num(d.Hi)
+	h.raw(`" y2="24"/><line x1="`)
+	h.num(d.Lo)
+	h.raw(`" y1="22" x2="`)
+	h.num(d.Lo)
+	h.raw(`" y2="26"/><line x1="`)
+	h.num(d.Hi)
+	h.raw(`" y1="22" x2="`)
+	h.num(d.Hi)
+	h.raw(`" y2="26"/><text x="`)
+	h.num(d.Lo)
+	h.raw(`" y="34">`)
+	h.text(d.LoLabel)
+	h.raw(`</text><text x="`)
+	h.num(d.Hi)
+	h.raw(`" y="34" text-anchor="end">`)
+	h.text(d.HiLabel)
+	h.raw(`</text></g></svg>`)
 }

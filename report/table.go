@@ -161,6 +161,9 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 			med, p95, sd, mm := statCells(q)
 			t.add(unitName(q), statusCell(q, opts.Color), med, p95, sd, mm, rowsCell(q), waitCell(q.WaitMs))
 		}
+		// Eight columns do not fit a terminal of 80: leave out what says least (no wait, the
+		// spread beside min…max, the rows), then shorten long names. JSON has them all.
+		t.fit(opts.width(), []gridDrop{{"WAIT", true}, {"±STDDEV", false}, {"ROWS", false}, {"WAIT", false}}, 0, 16)
 	default:
 		t = newGrid([]tw.Align{left, left, right, right, right}, "NAME", "STATUS", "TIME", "ROWS", "WAIT")
 		for i := range r.Queries {
@@ -469,12 +472,14 @@ func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
 	if err := t.render(w); err != nil {
 		return err
 	}
+	one := opts
+	one.axisEndMs = commonEnd(r) // the targets' timelines on one scale
 	for i := range r.Targets {
 		tr := &r.Targets[i]
 		w.WriteString("\n" + paint(opts.Color, ansiBold, "== "+label(tr, i)+" ==") + "\n")
 		c := *tr
 		c.Comparison = nil // the comparisons follow, once
-		if err := writeOneTable(w, &c, opts, false); err != nil {
+		if err := writeOneTable(w, &c, one, false); err != nil {
 			return err
 		}
 	}
