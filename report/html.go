@@ -28,7 +28,7 @@ const (
 	svgRowH    = 22
 	svgBarH    = 14
 	distWidth  = 160
-	distHeight = 36 // the strip (22) and its axis
+	distHeight = 36  // the strip (22) and its axis
 	maxDots    = 400 // a distribution plot shows at most this many runs
 )
 
