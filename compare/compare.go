@@ -38,17 +38,27 @@ func (o Options) alpha() float64 {
 	return o.Alpha
 }
 
-// Compare compares base with new, query by query, matching queries by name. Labels name
-// the two reports in the output.
+// Compare compares base with new, query by query, pairing queries by identity (see
+// Identify): a named statement by its name, an unnamed one by its file's base name and
+// its SQL's fingerprint, so that edited comments, moved lines and another working
+// directory change no pairing. Labels name the two reports in the output.
 //
 // Rows follow new's order; a query only in new has VerdictAdded, and the queries only in
-// base follow at the end with VerdictGone. A query that failed in every run of one side
-// is compared on nothing ("~", P 1) and its Note says so; one that failed in some runs
-// is compared on its ok runs and the Note counts the failures. Failures are never
-// latency regressions: they make qrun exit 1 on their own.
+// base follow at the end with VerdictGone. A pair whose SQL differs (beyond whitespace,
+// comments and case) is marked ChangedSQL and its Note says "changed SQL"; a pair that
+// is a guess (see pairing) is marked Ambiguous, counted in Comparison.Ambiguous and
+// never gated.
 //
-// Total compares the runs' total wall times. It is reported, never gated: a total can
-// only regress through its queries, and gating it too would count one slowdown twice.
+// A query that did not end ok in some run of new — an error, a timeout, skipped, not
+// run — is VerdictFailedNew whatever its times (a failed statement is quick, and its
+// speed says nothing), counted in Comparison.Failures: each fails the gate. One that is
+// ok in new but has no ok run in base is VerdictFailedBase, not gated; one with some
+// failed runs in base is compared on base's ok runs, and the Note counts the others
+// ("error in 2 of 10 runs of base").
+//
+// Total compares the wall times of the runs in which every query ended ok. It is
+// reported, never gated: a total can only regress through its queries, and gating it
+// too would count one slowdown twice.
 //
 // Compare reads the top-level Queries only; for reports with Targets see CompareTargets.
 // A nil report counts as an empty one.
@@ -69,27 +79,35 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		Rows:         []result.ComparisonRow{},
 	}
 
-	byName := make(map[string]*result.Query, len(base.Queries))
-	for i := range base.Queries {
-		byName[base.Queries[i].Name] = &base.Queries[i]
-	}
-	seen := make(map[string]bool, len(new.Queries))
+	pairs := pairQueries(base.Queries, new.Queries)
 	for i := range new.Queries {
 		nq := &new.Queries[i]
-		seen[nq.Name] = true
-		bq, ok := byName[nq.Name]
-		if !ok {
-			s := nq.Samples()
-			c.Rows = append(c.Rows, result.ComparisonRow{
-				Name: nq.Name, NewMs: median(s, nq.WallMs), NewN: len(s), P: 1, Verdict: result.VerdictAdded,
-			})
+		m := pairs.ofNew[i]
+		var bq *result.Query
+		if m.base >= 0 {
+			bq = &base.Queries[m.base]
+		}
+		row := compareQuery(bq, nq, alpha)
+		if row.Verdict == result.VerdictFailedNew {
+			c.Failures++
+		}
+		if bq == nil {
+			c.Rows = append(c.Rows, row)
 			continue
 		}
-		row := compareSamples(nq.Name, bq.Samples(), nq.Samples(), alpha)
-		row.BaseMs = orWall(row.BaseN, row.BaseMs, bq.WallMs)
-		row.NewMs = orWall(row.NewN, row.NewMs, nq.WallMs)
-		row.Note = joinNotes(failureNote(bq, nq), row.Note)
-		if c.ThresholdPct > 0 && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
+		if bq.Name != nq.Name {
+			row.BaseName = bq.Name
+		}
+		if m.changed {
+			row.ChangedSQL = true
+			row.Note = joinNotes("changed SQL", row.Note)
+		}
+		if m.ambiguous != "" {
+			row.Ambiguous = true
+			c.Ambiguous++
+			row.Note = joinNotes(row.Note, m.ambiguous)
+		}
+		if c.ThresholdPct > 0 && !row.Ambiguous && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
 			if row.NewMs-row.BaseMs > c.MinDeltaMs {
 				row.Regression = true
 				c.Regressions++
@@ -100,21 +118,95 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		c.Rows = append(c.Rows, row)
 	}
 	for i := range base.Queries {
-		bq := &base.Queries[i]
-		if seen[bq.Name] {
+		if pairs.pairedBase[i] {
 			continue
 		}
+		bq := &base.Queries[i]
 		s := bq.Samples()
 		c.Rows = append(c.Rows, result.ComparisonRow{
-			Name: bq.Name, BaseMs: median(s, bq.WallMs), BaseN: len(s), P: 1, Verdict: result.VerdictGone,
+			Name: bq.Name, ID: bq.ID, BaseMs: median(s, bq.WallMs), BaseN: len(s), P: 1, Verdict: result.VerdictGone,
+			Note: sideNote("base", bq),
 		})
 	}
 
 	if base.Runs > 0 && new.Runs > 0 {
-		total := compareSamples("total", base.TotalSamples(), new.TotalSamples(), alpha)
+		bt, nt := okTotals(base), okTotals(new)
+		var total result.ComparisonRow
+		switch {
+		case len(nt) == 0:
+			total = result.ComparisonRow{Name: "total", BaseMs: stats.Median(bt), BaseN: len(bt), P: 1,
+				Verdict: result.VerdictFailedNew, Note: "no run of new ended ok"}
+		case len(bt) == 0:
+			total = result.ComparisonRow{Name: "total", NewMs: stats.Median(nt), NewN: len(nt), P: 1,
+				Verdict: result.VerdictFailedBase, Note: "no run of base ended ok"}
+		default:
+			total = compareSamples("total", bt, nt, alpha)
+		}
 		c.Total = &total
 	}
 	return c
+}
+
+// compareQuery compares one query of new with its base (nil when it has none). A query
+// that did not end ok in some run of new has failed in new, whatever its times: a failed
+// statement is quick, and its speed says nothing.
+func compareQuery(bq, nq *result.Query, alpha float64) result.ComparisonRow {
+	ns := nq.Samples()
+	if nq.FailedRuns() > 0 {
+		row := result.ComparisonRow{Name: nq.Name, ID: nq.ID, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1,
+			Verdict: result.VerdictFailedNew, Note: runsNote(nq)}
+		if bq != nil {
+			bs := bq.Samples()
+			row.BaseMs, row.BaseN = median(bs, bq.WallMs), len(bs)
+		}
+		return row
+	}
+	if bq == nil {
+		return result.ComparisonRow{Name: nq.Name, ID: nq.ID, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1, Verdict: result.VerdictAdded}
+	}
+	bs := bq.Samples()
+	if len(bs) == 0 {
+		return result.ComparisonRow{Name: nq.Name, ID: nq.ID, BaseMs: bq.WallMs, NewMs: median(ns, nq.WallMs), NewN: len(ns), P: 1,
+			Verdict: result.VerdictFailedBase, Note: runsNote(bq)}
+	}
+	row := compareSamples(nq.Name, bs, ns, alpha)
+	row.ID = nq.ID
+	row.Note = joinNotes(sideNote("base", bq), row.Note)
+	return row
+}
+
+// okTotals are the wall times of the runs of r in which every query ended ok: the runs
+// whose totals mean something. A run with a failed statement is shorter for it.
+func okTotals(r *result.Report) []float64 {
+	all := r.TotalSamples()
+	if len(r.TotalRunsMs) == 0 {
+		if r.Failed() > 0 {
+			return nil
+		}
+		return all
+	}
+	ok := make([]bool, len(all))
+	for k := range ok {
+		ok[k] = true
+	}
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		if len(q.RunsStatus) == 0 {
+			continue
+		}
+		for k := range ok {
+			if k >= len(q.RunsStatus) || q.RunsStatus[k] != result.StatusOK {
+				ok[k] = false
+			}
+		}
+	}
+	out := all[:0]
+	for k, x := range all {
+		if ok[k] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // CompareTargets compares the first target of r with each other one, labelling each side
@@ -199,31 +291,29 @@ func median(samples []float64, fallback float64) float64 {
 	return stats.Median(samples)
 }
 
-// orWall keeps the median when there were ok samples and otherwise shows the report's
-// own WallMs, so that a failed query still shows how long it took to fail.
-func orWall(n int, med, wall float64) float64 {
-	if n == 0 {
-		return wall
-	}
-	return med
-}
-
-// failureNote describes the runs that did not end ok on either side.
-func failureNote(base, new *result.Query) string {
-	return joinNotes(sideNote("base", base), sideNote("new", new))
-}
-
+// sideNote says how many runs of q failed, for a side that is still compared on its
+// ok runs: "error in 2 of 10 runs of base".
 func sideNote(side string, q *result.Query) string {
-	runs := max(len(q.RunsMs), 1)
-	ok := len(q.Samples())
-	switch {
-	case ok == runs:
+	if q.FailedRuns() == 0 {
 		return ""
-	case ok == 0:
-		return fmt.Sprintf("%s in %s", q.Status, side)
-	default:
-		return fmt.Sprintf("%d of %d runs failed in %s", runs-ok, runs, side)
 	}
+	return runsNote(q) + " of " + side
+}
+
+// runsNote says how q failed: "error" for a single run, "error in 2 of 3 runs" (the
+// status of the last failed run) for several.
+func runsNote(q *result.Query) string {
+	if len(q.RunsMs) == 0 {
+		return string(q.Status)
+	}
+	status := q.Status
+	for k := len(q.RunsStatus) - 1; k >= 0; k-- {
+		if q.RunsStatus[k] != result.StatusOK {
+			status = q.RunsStatus[k]
+			break
+		}
+	}
+	return fmt.Sprintf("%s in %d of %d runs", status, q.FailedRuns(), len(q.RunsMs))
 }
 
 func joinNotes(a, b string) string {

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -212,17 +213,25 @@ func TestCompareRowsAddedGone(t *testing.T) {
 func TestCompareFailures(t *testing.T) {
 	ok := sample(7, 10, 10, 0.05, false)
 	slow := scale(ok, 3)
+	fast := scale(ok, 0.01)
 	failedAll := result.Query{Name: "q", Status: result.StatusError, WallMs: 0.4}
-	partly := func(runs []float64) result.Query {
+	// partly fails the last of runs in status st (or the runs listed).
+	partly := func(runs []float64, st result.Status, failed ...int) result.Query {
 		q := runsQ("q", runs)
-		q.Status = result.StatusError
 		q.RunsStatus = make([]result.Status, len(runs))
 		for i := range q.RunsStatus {
 			q.RunsStatus[i] = result.StatusOK
 		}
-		q.RunsStatus[len(runs)-1] = result.StatusError
+		if len(failed) == 0 {
+			failed = []int{len(runs) - 1}
+		}
+		for _, k := range failed {
+			q.RunsStatus[k] = st
+		}
+		q.Status = q.RunsStatus[len(runs)-1]
 		return q
 	}
+	skipped := result.Query{Name: "q", Status: result.StatusSkipped, Reason: "dependency p failed"}
 	tests := []struct {
 		name           string
 		base, new      result.Query
@@ -231,9 +240,17 @@ func TestCompareFailures(t *testing.T) {
 		wantNote       string
 		wantNewMs      float64
 	}{
-		{"failed in new", runsQ("q", ok), failedAll, result.VerdictSame, false, "error in new", 0.4},
-		{"failed in base", failedAll, runsQ("q", ok), result.VerdictSame, false, "error in base", median(ok, 0)},
-		{"some runs failed, still slower", runsQ("q", ok), partly(slow), result.VerdictSlower, true, "1 of 10 runs failed in new", median(slow[:9], 0)},
+		{"failed in new", runsQ("q", ok), failedAll, result.VerdictFailedNew, false, "error", 0.4},
+		{"failed quickly in every run of new", runsQ("q", ok), partly(fast, result.StatusError, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+			result.VerdictFailedNew, false, "error in 10 of 10 runs", median(fast, 0)},
+		{"failed in some runs of new, faster in the others", runsQ("q", ok), partly(fast, result.StatusError, 1, 2),
+			result.VerdictFailedNew, false, "error in 2 of 10 runs", median(append(fast[:1:1], fast[3:]...), 0)},
+		{"timed out once in new, slower otherwise", runsQ("q", ok), partly(slow, result.StatusTimeout),
+			result.VerdictFailedNew, false, "timeout in 1 of 10 runs", median(slow[:9], 0)},
+		{"skipped in new", runsQ("q", ok), skipped, result.VerdictFailedNew, false, "skipped", 0},
+		{"failed in base", failedAll, runsQ("q", ok), result.VerdictFailedBase, false, "error", median(ok, 0)},
+		{"some runs failed in base, still slower", partly(ok, result.StatusError), runsQ("q", slow),
+			result.VerdictSlower, true, "error in 1 of 10 runs of base", median(slow, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,7 +265,50 @@ func TestCompareFailures(t *testing.T) {
 			if row.NewMs != tt.wantNewMs {
 				t.Errorf("new ms: got %v, want %v", row.NewMs, tt.wantNewMs)
 			}
+			wantFailures := 0
+			if tt.wantVerdict == result.VerdictFailedNew {
+				wantFailures = 1
+			}
+			if c.Failures != wantFailures {
+				t.Errorf("Failures: got %d, want %d", c.Failures, wantFailures)
+			}
 		})
+	}
+	// A statement only in new that failed there has failed too.
+	c := Compare("base", rep(), "new", rep(failedAll), Options{})
+	if c.Rows[0].Verdict != result.VerdictFailedNew || c.Failures != 1 {
+		t.Errorf("added and failed: got %q, Failures %d; want failed in new, 1", c.Rows[0].Verdict, c.Failures)
+	}
+}
+
+// TestCompareTotalOfFailedRuns: the total compares only the runs in which everything
+// was ok — a run whose statements failed is quick, and never "faster".
+func TestCompareTotalOfFailedRuns(t *testing.T) {
+	s := sample(11, 10, 100, 0.02, false)
+	base := &result.Report{Runs: 10, TotalRunsMs: s, Queries: []result.Query{runsQ("q", s)}}
+	failing := func(failed ...int) *result.Report {
+		q := runsQ("q", scale(s, 0.01))
+		q.RunsStatus = make([]result.Status, 10)
+		for k := range q.RunsStatus {
+			q.RunsStatus[k] = result.StatusOK
+		}
+		for _, k := range failed {
+			q.RunsStatus[k] = result.StatusError
+		}
+		q.Status = q.RunsStatus[9]
+		return &result.Report{Runs: 10, TotalRunsMs: scale(s, 0.01), Queries: []result.Query{q}}
+	}
+	c := Compare("base", base, "new", failing(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), Options{ThresholdPct: 10})
+	if c.Total == nil || c.Total.Verdict != result.VerdictFailedNew {
+		t.Errorf("total of a new report that failed in every run: got %+v, want failed in new", c.Total)
+	}
+	c = Compare("base", base, "new", failing(3, 4), Options{ThresholdPct: 10})
+	if c.Total == nil || c.Total.NewN != 8 {
+		t.Errorf("total of a new report with 2 failed runs: got %+v, want 8 samples", c.Total)
+	}
+	c = Compare("base", failing(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), "new", base, Options{ThresholdPct: 10})
+	if c.Total == nil || c.Total.Verdict != result.VerdictFailedBase {
+		t.Errorf("total of a base report that failed in every run: got %+v, want failed in base", c.Total)
 	}
 }
 
@@ -373,6 +433,64 @@ func TestCompareMinDelta(t *testing.T) {
 			}
 			if c.MinDeltaMs != tt.minDeltaMs {
 				t.Errorf("MinDeltaMs: got %v, want %v", c.MinDeltaMs, tt.minDeltaMs)
+			}
+		})
+	}
+}
+
+func TestReportsShapes(t *testing.T) {
+	s := sample(3, 10, 10, 0.02, false)
+	one := func(label string) *result.Report {
+		r := rep(runsQ("q", s))
+		r.Context.Target = label
+		return r
+	}
+	multi := func(labels ...string) *result.Report {
+		r := &result.Report{SchemaVersion: result.SchemaVersion, Runs: 10}
+		for _, l := range labels {
+			r.Targets = append(r.Targets, *one(l))
+		}
+		return r
+	}
+	dry := &result.Report{SchemaVersion: result.SchemaVersion, Mode: "dry-run", Queries: []result.Query{{Name: "q", Status: result.StatusPlanned}}}
+	tests := []struct {
+		name      string
+		base, new *result.Report
+		target    string
+		wantErr   string // a substring of the ShapeError; "" for none
+		wantN     int    // comparisons
+		wantLabel string // the first comparison's New label
+	}{
+		{"single vs single", one("a"), one("b"), "", "", 1, "new.json"},
+		{"dry-run base", dry, one("a"), "", "base.json is a --dry-run plan", 0, ""},
+		{"dry-run new", one("a"), dry, "", "new.json is a --dry-run plan", 0, ""},
+		{"several targets vs one", multi("u@a:5432/x", "u@b:5432/x"), one("u@a:5432/x"), "",
+			"base.json holds 2 targets (u@a:5432/x, u@b:5432/x), the other report one: pick one of them with --target NAME", 0, ""},
+		{"one vs several targets", one("a"), multi("a", "b"), "", "new.json holds 2 targets", 0, ""},
+		{"several vs several, same targets", multi("a", "b"), multi("a", "b"), "", "", 2, "new.json [a]"},
+		{"several vs several, other targets", multi("a", "b"), multi("a", "c"), "", "compare one target of each with --target NAME", 0, ""},
+		{"--target by label", multi("a", "b"), one("b"), "b", "", 1, "new.json"},
+		{"--target by number", one("a"), multi("a", "b"), "2", "", 1, "new.json [b]"},
+		{"--target unknown", multi("a", "b"), one("a"), "c", `base.json has no target "c": its targets are a, b`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := Reports("base.json", tt.base, "new.json", tt.new, tt.target, Options{})
+			if tt.wantErr != "" {
+				var se *ShapeError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want a ShapeError containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("error %v, want none", err)
+			}
+			if len(cs) != tt.wantN || cs[0].New != tt.wantLabel {
+				t.Fatalf("got %d comparisons (first new %q), want %d (%q)", len(cs), cs[0].New, tt.wantN, tt.wantLabel)
+			}
+			if len(cs[0].Rows) != 1 || cs[0].Rows[0].Verdict != result.VerdictSame {
+				t.Errorf("rows %+v, want q compared ~", cs[0].Rows)
 			}
 		})
 	}

@@ -37,8 +37,8 @@ func TestLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: got error %v, want nil", err)
 	}
-	if got.Runs != 3 || got.Context.Target != "u@h:5432/db" || got.TotalWallMs != 11 {
-		t.Errorf("report: got runs %d target %q total %v, want 3 u@h:5432/db 11", got.Runs, got.Context.Target, got.TotalWallMs)
+	if got.Runs != 3 || got.Context.Target != "u@h:5432/db" || got.TotalWallMs != 10.5 {
+		t.Errorf("report: got runs %d target %q total %v, want 3 u@h:5432/db 10.5 (the runs that ended ok)", got.Runs, got.Context.Target, got.TotalWallMs)
 	}
 	if len(got.Queries) != 1 || !slices.Equal(got.Queries[0].Samples(), []float64{4, 6}) {
 		t.Errorf("samples: got %+v, want the ok runs [4 6]", got.Queries)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/qrunhq/qrun/result"
@@ -18,7 +19,7 @@ func ctx(target string) result.Context {
 }
 
 func q(name string, line int, stage string, startMs, endMs float64, rows int64) result.Query {
-	return result.Query{Name: name, File: "examples/lunch.sql", Line: line, Col: 1,
+	return result.Query{Name: name, ID: name, File: "examples/lunch.sql", Line: line, Col: 1,
 		SQL: "SELECT pg_sleep(" + fmt.Sprint((endMs-startMs)/1000) + ")", Stage: stage, Status: result.StatusOK,
 		WallMs: endMs - startMs, Rows: rows, Command: "SELECT 1", StartMs: startMs, EndMs: endMs, Attempts: 1, Conn: 1}
 }
@@ -72,7 +73,14 @@ func repeatedRuns() *result.Report {
 		qq.RunsMs = samples(10, qq.WallMs)
 		qq.Stats = statsOf(qq.RunsMs, 0)
 	}
-	r.Queries[3].Stats.Errors = 1
+	// cook_sauce failed in its fourth run: its statistics are over the other nine.
+	sauce := &r.Queries[3]
+	sauce.RunsStatus = make([]result.Status, len(sauce.RunsMs))
+	for i := range sauce.RunsStatus {
+		sauce.RunsStatus[i] = result.StatusOK
+	}
+	sauce.RunsStatus[3] = result.StatusError
+	sauce.Stats = statsOf(append(slices.Clone(sauce.RunsMs[:3]), sauce.RunsMs[4:]...), 1)
 	r.TotalRunsMs = samples(10, 1706)
 	r.TotalStats = statsOf(r.TotalRunsMs, 0)
 	r.TotalWallMs = 1706
@@ -134,6 +142,7 @@ func failures() *result.Report {
 			Error: &result.Error{SQLState: "22012", Message: "division by zero", Position: "examples/broken.sql:18:27"}},
 	}
 	late := q("examples/broken.sql:25", 25, "", 49.5, 60.2, 3)
+	late.ID = "broken.sql fp:50fde20626009aba"
 	late.WaitMs = 28.7
 	late.StartMs = 49.5
 	notRun := result.Query{Name: "dessert", File: "examples/broken.sql", Line: 28, Col: 1, SQL: "SELECT 2", Status: result.StatusNotRun, Reason: "interrupted"}
@@ -179,7 +188,10 @@ func twoTargets() *result.Report {
 func baselineCmp() *result.Report {
 	r := repeatedRuns()
 	r.Warnings = nil
-	r.Comparison = []result.Comparison{comparisons()[0]}
+	c := comparisons()[0]
+	c.Rows = slices.DeleteFunc(c.Rows, func(row result.ComparisonRow) bool { return row.Verdict == result.VerdictFailedNew })
+	c.Failures = 0 // every statement of this run is ok
+	r.Comparison = []result.Comparison{c}
 	return r
 }
 
@@ -189,12 +201,18 @@ func comparisons() []result.Comparison {
 		Rows: []result.ComparisonRow{
 			{Name: "boil_water", BaseMs: 500.8, NewMs: 503.1, BaseN: 10, NewN: 10, DeltaPct: 0.46, Ratio: 1.0046, P: 0.62, Verdict: result.VerdictSame},
 			{Name: "prepare_salad", BaseMs: 1002.4, NewMs: 2004.9, BaseN: 10, NewN: 10, DeltaPct: 100.01, Ratio: 2.0001, P: 0.00018, Verdict: result.VerdictSlower, Regression: true},
-			{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 760.0, BaseN: 10, NewN: 10, DeltaPct: 8.34, Ratio: 1.0834, P: 0.003, Verdict: result.VerdictSlower},
+			{Name: "cook_spaghetti", BaseMs: 701.5, NewMs: 760.0, BaseN: 10, NewN: 10, DeltaPct: 8.34, Ratio: 1.0834, P: 0.003, Verdict: result.VerdictSlower,
+				ChangedSQL: true, Note: "changed SQL"},
 			{Name: "cook_sauce", BaseMs: 400.6, NewMs: 300.2, BaseN: 10, NewN: 10, DeltaPct: -25.06, Ratio: 0.7494, P: 0.00018, Verdict: result.VerdictFaster},
 			{Name: "set_table", BaseMs: 0.85, NewMs: 0.9, BaseN: 2, NewN: 2, DeltaPct: 5.88, Ratio: 1.0588, P: 1, Verdict: result.VerdictSame, Note: "too few samples"},
+			{Name: "wash_up", BaseMs: 30.2, NewMs: 0.41, BaseN: 10, NewN: 7, P: 1, Verdict: result.VerdictFailedNew, Note: "error in 3 of 10 runs"},
+			{Name: "examples/lunch.sql:30", ID: "lunch.sql fp:50fde20626009aba #2", BaseName: "examples/lunch.sql:31", BaseMs: 0.2, NewMs: 0.21, BaseN: 10, NewN: 10,
+				DeltaPct: 5, Ratio: 1.05, P: 0.4, Verdict: result.VerdictSame, Ambiguous: true,
+				Note: "ambiguous (3 like it in base, 2 in new): not gated"},
 			{Name: "dessert", NewMs: 120.3, NewN: 10, P: 1, Verdict: result.VerdictAdded},
 			{Name: "coffee", BaseMs: 45.2, BaseN: 10, P: 1, Verdict: result.VerdictGone},
 		},
+		Failures: 1, Ambiguous: 1,
 		Total: &result.ComparisonRow{Name: "total", BaseMs: 1706, NewMs: 2706.3, BaseN: 10, NewN: 10, DeltaPct: 58.63, Ratio: 1.5863, P: 0.00018, Verdict: result.VerdictSlower}}}
 }
 
@@ -217,6 +235,40 @@ func connects() *result.Report {
 		Summary: result.Counts{OK: 3, Error: 1, NotRun: 1}, Queries: qs}
 }
 
+// flaky is a data load run three times, whose second and third runs hit duplicate keys,
+// with a statement that never succeeds, and a fourth run cut short by Ctrl-C: made by
+// result.Aggregate from the runs, as qrun makes it.
+func flaky() *result.Report {
+	// Times are binary fractions, so that equal samples are equal.
+	mk := func(loadOK bool, loadMs float64) result.Run {
+		load := q("load", 2, "", 0.25, 0.25+loadMs, 1000)
+		if !loadOK {
+			load.Status = result.StatusError
+			load.Rows = 0
+			load.Error = &result.Error{SQLState: "23505", Message: `duplicate key value violates unique constraint "items_pkey"`, Position: "examples/load.sql:2:1"}
+		}
+		bad := q("broken", 5, "", load.EndMs, load.EndMs+0.875, 0)
+		bad.Status = result.StatusError
+		bad.Error = &result.Error{SQLState: "42703", Message: `column "nme" does not exist`, Position: "examples/load.sql:5:8"}
+		count := q("count", 8, "", bad.EndMs, bad.EndMs+3.125, 1)
+		count.WallMs = 3.125
+		return result.Run{WallMs: count.EndMs + 0.25, Queries: []result.Query{load, bad, count}}
+	}
+	partial := mk(true, 2.25)
+	partial.Queries[0].Status = result.StatusCancelled
+	partial.Queries[0].Error = nil
+	partial.Queries[1].Status, partial.Queries[1].Error, partial.Queries[1].Reason = result.StatusNotRun, nil, "interrupted"
+	partial.Queries[2].Status, partial.Queries[2].Reason = result.StatusNotRun, "interrupted"
+	partial.Interrupted = true
+	base := result.Report{Context: ctx("chef@localhost:5432/lunch"), Mode: "sequential", Concurrency: 1, Warmup: 0, ConnectMs: 4.1}
+	base.Context.Files = []string{"examples/load.sql"}
+	r := result.Aggregate(base, []result.Run{mk(true, 6000), mk(false, 2.5), mk(false, 2.375), partial})
+	for i := range r.Queries {
+		r.Queries[i].File = "examples/load.sql"
+	}
+	return &r
+}
+
 // fixtures are the report shapes every format is tested with.
 var fixtures = []struct {
 	name   string
@@ -229,4 +281,5 @@ var fixtures = []struct {
 	{"targets", twoTargets},
 	{"baseline", baselineCmp},
 	{"connect", connects},
+	{"flaky", flaky},
 }

@@ -6,11 +6,22 @@ import (
 	"github.com/qrunhq/qrun/result"
 )
 
-// gate summarises a comparison: the line to print and whether it passes. A comparison
-// without a threshold is not a gate: it always passes and says how many statements
-// changed.
+// gate summarises a comparison: the line to print and whether it passes. A statement
+// that failed in new fails it, with or without a threshold. A comparison without a
+// threshold is otherwise no gate: it passes and says how many statements changed.
 func gate(c *result.Comparison) (line string, pass bool) {
+	var fails string
+	if c.Failures > 0 {
+		fails = count(c.Failures, "statement", "statements") + " failed in new"
+	}
+	var ambiguous string
+	if c.Ambiguous > 0 {
+		ambiguous = " · " + strconv.Itoa(c.Ambiguous) + " not gated (ambiguous pairing)"
+	}
 	if c.ThresholdPct <= 0 {
+		if fails != "" {
+			return "FAIL: " + fails + ambiguous, false
+		}
 		var slower, faster, same int
 		for i := range c.Rows {
 			switch c.Rows[i].Verdict {
@@ -23,20 +34,30 @@ func gate(c *result.Comparison) (line string, pass bool) {
 			}
 		}
 		return strconv.Itoa(slower) + " slower, " + strconv.Itoa(faster) + " faster, " +
-			strconv.Itoa(same) + " ~ (no threshold set)", true
+			strconv.Itoa(same) + " ~ (no threshold set)" + ambiguous, true
 	}
 	th := strconv.FormatFloat(c.ThresholdPct, 'f', -1, 64) + "%"
 	if c.MinDeltaMs > 0 {
 		th += " and " + Duration(c.MinDeltaMs)
 	}
-	if c.Regressions == 0 {
-		return "PASS: no statement significantly slower by more than " + th, true
+	regs := count(c.Regressions, "regression", "regressions") + " significantly slower by more than " + th
+	switch {
+	case fails != "" && c.Regressions > 0:
+		return "FAIL: " + fails + "; " + regs + ambiguous, false
+	case fails != "":
+		return "FAIL: " + fails + ambiguous, false
+	case c.Regressions > 0:
+		return "FAIL: " + regs + ambiguous, false
 	}
-	noun := " regressions"
-	if c.Regressions == 1 {
-		noun = " regression"
+	return "PASS: no statement significantly slower by more than " + th + ambiguous, true
+}
+
+// count is "1 statement", "2 statements".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return "FAIL: " + strconv.Itoa(c.Regressions) + noun + " significantly slower by more than " + th, false
+	return strconv.Itoa(n) + " " + many
 }
 
 // regressionMessage is the junit failure message of a gated regression.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -26,6 +27,79 @@ func newGrid(aligns []tw.Align, headers ...string) *grid {
 }
 
 func (g *grid) add(cells ...string) { g.rows = append(g.rows, cells) }
+
+// width is the number of columns the grid takes on a terminal.
+func (g *grid) width() int {
+	w := 1
+	for i := range g.headers {
+		w += g.colWidth(i) + 3
+	}
+	return w
+}
+
+func (g *grid) colWidth(i int) int {
+	w := displayWidth(g.headers[i])
+	for _, row := range g.rows {
+		if i < len(row) {
+			w = max(w, displayWidth(row[i]))
+		}
+	}
+	return w
+}
+
+// drop removes column i.
+func (g *grid) drop(i int) {
+	g.headers = append(g.headers[:i:i], g.headers[i+1:]...)
+	g.aligns = append(g.aligns[:i:i], g.aligns[i+1:]...)
+	for r, row := range g.rows {
+		if i < len(row) {
+			g.rows[r] = append(row[:i:i], row[i+1:]...)
+		}
+	}
+}
+
+// empty reports whether every cell of column i is "-" or "".
+func (g *grid) empty(i int) bool {
+	for _, row := range g.rows {
+		if i < len(row) && row[i] != "-" && row[i] != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// fit makes the grid at most width columns wide, as far as it can: it drops the columns
+// named in drops, in order — those marked ifEmpty only when they hold nothing — until it
+// fits, and then cuts the cells of column cut (with "…") down to no fewer than minCut
+// columns.
+func (g *grid) fit(width int, drops []gridDrop, cut, minCut int) {
+	for _, d := range drops {
+		if g.width() <= width {
+			return
+		}
+		i := slices.Index(g.headers, d.header)
+		if i < 0 || d.ifEmpty && !g.empty(i) {
+			continue
+		}
+		g.drop(i)
+	}
+	over := g.width() - width
+	if over <= 0 {
+		return
+	}
+	to := max(minCut, g.colWidth(cut)-over)
+	for _, row := range g.rows {
+		if cut < len(row) && displayWidth(row[cut]) > to {
+			row[cut] = twwidth.Truncate(row[cut], to-1, "") + "…"
+		}
+	}
+}
+
+// gridDrop is a column fit may drop.
+type gridDrop struct {
+	header  string
+	ifEmpty bool
+}
 
 // render draws the grid with tablewriter, or with drawBox when it is large.
 func (g *grid) render(w io.Writer) error {

@@ -28,7 +28,7 @@ const (
 	svgRowH    = 22
 	svgBarH    = 14
 	distWidth  = 160
-	distHeight = 22
+	distHeight = 36  // the strip (22) and its axis
 	maxDots    = 400 // a distribution plot shows at most this many runs
 )
 
@@ -90,6 +90,8 @@ type svgDist struct {
 	Median, P95      float64
 	Lo, Hi           float64
 	Width, Height, Y int
+	// The axis under the strip: its ends' values, min and max.
+	LoLabel, HiLabel string
 }
 
 type htmlComparison struct {
@@ -108,7 +110,7 @@ func px(v float64) float64 { return math.Round(v*10) / 10 }
 func writeHTML(w io.Writer, r *result.Report) error {
 	page := htmlPage{Title: "qrun report", Headline: headline(r)}
 	if len(r.Targets) == 0 {
-		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline"))
+		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline", 0))
 	}
 	if len(r.Targets) > 0 {
 		page.Warnings = r.Warnings // a single report's are in its section
@@ -119,7 +121,7 @@ func writeHTML(w io.Writer, r *result.Report) error {
 		if i > 0 {
 			id = "timeline-" + strconv.Itoa(i+1)
 		}
-		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id))
+		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id, commonEnd(r))) // one scale
 	}
 	for i := range r.Comparison {
 		page.Comparisons = append(page.Comparisons, htmlComparisonOf(&r.Comparison[i]))
@@ -147,10 +149,10 @@ func execute(w io.Writer, page *htmlPage) error {
 	return bw.Flush()
 }
 
-func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
+func htmlSectionOf(r *result.Report, lbl, id string, axisEndMs float64) htmlSection {
 	s := htmlSection{Label: lbl, Summary: summaryLines(r), DryRun: isDryRun(r), Repeated: r.Runs > 1, Warnings: r.Warnings}
 	if !s.DryRun {
-		s.Timeline = svgTimelineOf(r, id)
+		s.Timeline = svgTimelineOf(r, id, axisEndMs)
 	}
 	var hw htmlWriter
 	per := 300 // a row's bytes; growing a builder of many megabytes costs more than rendering
@@ -165,7 +167,7 @@ func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
 			Position: q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)}
 		if st := q.Stats; st != nil && s.Repeated {
 			row.Status = statusCell(q, false)
-			row.P95, row.Stddev, row.MinMax = Duration(st.P95Ms), "±"+Duration(st.StddevMs), Duration(st.MinMs)+"…"+Duration(st.MaxMs)
+			row.Time, row.P95, row.Stddev, row.MinMax = statCells(q)
 			row.Dist = distOf(q)
 		}
 		hw.row(&row, s.DryRun, s.Repeated)
@@ -179,9 +181,9 @@ func htmlSectionOf(r *result.Report, lbl, id string) htmlSection {
 
 // svgTimelineOf lays out the run on a time axis: one bar per unit, its wait as a
 // lighter segment before it, stage boundaries as vertical lines, and ticks.
-func svgTimelineOf(r *result.Report, id string) *svgTimeline {
+func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline {
 	x0, x1 := float64(svgLabelW), float64(svgWidth-svgRightW)
-	ax, ok := newAxis(r, x1-x0)
+	ax, ok := newAxis(r, x1-x0, axisEndMs)
 	if !ok {
 		ax = axis{endMs: 1, size: x1 - x0}
 	}
@@ -222,7 +224,7 @@ func svgTimelineOf(r *result.Report, id string) *svgTimeline {
 				ws := ax.at(q.StartMs - q.WaitMs)
 				bar.WaitX, bar.WaitW = px(x0+ws), px(start-ws)
 			}
-			bar.Time = Duration(q.WallMs)
+			bar.Time = Duration(runTime(r, q))
 			b.WriteString(", " + bar.Time + " (" + Duration(q.StartMs) + " → " + Duration(q.EndMs) + ")")
 			if q.WaitMs > 0 {
 				b.WriteString(", waited " + waitCell(q.WaitMs))
@@ -253,37 +255,44 @@ func svgTimelineOf(r *result.Report, id string) *svgTimeline {
 // line and the 95th percentile as a tick.
 func distOf(q *result.Query) *svgDist {
 	st := q.Stats
+	if st == nil || st.N == 0 {
+		return nil // no run ended ok: nothing to draw
+	}
 	lo, hi := st.MinMs, st.MaxMs
 	if hi <= lo {
 		hi = lo + 1
 	}
-	d := &svgDist{Width: distWidth, Height: distHeight, Y: distHeight / 2,
+	d := &svgDist{Width: distWidth, Height: distHeight, Y: 11, LoLabel: Duration(st.MinMs), HiLabel: Duration(st.MaxMs),
 		Title: "n=" + strconv.Itoa(st.N) + " min " + Duration(st.MinMs) + " p50 " + Duration(st.P50Ms) +
 			" p95 " + Duration(st.P95Ms) + " max " + Duration(st.MaxMs) + " ±" + Duration(st.StddevMs)}
 	const pad = 4
 	x := func(v float64) float64 { return px(pad + (v-lo)/(hi-lo)*(distWidth-2*pad)) }
 	d.Lo, d.Hi = x(st.MinMs), x(st.MaxMs)
 	d.Median, d.P95 = x(st.P50Ms), x(st.P95Ms)
-	stride := max(1, len(q.RunsMs)/maxDots)
-	for i := 0; i < len(q.RunsMs); i += stride {
-		d.Dots = append(d.Dots, x(q.RunsMs[i]))
+	samples := q.Samples() // failed runs are no samples
+	stride := max(1, len(samples)/maxDots)
+	for i := 0; i < len(samples); i += stride {
+		d.Dots = append(d.Dots, x(samples[i]))
 	}
 	return d
 }
 
 func htmlComparisonOf(c *result.Comparison) htmlComparison {
 	line, pass := gate(c)
-	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0, Pass: pass}
+	hc := htmlComparison{Base: c.Base, New: c.New, Gate: line, Gated: c.ThresholdPct > 0 || !pass, Pass: pass}
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, false)
+		base, nw, delta, p, v := comparisonCells(row, false)
 		class := string(row.Verdict)
-		if row.Verdict == result.VerdictSame {
+		switch row.Verdict {
+		case result.VerdictSame:
 			class = "same"
+		case result.VerdictFailedNew, result.VerdictFailedBase:
+			class = "failed"
 		}
 		if row.Regression {
 			class = "regression"
 		}
-		hc.Rows = append(hc.Rows, htmlCompRow{Name: name, Base: base, New: nw, Delta: delta, P: pvalue(row.P), Verdict: v, Class: class})
+		hc.Rows = append(hc.Rows, htmlCompRow{Name: name, Base: base, New: nw, Delta: delta, P: p, Verdict: v, Class: class})
 	}
 	for i := range c.Rows {
 		add(&c.Rows[i], c.Rows[i].Name)
@@ -452,5 +461,27 @@ func (h *htmlWriter) dist(d *svgDist) {
 	h.num(d.P95)
 	h.raw(`" y1="6" x2="`)
 	h.num(d.P95)
-	h.raw(`" y2="16"/></svg>`)
+	h.raw(`" y2="16"/>`)
+	// The axis: a line from min to max with a tick at each end, and their values.
+	h.raw(`<g class="axis"><line x1="`)
+	h.num(d.Lo)
+	h.raw(`" y1="24" x2="`)
+	h.num(d.Hi)
+	h.raw(`" y2="24"/><line x1="`)
+	h.num(d.Lo)
+	h.raw(`" y1="22" x2="`)
+	h.num(d.Lo)
+	h.raw(`" y2="26"/><line x1="`)
+	h.num(d.Hi)
+	h.raw(`" y1="22" x2="`)
+	h.num(d.Hi)
+	h.raw(`" y2="26"/><text x="`)
+	h.num(d.Lo)
+	h.raw(`" y="34">`)
+	h.text(d.LoLabel)
+	h.raw(`</text><text x="`)
+	h.num(d.Hi)
+	h.raw(`" y="34" text-anchor="end">`)
+	h.text(d.HiLabel)
+	h.raw(`</text></g></svg>`)
 }

@@ -449,6 +449,9 @@ func (o *jsonObject) end() []byte {
 func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	o := jsonObject{b: b, indent: indent}
 	o.str("name", q.Name)
+	if q.ID != "" {
+		o.str("id", q.ID)
+	}
 	o.str("file", q.File)
 	o.int("line", int64(q.Line))
 	o.int("col", int64(q.Col))

@@ -189,6 +189,13 @@ func writeComparisonsJUnit(w io.Writer, cs []result.Comparison) error {
 				tc.Failure = &JUnitFailure{Message: msg, Type: "regression",
 					Text: row.Name + ": " + Duration(row.BaseMs) + " → " + Duration(row.NewMs) + ", " + msg}
 				s.Failures++
+			case row.Verdict == result.VerdictFailedNew:
+				msg := "failed in " + c.New
+				if row.Note != "" {
+					msg += ": " + row.Note
+				}
+				tc.Failure = &JUnitFailure{Message: msg, Type: "failed", Text: row.Name + ": " + msg}
+				s.Failures++
 			case row.Verdict == result.VerdictGone:
 				tc.Skipped = &JUnitSkipped{Message: "only in " + c.Base}
 				s.Skipped++

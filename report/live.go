@@ -3,10 +3,9 @@ package report
 import (
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/qrunhq/qrun/result"
 )
@@ -112,54 +111,88 @@ func appendDone(b []byte, e result.Event) []byte {
 	return b
 }
 
-// progressThrottle bounds how often the progress display redraws.
-const progressThrottle = 100 * time.Millisecond
+// progressThrottle bounds how often the progress display redraws on events, and
+// progressTick is how often it redraws without them, so that the elapsed time moves
+// while a long statement runs.
+const (
+	progressThrottle = 100 * time.Millisecond
+	progressTick     = 250 * time.Millisecond
+)
 
-// Progress draws a progress display on a terminal with github.com/schollz/progressbar:
-// runs done of N, statements running, elapsed time and ETA. It counts finished units
-// against totalRuns × unitsPerRun, and redraws at most every 100ms. The caller creates
-// it only when stderr is a terminal and not --quiet. It is safe for concurrent use.
+// Progress draws a one-line progress display on a terminal: the run (of how many), the
+// statements running, the statements done (of how many, with a bar), the elapsed time
+// and an estimate of the time left, and the longest-running statement when it has run
+// for a second. It counts a unit running from its start event to its done event, once
+// however often it was retried (units skipped or never run are done without having
+// run), and redraws at most every 100ms on events, and every 250ms without them (with
+// what the events since the last redraw changed). The
+// caller creates it only when stderr is a terminal and not --quiet. It is safe for
+// concurrent use.
 type Progress struct {
 	mu        sync.Mutex
-	bar       *progressbar.ProgressBar
+	w         io.Writer
+	now       func() time.Time
+	start     time.Time
 	totalRuns int
+	total     int // units in all runs; 0 when unknown (--duration)
 	runsDone  int
-	running   int
-	last      time.Time
+	done      int
+	running   map[runningKey]runningUnit
+	seq       uint64    // starts so far
+	last      time.Time // the last redraw
+	dirty     bool      // an event changed what the last redraw shows
+	width     int       // columns of the line last drawn
 	finished  bool
+	stop      chan struct{}
+	stopped   chan struct{}
+	buf       []byte
+}
+
+// runningKey identifies a unit in a run of a target.
+type runningKey struct {
+	target, run int
+	name        string
+}
+
+type runningUnit struct {
+	since time.Time
+	seq   uint64 // order of starts, to tell apart units that started at one instant
 }
 
 // NewProgress returns a Progress for totalRuns runs (warmup included) of unitsPerRun
-// units each, drawing on w. A totalRuns of 0 means unknown (--duration): the display is
-// then a spinner with the counts.
+// units each, drawing on w. A totalRuns of 0 means unknown (--duration): the display then
+// counts without a bar or estimate. Finish stops it.
 func NewProgress(w io.Writer, totalRuns, unitsPerRun int) *Progress {
-	max := -1
-	if totalRuns > 0 && unitsPerRun > 0 {
-		max = totalRuns * unitsPerRun
-	}
-	p := &Progress{totalRuns: totalRuns}
-	p.bar = progressbar.NewOptions(max,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetWidth(24),
-		progressbar.OptionThrottle(progressThrottle),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionSetPredictTime(max > 0),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("statements"),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionSetDescription(p.describe()),
-	)
-	return p
+	return newProgress(w, totalRuns, unitsPerRun, time.Now, progressTick)
 }
 
-// describe is the text before the bar: "run 3/10 · 2 running".
-func (p *Progress) describe() string {
-	run := "run " + strconv.Itoa(min(p.runsDone+1, max(p.totalRuns, p.runsDone+1)))
-	if p.totalRuns > 0 {
-		run += "/" + strconv.Itoa(p.totalRuns)
+// newProgress is NewProgress with a clock and a redraw interval; an interval of 0 starts
+// no redrawing goroutine (tests call tick).
+func newProgress(w io.Writer, totalRuns, unitsPerRun int, now func() time.Time, interval time.Duration) *Progress {
+	p := &Progress{w: w, now: now, start: now(), totalRuns: totalRuns, running: map[runningKey]runningUnit{}}
+	if totalRuns > 0 && unitsPerRun > 0 {
+		p.total = totalRuns * unitsPerRun
 	}
-	return run + " · " + strconv.Itoa(p.running) + " running"
+	p.mu.Lock()
+	p.draw(p.start)
+	p.mu.Unlock()
+	if interval > 0 {
+		p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(p.stopped)
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					p.tick()
+				case <-p.stop:
+					return
+				}
+			}
+		}()
+	}
+	return p
 }
 
 // Handle updates the display with one event.
@@ -169,33 +202,131 @@ func (p *Progress) Handle(e result.Event) {
 	if p.finished {
 		return
 	}
+	now := p.now()
+	k := runningKey{e.Target, e.Run, e.Name}
 	switch e.Kind {
 	case result.EventStart:
-		p.running++
+		if _, ok := p.running[k]; !ok { // a retry is the same unit running on
+			p.seq++
+			p.running[k] = runningUnit{since: now, seq: p.seq}
+		}
 	case result.EventDone:
-		p.running = max(0, p.running-1)
-		p.bar.Add(1)
+		delete(p.running, k)
+		p.done++
 	case result.EventRunDone:
 		p.runsDone++
 	case result.EventRunStart:
 	default:
 		return
 	}
-	// Describe redraws at once; the bar's own throttle does not cover it.
-	if now := time.Now(); now.Sub(p.last) >= progressThrottle || e.Kind == result.EventRunDone {
-		p.last = now
-		p.bar.Describe(p.describe())
+	if now.Sub(p.last) >= progressThrottle || e.Kind == result.EventRunDone || e.Kind == result.EventRunStart {
+		p.draw(now)
+	} else {
+		p.dirty = true // drawn by the next tick at the latest
 	}
 }
 
-// Finish clears the display. Later events are ignored.
-func (p *Progress) Finish() {
+// tick redraws when no event has for a while: the elapsed time moves on.
+func (p *Progress) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.finished {
 		return
 	}
+	if now := p.now(); p.dirty || now.Sub(p.last) >= progressThrottle {
+		p.draw(now)
+	}
+}
+
+// line is the display's text at now: "run 3/10 · 2 running · 12/40 statements ████░░░░
+// 30% · 0:04 elapsed · ~0:09 left · prepare_salad 3s".
+func (p *Progress) line(now time.Time) string {
+	var b strings.Builder
+	run := p.runsDone + 1
+	if p.totalRuns > 0 {
+		run = min(run, p.totalRuns)
+	}
+	b.WriteString("run " + strconv.Itoa(run))
+	if p.totalRuns > 0 {
+		b.WriteString("/" + strconv.Itoa(p.totalRuns))
+	}
+	b.WriteString(" · " + strconv.Itoa(len(p.running)) + " running · " + strconv.Itoa(p.done))
+	elapsed := now.Sub(p.start)
+	if p.total > 0 {
+		frac := min(1, float64(p.done)/float64(p.total))
+		const barW = 16
+		full := int(frac * barW)
+		b.WriteString("/" + strconv.Itoa(p.total) + " statements " + strings.Repeat("█", full) + strings.Repeat("░", barW-full) +
+			" " + strconv.Itoa(int(frac*100)) + "%")
+		b.WriteString(" · " + clock(elapsed))
+		if p.done > 0 && p.done < p.total {
+			left := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
+			b.WriteString(" · ~" + clock(left) + " left")
+		}
+	} else {
+		b.WriteString(" statements · " + clock(elapsed))
+	}
+	// The longest-running unit, once it has run for a second: what the wait is for.
+	var oldest runningKey
+	var first runningUnit
+	for k, u := range p.running {
+		if first.seq == 0 || u.seq < first.seq {
+			oldest, first = k, u
+		}
+	}
+	if d := now.Sub(first.since); first.seq != 0 && d >= time.Second {
+		name := oneLine(oldest.name)
+		if len([]rune(name)) > 24 {
+			name = string([]rune(name)[:23]) + "…"
+		}
+		b.WriteString(" · " + name + " " + clock(d))
+	}
+	return b.String()
+}
+
+// clock formats a duration for the display: 0:04, 2:13, 1:02:03.
+func clock(d time.Duration) string {
+	s := int64(d / time.Second)
+	if s < 0 {
+		s = 0
+	}
+	h, m, sec := s/3600, s/60%60, s%60
+	out := strconv.FormatInt(m, 10) + ":" + string(appendTwo(nil, sec))
+	if h > 0 {
+		out = strconv.FormatInt(h, 10) + ":" + string(appendTwo(nil, m)) + ":" + string(appendTwo(nil, sec))
+	}
+	return out
+}
+
+// draw writes the line over the last one. p.mu is held.
+func (p *Progress) draw(now time.Time) {
+	p.last, p.dirty = now, false
+	l := p.line(now)
+	b := append(p.buf[:0], '\r')
+	b = append(b, l...)
+	w := displayWidth(l)
+	if w < p.width {
+		b = append(b, spaces(p.width-w)...)
+		b = append(b, '\r')
+		b = append(b, l...)
+	}
+	p.width = w
+	p.buf = b
+	p.w.Write(b) // the display is best effort: a failing stderr must not stop a run
+}
+
+// Finish clears the display and stops its redrawing. Later events are ignored.
+func (p *Progress) Finish() {
+	p.mu.Lock()
+	if p.finished {
+		p.mu.Unlock()
+		return
+	}
 	p.finished = true
-	p.bar.Exit()
-	p.bar.Clear()
+	p.w.Write([]byte("\r" + spaces(p.width) + "\r"))
+	p.mu.Unlock()
+	if p.stop != nil {
+		close(p.stop)
+		<-p.stopped
+	}
 }

@@ -103,11 +103,8 @@ func mdStatements(w *bufio.Writer, r *result.Report) {
 		w.WriteString("| name | status | median | p95 | ± stddev | min…max | rows | wait |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 		for i := range r.Queries {
 			q := &r.Queries[i]
-			p95, sd, mm := "", "", ""
-			if s := q.Stats; s != nil {
-				p95, sd, mm = Duration(s.P95Ms), "±"+Duration(s.StddevMs), Duration(s.MinMs)+"…"+Duration(s.MaxMs)
-			}
-			w.WriteString("| " + md(unitName(q)) + " | " + md(statusCell(q, false)) + " | " + Duration(q.WallMs) + " | " +
+			med, p95, sd, mm := statCells(q)
+			w.WriteString("| " + md(unitName(q)) + " | " + md(statusCell(q, false)) + " | " + med + " | " +
 				p95 + " | " + sd + " | " + mm + " | " + rowsCell(q) + " | " + waitCell(q.WaitMs) + " |\n")
 		}
 	default:
@@ -193,8 +190,8 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	w.WriteString("\n### Comparison: " + md(c.Base) + " → " + md(c.New) + "\n\n")
 	w.WriteString("| name | base | new | delta | p | verdict |\n|---|--:|--:|--:|--:|---|\n")
 	put := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, false)
-		w.WriteString("| " + name + " | " + base + " | " + nw + " | " + delta + " | " + pvalue(row.P) + " | " + md(v) + " |\n")
+		base, nw, delta, p, v := comparisonCells(row, false)
+		w.WriteString("| " + name + " | " + base + " | " + nw + " | " + delta + " | " + p + " | " + md(v) + " |\n")
 	}
 	for i := range c.Rows {
 		put(&c.Rows[i], md(c.Rows[i].Name))
@@ -205,7 +202,7 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	line, pass := gate(c)
 	w.WriteByte('\n')
 	switch {
-	case c.ThresholdPct <= 0:
+	case pass && c.ThresholdPct <= 0:
 		w.WriteString(md(line) + "\n")
 	case pass:
 		w.WriteString("✅ **" + md(line) + "**\n")

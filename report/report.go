@@ -21,6 +21,8 @@ type Options struct {
 	Format string // one of Formats; "" is "table"
 	Color  bool   // ANSI colour in the table format (off for NO_COLOR or a non-terminal)
 	Width  int    // terminal width for the text timeline; 0 means 80
+
+	axisEndMs float64 // the end of the timeline's axis, when later than the run's own
 }
 
 func (o Options) width() int {

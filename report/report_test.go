@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,13 +240,14 @@ func TestMarkdown(t *testing.T) {
 	}
 	t.Run("gate passes", func(t *testing.T) {
 		cs := comparisons()
-		cs[0].Regressions = 0
+		cs[0].Regressions, cs[0].Failures = 0, 0
 		cs[0].Rows[1].Regression = false
+		cs[0].Rows = slices.DeleteFunc(cs[0].Rows, func(row result.ComparisonRow) bool { return row.Verdict == result.VerdictFailedNew })
 		var buf bytes.Buffer
 		if err := WriteComparisons(&buf, cs, Options{Format: "markdown"}); err != nil {
 			t.Fatal(err)
 		}
-		if want := "✅ **PASS: no statement significantly slower by more than 10%**"; !strings.Contains(buf.String(), want) {
+		if want := "✅ **PASS: no statement significantly slower by more than 10% · 1 not gated (ambiguous pairing)**"; !strings.Contains(buf.String(), want) {
 			t.Errorf("got:\n%s\nwant it to contain %q", buf.String(), want)
 		}
 	})
@@ -345,5 +348,87 @@ func TestDryRunDynamic(t *testing.T) {
 	}
 	if strings.Count(out, "dynamic:") != 1 {
 		t.Errorf("table:\n%s\nwant one dynamic unit", out)
+	}
+}
+
+// TestTargetsOnOneScale: the timelines of several targets share one time axis, the
+// longest run's, so that they can be compared by eye.
+func TestTargetsOnOneScale(t *testing.T) {
+	r := twoTargets()
+	b := &r.Targets[1]
+	for i := range b.Queries {
+		b.Queries[i].StartMs /= 4
+		b.Queries[i].EndMs /= 4
+	}
+	table := string(render(t, r, "table"))
+	rulers := regexp.MustCompile(`(?m)^ +0 +.*$`).FindAllString(table, -1)
+	if len(rulers) != 2 || rulers[0] != rulers[1] {
+		t.Errorf("tick labels %q, want two identical axes", rulers)
+	}
+	page := string(render(t, r, "html"))
+	ticks := regexp.MustCompile(`<g class="tick"[^>]*>.*?</g>`)
+	parts := strings.SplitN(page, `id="timeline-2"`, 2)
+	if len(parts) != 2 {
+		t.Fatalf("no second timeline in the page")
+	}
+	first, second := ticks.FindAllString(parts[0], -1), ticks.FindAllString(parts[1], -1)
+	if len(first) == 0 || strings.Join(first, "") != strings.Join(second, "") {
+		t.Errorf("ticks %d and %d, want the same axis on both timelines", len(first), len(second))
+	}
+}
+
+// TestDistributionAxis: a distribution strip says what its ends are.
+func TestDistributionAxis(t *testing.T) {
+	page := string(render(t, repeatedRuns(), "html"))
+	strip := regexp.MustCompile(`<svg class="dist"[\s\S]*?</svg>`).FindString(page)
+	for _, want := range []string{`<g class="axis">`, `>0.49s</text>`, `text-anchor="end">0.51s</text>`} {
+		if !strings.Contains(strip, want) {
+			t.Errorf("strip %s\nwant it to contain %q", strip, want)
+		}
+	}
+}
+
+// TestRepeatedTableFits: the table of repeated runs fits an 80-column terminal, leaving
+// out what says least, and shows every column where there is room.
+func TestRepeatedTableFits(t *testing.T) {
+	long := repeatedRuns()
+	long.Queries[0].Name = "a_statement_with_a_rather_long_name_indeed"
+	long.Queries[1].WaitMs = 1.25
+	for _, tt := range []struct {
+		name    string
+		r       *result.Report
+		width   int
+		want    []string
+		without []string
+	}{
+		{"80 columns", repeatedRuns(), 80, []string{"MEDIAN", "P95", "MIN…MAX"}, []string{"±STDDEV", "WAIT"}},
+		{"100 columns", repeatedRuns(), 100, []string{"±STDDEV", "WAIT", "ROWS"}, nil},
+		{"long names and waits", long, 80, []string{"MEDIAN", "a_statement_with_a_r…"}, []string{"±STDDEV"}},
+		{"flaky", flaky(), 80, []string{"error in 2 of 3 runs"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, tt.r, Options{Width: tt.width}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "│") || strings.HasPrefix(line, "┌") {
+					if w := displayWidth(line); w > tt.width {
+						t.Errorf("line %q is %d columns, want at most %d", line, w, tt.width)
+					}
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("table\n%s\nwant %q", out, w)
+				}
+			}
+			for _, w := range tt.without {
+				if strings.Contains(strings.SplitN(out, "\n\n", 2)[0], w) {
+					t.Errorf("table\n%s\nwant no %q", out, w)
+				}
+			}
+		})
 	}
 }

@@ -77,14 +77,43 @@ func unitName(q *result.Query) string {
 	return name
 }
 
-// statusCell is the status column: the status, and for repeated runs how many of them
-// failed.
+// statusCell is the status column: the status, or for repeated runs of which some did
+// not end ok, how many failed and how: "error in 2 of 3 runs".
 func statusCell(q *result.Query, color bool) string {
 	s := string(q.Status)
-	if q.Stats != nil && q.Stats.Errors > 0 && q.Stats.N > 0 {
-		s += " (" + strconv.Itoa(q.Stats.Errors) + "/" + strconv.Itoa(q.Stats.N) + " failed)"
+	style := statusStyle(q.Status)
+	if st := q.Stats; st != nil && st.Errors > 0 {
+		failed := q.Status
+		for k := len(q.RunsStatus) - 1; k >= 0; k-- {
+			if q.RunsStatus[k] != result.StatusOK {
+				failed = q.RunsStatus[k]
+				break
+			}
+		}
+		s = string(failed) + " in " + strconv.Itoa(st.Errors) + " of " + strconv.Itoa(st.N+st.Errors) + " runs"
+		style = statusStyle(failed)
 	}
-	return paint(color, statusStyle(q.Status), s)
+	return paint(color, style, s)
+}
+
+// noValue stands for a statistic the samples cannot give: no run ended ok, or a spread
+// of one sample.
+const noValue = "—"
+
+// statCells are a repeated unit's median, p95, ±stddev and min…max cells, over the runs
+// that ended ok: "—" where there are too few of them.
+func statCells(q *result.Query) (median, p95, sd, minMax string) {
+	s := q.Stats
+	if s == nil {
+		return Duration(q.WallMs), "", "", ""
+	}
+	switch s.N {
+	case 0:
+		return noValue, noValue, noValue, noValue
+	case 1:
+		return Duration(s.P50Ms), Duration(s.P95Ms), noValue, Duration(s.MinMs)
+	}
+	return Duration(s.P50Ms), Duration(s.P95Ms), "±" + Duration(s.StddevMs), Duration(s.MinMs) + "…" + Duration(s.MaxMs)
 }
 
 func writeTable(w io.Writer, r *result.Report, opts Options) error {
@@ -136,14 +165,12 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 			"NAME", "STATUS", "MEDIAN", "P95", "±STDDEV", "MIN…MAX", "ROWS", "WAIT")
 		for i := range r.Queries {
 			q := &r.Queries[i]
-			row := []string{unitName(q), statusCell(q, opts.Color), Duration(q.WallMs), "", "", "", rowsCell(q), waitCell(q.WaitMs)}
-			if s := q.Stats; s != nil {
-				row[3] = Duration(s.P95Ms)
-				row[4] = "±" + Duration(s.StddevMs)
-				row[5] = Duration(s.MinMs) + "…" + Duration(s.MaxMs)
-			}
-			t.add(row...)
+			med, p95, sd, mm := statCells(q)
+			t.add(unitName(q), statusCell(q, opts.Color), med, p95, sd, mm, rowsCell(q), waitCell(q.WaitMs))
 		}
+		// Eight columns do not fit a terminal of 80: leave out what says least (no wait, the
+		// spread beside min…max, the rows), then shorten long names. JSON has them all.
+		t.fit(opts.width(), []gridDrop{{"WAIT", true}, {"±STDDEV", false}, {"ROWS", false}, {"WAIT", false}}, 0, 16)
 	default:
 		t = newGrid([]tw.Align{left, left, right, right, right}, "NAME", "STATUS", "TIME", "ROWS", "WAIT")
 		for i := range r.Queries {
@@ -276,14 +303,26 @@ func summaryLines(r *result.Report) []string {
 			}
 		}
 	}
-	if r.Runs > 1 {
+	if r.Runs > 1 || r.PartialRunMs > 0 {
 		l := "runs " + strconv.Itoa(r.Runs)
 		if r.Warmup > 0 {
 			l += " (+" + strconv.Itoa(r.Warmup) + " warmup)"
 		}
+		if r.PartialRunMs > 0 {
+			l += " + 1 partial (" + Duration(r.PartialRunMs) + ", left out)"
+		}
 		if s := r.TotalStats; s != nil {
-			l += " · total p50 " + Duration(s.P50Ms) + " p95 " + Duration(s.P95Ms) + " ±" + Duration(s.StddevMs) +
-				" · " + Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+			l += " · total p50 " + Duration(s.P50Ms) + " p95 " + Duration(s.P95Ms)
+			if s.N > 1 {
+				l += " ±" + Duration(s.StddevMs) + " · " + Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+			}
+			switch {
+			case s.Errors == 0:
+			case s.Errors >= r.Runs:
+				l += " · every run had a failure"
+			default:
+				l += " · over the " + plural(s.N, "run") + " without a failure"
+			}
 		}
 		lines = append(lines, l)
 	}
@@ -353,6 +392,10 @@ func verdictCell(row *result.ComparisonRow, color bool) string {
 		}
 	case result.VerdictFaster:
 		style = ansiGreen
+	case result.VerdictFailedNew:
+		style = ansiRed
+	case result.VerdictFailedBase:
+		style = ansiYellow
 	}
 	if row.Regression {
 		v += " (regression)"
@@ -375,19 +418,32 @@ func writeComparisonsAndWarnings(w *bufio.Writer, r *result.Report, opts Options
 // comparisonCells formats a comparison row's base and new medians, change and verdict
 // (with its note) for every format: a statement only in one report has "-" where the
 // other side would be.
-func comparisonCells(row *result.ComparisonRow, color bool) (base, nw, delta, verdict string) {
-	base, nw, delta = Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct)
+func comparisonCells(row *result.ComparisonRow, color bool) (base, nw, delta, p, verdict string) {
+	base, nw, delta, p = Duration(row.BaseMs), Duration(row.NewMs), percent(row.DeltaPct), pvalue(row.P)
 	switch row.Verdict {
 	case result.VerdictAdded:
-		base, delta = "-", "-"
+		base, delta, p = "-", "-", "-"
 	case result.VerdictGone:
-		nw, delta = "-", "-"
+		nw, delta, p = "-", "-", "-"
+	case result.VerdictFailedNew, result.VerdictFailedBase:
+		// A failed side has no time worth a change or a test.
+		delta, p = "-", "-"
+		if row.BaseN == 0 && row.BaseMs == 0 {
+			base = "-"
+		}
+		if row.NewN == 0 {
+			nw = "-"
+		}
 	}
 	verdict = verdictCell(row, color)
-	if row.Note != "" {
+	switch {
+	case row.Note == "":
+	case row.Verdict == result.VerdictSame:
 		verdict += " " + row.Note
+	default:
+		verdict += ": " + row.Note
 	}
-	return base, nw, delta, verdict
+	return base, nw, delta, p, verdict
 }
 
 // comparisonTable renders one comparison: base, new, delta, p and verdict per
@@ -396,8 +452,8 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	w.WriteString("comparison: " + c.Base + " → " + c.New + "\n")
 	t := newGrid([]tw.Align{left, right, right, right, right, left}, "NAME", "BASE", "NEW", "DELTA", "P", "VERDICT")
 	add := func(row *result.ComparisonRow, name string) {
-		base, nw, delta, v := comparisonCells(row, opts.Color)
-		t.add(name, base, nw, delta, pvalue(row.P), v)
+		base, nw, delta, p, v := comparisonCells(row, opts.Color)
+		t.add(name, base, nw, delta, p, v)
 	}
 	for i := range c.Rows {
 		add(&c.Rows[i], oneLine(c.Rows[i].Name))
@@ -413,7 +469,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	if !pass {
 		style = ansiRed
 	}
-	if c.ThresholdPct <= 0 {
+	if c.ThresholdPct <= 0 && pass {
 		style = ""
 	}
 	w.WriteString(paint(opts.Color, style, line))
@@ -471,12 +527,14 @@ func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
 	if err := t.render(w); err != nil {
 		return err
 	}
+	one := opts
+	one.axisEndMs = commonEnd(r) // the targets' timelines on one scale
 	for i := range r.Targets {
 		tr := &r.Targets[i]
 		w.WriteString("\n" + paint(opts.Color, ansiBold, "== "+label(tr, i)+" ==") + "\n")
 		c := *tr
 		c.Comparison = nil // the comparisons follow, once
-		if err := writeOneTable(w, &c, opts, false); err != nil {
+		if err := writeOneTable(w, &c, one, false); err != nil {
 			return err
 		}
 	}

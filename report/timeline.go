@@ -39,8 +39,16 @@ type axis struct {
 }
 
 // newAxis returns the axis of a run: from 0 to the last end, or to the run's wall time
-// when it is later. ok is false when nothing ran.
-func newAxis(r *result.Report, size float64) (axis, bool) {
+// when it is later, or to endMs when that is later still (several targets drawn on one
+// scale). ok is false when nothing ran.
+func newAxis(r *result.Report, size, endMs float64) (axis, bool) {
+	end := timelineEnd(r)
+	end = math.Max(end, endMs)
+	return axis{endMs: end, size: size}, end > 0
+}
+
+// timelineEnd is where a run's timeline ends: its last end, or its wall time.
+func timelineEnd(r *result.Report) float64 {
 	end := 0.0
 	for i := range r.Queries {
 		end = math.Max(end, r.Queries[i].EndMs)
@@ -48,11 +56,31 @@ func newAxis(r *result.Report, size float64) (axis, bool) {
 	if end <= 0 {
 		end = r.TotalWallMs
 	}
-	return axis{endMs: end, size: size}, end > 0
+	return end
+}
+
+// commonEnd is the end of one scale for the timelines of several targets, so that
+// they can be compared by eye: the latest of their ends.
+func commonEnd(r *result.Report) float64 {
+	end := 0.0
+	for i := range r.Targets {
+		end = math.Max(end, timelineEnd(&r.Targets[i]))
+	}
+	return end
 }
 
 func (a axis) at(ms float64) float64 {
 	return math.Max(0, math.Min(a.size, ms/a.endMs*a.size))
+}
+
+// runTime is the time a timeline labels a unit's bar with: the unit's time in the run
+// the timeline draws — the last one, when there were several, whose bars these are, not
+// the median.
+func runTime(r *result.Report, q *result.Query) float64 {
+	if r.Runs > 1 || len(q.RunsMs) > 0 {
+		return math.Max(0, q.EndMs-q.StartMs)
+	}
+	return q.WallMs
 }
 
 // ran reports whether a unit has a place on the timeline.
@@ -124,7 +152,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 	nameW = min(nameW, max(8, width/4))
 	const sufW = 10 // " ✓ " + a time of up to 7 columns
 	barW := max(10, width-nameW-1-sufW)
-	ax, ok := newAxis(r, float64(barW))
+	ax, ok := newAxis(r, float64(barW), opts.axisEndMs)
 	if !ok {
 		return
 	}
@@ -197,7 +225,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 		w.WriteByte(' ')
 		buf = buf[:0]
 		if ran(q) {
-			buf = appendDuration(buf, q.WallMs)
+			buf = appendDuration(buf, runTime(r, q))
 		} else {
 			buf = append(buf, q.Status...)
 		}

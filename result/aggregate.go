@@ -16,23 +16,30 @@ import (
 // From base it copies what the runs do not know: Context, Mode, Concurrency, Warmup,
 // ConnectMs, Warnings and the critical path (CriticalPath, CriticalPathMs, Efficiency).
 // runs[i].Queries hold the units in plan order, the same order in every run; a unit
-// missing from a run (an interrupted run cut short) counts as not_run there.
+// missing from a run counts as not_run there.
+//
+// A run cut short (Interrupted: Ctrl-C, SIGTERM, --max-time) counts in no statistic
+// when a complete run exists: the report is that of the complete runs, with Interrupted
+// set, the partial run's wall time in PartialRunMs and a warning naming what it was
+// running. When no run completed, the report is that of the partial run.
 //
 // Each unit takes its description, status, rows, error, timeline position and connection
-// from the last run. With more than one run:
+// from the last complete run. With more than one:
 //   - RunsMs holds every run's wall time and RunsStatus every run's status when some run
 //     did not end ok;
-//   - WallMs and WaitMs are medians over the runs that ended ok, or over all runs when
-//     none did, so that WallMs matches Stats.P50;
-//   - Stats summarises the ok runs, and Stats.Errors counts the others;
+//   - Stats summarises the runs that ended ok — failed runs are never a sample — and
+//     Stats.Errors counts the others; WallMs and WaitMs are the medians of the ok runs
+//     (so WallMs is Stats.P50), and 0, with Stats.N 0, when no run ended ok: a
+//     statement that never succeeded has no time;
 //   - the statements of a transaction block are aggregated the same way.
 //
-// TotalWallMs is the median of the runs' wall times. With more than one run TotalRunsMs
-// holds them all and TotalStats summarises them: every run counts there, and
-// TotalStats.Errors counts the runs in which some unit did not end ok.
-// SumMs adds up the units' WallMs and Speedup is SumMs / TotalWallMs (0 when the total is
-// 0). Summary counts the units' statuses in the last run; Interrupted is set when any run
-// was interrupted.
+// TotalWallMs is the median wall time of the runs in which every unit ended ok (of every
+// run when none did). With more than one run TotalRunsMs holds every run's wall time,
+// TotalStats summarises the same runs as TotalWallMs, and TotalStats.Errors counts the
+// runs in which some unit did not end ok. SumMs adds up the units' WallMs — with several
+// runs, the median over the runs of TotalWallMs of each run's sum — and Speedup is
+// SumMs / TotalWallMs (0 when the total is 0). Summary counts the units' statuses in the
+// last run.
 //
 // Aggregate appends warnings, as hyperfine does, when a unit's (or the run's) first
 // measured run took more than twice the median of the others — a cold cache — and when
@@ -51,7 +58,6 @@ func Aggregate(base Report, runs []Run) Report {
 		Context:        base.Context,
 		Mode:           base.Mode,
 		Concurrency:    base.Concurrency,
-		Runs:           len(runs),
 		Warmup:         base.Warmup,
 		ConnectMs:      base.ConnectMs,
 		CriticalPath:   slices.Clone(base.CriticalPath),
@@ -60,14 +66,27 @@ func Aggregate(base Report, runs []Run) Report {
 		Warnings:       slices.Clone(base.Warnings),
 	}
 	out.Context.Files = slices.Clone(base.Context.Files)
+	for _, r := range runs {
+		out.Interrupted = out.Interrupted || r.Interrupted
+	}
+	if complete := completeRuns(runs); len(complete) < len(runs) {
+		partial := runs[len(runs)-1]
+		for _, r := range runs {
+			if r.Interrupted {
+				partial = r
+			}
+		}
+		out.PartialRunMs = partial.WallMs
+		out.Warnings = append(out.Warnings, partialWarning(len(complete)+1, partial))
+		runs = complete
+	}
+	out.Runs = len(runs)
 	multi := len(runs) > 1
-
 	units := 0
 	for _, r := range runs {
 		units = max(units, len(r.Queries))
-		out.Interrupted = out.Interrupted || r.Interrupted
 	}
-	w := newWarner(out.Warnings)
+	w := newWarner(out.Warnings, base.Warmup)
 	if multi {
 		out.Queries = make([]Query, units)
 		perRun := make([]Query, len(runs))
@@ -81,7 +100,6 @@ func Aggregate(base Report, runs []Run) Report {
 			}
 			q := aggregateQuery(lastWith(runs, i), perRun)
 			out.Queries[i] = q
-			out.SumMs += q.WallMs
 			out.Summary.add(q.Status)
 			w.check(q.Name, q.Samples(), perRun[0].Status == StatusOK)
 		}
@@ -97,26 +115,84 @@ func Aggregate(base Report, runs []Run) Report {
 			out.Summary.add(q.Status)
 		}
 	}
-
+	// The totals are over the runs in which every unit ended ok (over every run when none
+	// did), and the sum of the units' times is taken over the same runs, run by run, so
+	// that the speedup compares like with like.
 	walls := make([]float64, len(runs))
-	failedRuns := 0
 	for k, r := range runs {
 		walls[k] = r.WallMs
-		if r.Interrupted || slices.ContainsFunc(r.Queries, func(q Query) bool { return q.Status != StatusOK }) {
-			failedRuns++
+	}
+	totalRuns, failedRuns := TotalRuns(runs)
+	totals, sums := make([]float64, len(totalRuns)), make([]float64, len(totalRuns))
+	for i, k := range totalRuns {
+		totals[i] = walls[k]
+		for _, q := range runs[k].Queries {
+			sums[i] += q.WallMs
 		}
 	}
-	out.TotalWallMs = stats.Median(walls)
+	out.TotalWallMs = stats.Median(totals)
 	if multi {
+		out.SumMs = stats.Median(sums)
 		out.TotalRunsMs = walls
-		out.TotalStats = statsOf(walls, failedRuns)
-		w.check("", walls, true)
+		out.TotalStats = statsOf(totals, failedRuns)
+		w.check("", totals, totalRuns[0] == 0)
 	}
 	if out.TotalWallMs > 0 {
 		out.Speedup = out.SumMs / out.TotalWallMs
 	}
 	out.Warnings = w.result()
 	return out
+}
+
+// completeRuns returns the runs that were not interrupted, or runs itself when none
+// completed (the partial run is then all there is).
+func completeRuns(runs []Run) []Run {
+	complete := slices.DeleteFunc(slices.Clone(runs), func(r Run) bool { return r.Interrupted })
+	if len(complete) == 0 {
+		return runs
+	}
+	return complete
+}
+
+// TotalRuns returns the indexes of the runs a report's totals are over — the complete
+// runs (not interrupted) in which every unit ended ok, or every complete run when there
+// are none — and how many complete runs had some unit that did not end ok. Indexes are
+// into the complete runs: runs itself, when none was interrupted. The critical path is
+// taken over the same runs.
+func TotalRuns(runs []Run) (idx []int, failed int) {
+	runs = completeRuns(runs)
+	for k, r := range runs {
+		if !slices.ContainsFunc(r.Queries, func(q Query) bool { return q.Status != StatusOK }) {
+			idx = append(idx, k)
+		}
+	}
+	failed = len(runs) - len(idx)
+	if len(idx) == 0 {
+		for k := range runs {
+			idx = append(idx, k)
+		}
+	}
+	return idx, failed
+}
+
+// CompleteRuns returns the runs that were not interrupted, or all of them when none
+// completed: the runs a report's statistics are over.
+func CompleteRuns(runs []Run) []Run { return completeRuns(runs) }
+
+// partialWarning says which run was cut short, after how long and what it was running,
+// and that it counts in no statistic.
+func partialWarning(n int, r Run) string {
+	var running []string
+	for i := range r.Queries {
+		if r.Queries[i].Status == StatusCancelled {
+			running = append(running, r.Queries[i].Name)
+		}
+	}
+	msg := fmt.Sprintf("run %d was interrupted", n)
+	if len(running) > 0 {
+		msg += " (cancelling " + list(running) + ")"
+	}
+	return msg + " and is left out of every statistic"
 }
 
 // lastWith returns the unit i of the last run that has it.
@@ -157,7 +233,9 @@ func aggregateQuery(tmpl Query, perRun []Query) Query {
 		q.WallMs = stats.Median(okWall)
 		q.WaitMs = stats.Median(okWait)
 	} else {
-		q.WallMs = stats.Median(q.RunsMs)
+		// Never ok: no time (its failures are quick, and say nothing of its speed), and the
+		// wait for a connection of every run.
+		q.WallMs = 0
 		q.WaitMs = stats.Median(allWait)
 	}
 	q.Stats = statsOf(okWall, errs)
@@ -246,6 +324,7 @@ const maxNamed = 3
 // total wall time.
 type warner struct {
 	existing []string
+	warmup   int // warmup runs made: the advice is --warmup only when there were none
 	cold     []coldFinding
 	outliers []outlierFinding
 }
@@ -260,7 +339,9 @@ type outlierFinding struct {
 	n    int
 }
 
-func newWarner(existing []string) *warner { return &warner{existing: existing} }
+func newWarner(existing []string, warmup int) *warner {
+	return &warner{existing: existing, warmup: warmup}
+}
 
 // check judges the ok samples of one unit in run order; first says whether xs[0] is the
 // first run's. Like hyperfine, it reports a slow first run in preference to outliers,
@@ -285,27 +366,33 @@ func (w *warner) result() []string {
 			out = append(out, msg)
 		}
 	}
+	cold, outliers := "cold cache? try --warmup", "consider --warmup or a quieter system"
+	if w.warmup > 0 {
+		// --warmup was given: more of it is not the obvious cure.
+		cold = fmt.Sprintf("after %d %s: a cache the warmup does not fill, or a noisy system? try more --warmup runs or --before-each", w.warmup, plural(w.warmup, "warmup run"))
+		outliers = "consider a quieter system or more --runs"
+	}
 	if len(w.cold) <= maxNamed {
 		for _, f := range w.cold {
-			add(fmt.Sprintf("first run of %s took %.1f× the median of the rest: cold cache? try --warmup", subject(f.name), f.ratio))
+			add(fmt.Sprintf("first run of %s took %.1f× the median of the rest%s", subject(f.name), f.ratio, sep(cold)))
 		}
 	} else {
 		names := make([]string, len(w.cold))
 		for i, f := range w.cold {
 			names[i] = subject(f.name)
 		}
-		add(fmt.Sprintf("first run of %d queries (%s) took over %d× the median of the rest: cold cache? try --warmup", len(names), list(names), coldRatio))
+		add(fmt.Sprintf("first run of %d queries (%s) took over %d× the median of the rest%s", len(names), list(names), coldRatio, sep(cold)))
 	}
 	if len(w.outliers) <= maxNamed {
 		for _, f := range w.outliers {
-			add(fmt.Sprintf("%d statistical %s in %s: consider --warmup or a quieter system", f.n, plural(f.n, "outlier"), subject(f.name)))
+			add(fmt.Sprintf("%d statistical %s in %s: %s", f.n, plural(f.n, "outlier"), subject(f.name), outliers))
 		}
 	} else {
 		names := make([]string, len(w.outliers))
 		for i, f := range w.outliers {
 			names[i] = subject(f.name)
 		}
-		add(fmt.Sprintf("statistical outliers in %d queries (%s): consider --warmup or a quieter system", len(names), list(names)))
+		add(fmt.Sprintf("statistical outliers in %d queries (%s): %s", len(names), list(names), outliers))
 	}
 	return out
 }
@@ -330,4 +417,12 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// sep joins advice to a finding: ": cold cache? ..." or " after 2 warmup runs: ...".
+func sep(advice string) string {
+	if strings.HasPrefix(advice, "after ") {
+		return " " + advice
+	}
+	return ": " + advice
 }

@@ -165,11 +165,11 @@ func TestAggregateSeveralRuns(t *testing.T) {
 	if a.Stats == nil || a.Stats.N != 4 || a.Stats.Errors != 0 || a.Stats.P50Ms != a.WallMs || !approx(a.Stats.MeanMs, 7) || a.Stats.MaxMs != 13 {
 		t.Errorf("a Stats: got %+v, want n 4, no errors, p50 = wall 5.5, mean 7, max 13", a.Stats)
 	}
-	if got.SumMs != 11 {
-		t.Errorf("SumMs: got %v, want 11 (5.5 + 5.5)", got.SumMs)
+	if got.SumMs != 12 {
+		t.Errorf("SumMs: got %v, want 12 (the median of the runs' sums 9, 12, 12, 17)", got.SumMs)
 	}
-	if !approx(got.Speedup, 11/11.5) {
-		t.Errorf("Speedup: got %v, want %v", got.Speedup, 11/11.5)
+	if !approx(got.Speedup, 12/11.5) {
+		t.Errorf("Speedup: got %v, want %v", got.Speedup, 12/11.5)
 	}
 	// The report must not share memory with the runs.
 	got.Queries[0].RunsMs[0] = -1
@@ -190,10 +190,10 @@ func TestAggregateErrorsAcrossRuns(t *testing.T) {
 		wantStatus Status
 		wantFailed int
 	}{
-		{"one failed run in the middle", []Status{StatusOK, StatusError, StatusOK, StatusOK}, []float64{4, 1, 6, 20}, 6, 3, 1, StatusOK, 0},
+		{"one failed run in the middle", []Status{StatusOK, StatusError, StatusOK, StatusOK}, []float64{4, 1, 6, 20}, 6, 3, 1, StatusOK, 1},
 		{"failed last run", []Status{StatusOK, StatusOK, StatusTimeout}, []float64{4, 6, 100}, 5, 2, 1, StatusTimeout, 1},
-		{"every run failed", []Status{StatusError, StatusError, StatusError}, []float64{1, 2, 3}, 2, 0, 3, StatusError, 1},
-		{"skipped runs", []Status{StatusSkipped, StatusOK, StatusOK}, []float64{0, 3, 5}, 4, 2, 1, StatusOK, 0},
+		{"every run failed", []Status{StatusError, StatusError, StatusError}, []float64{1, 2, 3}, 0, 0, 3, StatusError, 1},
+		{"skipped runs", []Status{StatusSkipped, StatusOK, StatusOK}, []float64{0, 3, 5}, 4, 2, 1, StatusOK, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,27 +229,89 @@ func TestAggregateErrorsAcrossRuns(t *testing.T) {
 }
 
 func TestAggregateInterruptedAndShortRuns(t *testing.T) {
+	cancelledA := q("a", StatusCancelled, 3)
+	notRunB := q("b", StatusNotRun, 0)
 	runs := []Run{
 		run(10, q("a", StatusOK, 4), q("b", StatusOK, 5)),
 		run(11, q("a", StatusOK, 5), q("b", StatusOK, 6)),
-		{WallMs: 3, Queries: []Query{q("a", StatusCancelled, 3)}, Interrupted: true},
+		{WallMs: 3, Queries: []Query{cancelledA, notRunB}, Interrupted: true},
 	}
 	got := Aggregate(Report{}, runs)
-	if !got.Interrupted {
-		t.Errorf("Interrupted: got false, want true")
+	if !got.Interrupted || got.PartialRunMs != 3 {
+		t.Errorf("Interrupted/PartialRunMs: got %v/%v, want true/3", got.Interrupted, got.PartialRunMs)
 	}
-	if len(got.Queries) != 2 {
-		t.Fatalf("Queries: got %d, want 2 (a unit missing from the last run is kept)", len(got.Queries))
+	if got.Runs != 2 || !slices.Equal(got.TotalRunsMs, []float64{10, 11}) || got.TotalWallMs != 10.5 {
+		t.Errorf("runs %d, total runs %v, total %v; want 2, [10 11], 10.5 (the partial run left out)", got.Runs, got.TotalRunsMs, got.TotalWallMs)
 	}
-	b := got.Queries[1]
-	if b.Name != "b" || b.Stats.N != 2 || b.Stats.Errors != 1 {
-		t.Errorf("b: got name %q n %d errors %d, want b 2 1", b.Name, b.Stats.N, b.Stats.Errors)
+	if !approx(got.Speedup, 10/10.5) {
+		t.Errorf("Speedup: got %v, want %v (medians of the complete runs)", got.Speedup, 10/10.5)
 	}
-	if want := []Status{StatusOK, StatusOK, StatusNotRun}; !slices.Equal(b.RunsStatus, want) {
-		t.Errorf("b RunsStatus: got %v, want %v", b.RunsStatus, want)
+	for _, qq := range got.Queries {
+		if qq.Stats.N != 2 || qq.Stats.Errors != 0 || qq.RunsStatus != nil || qq.Status != StatusOK {
+			t.Errorf("%s: n %d errors %d statuses %v status %s, want 2 ok runs and nothing of the partial one", qq.Name, qq.Stats.N, qq.Stats.Errors, qq.RunsStatus, qq.Status)
+		}
 	}
-	if want := (Counts{Cancelled: 1, OK: 1}); got.Summary != want {
+	if want := (Counts{OK: 2}); got.Summary != want {
 		t.Errorf("Summary: got %+v, want %+v", got.Summary, want)
+	}
+	if len(got.Warnings) != 1 || got.Warnings[0] != "run 3 was interrupted (cancelling a) and is left out of every statistic" {
+		t.Errorf("Warnings: got %q, want the partial run named", got.Warnings)
+	}
+
+	// One complete run and a partial one: the complete run, as a single run.
+	one := Aggregate(Report{}, runs[1:])
+	if one.Runs != 1 || one.TotalWallMs != 11 || one.PartialRunMs != 3 || !one.Interrupted || one.Queries[0].WallMs != 5 || one.Queries[0].RunsMs != nil {
+		t.Errorf("one complete run: got runs %d total %v partial %v a %v/%v, want 1 11 3 5 and no RunsMs", one.Runs, one.TotalWallMs, one.PartialRunMs, one.Queries[0].WallMs, one.Queries[0].RunsMs)
+	}
+
+	// Only a partial run: it is the report.
+	only := Aggregate(Report{}, runs[2:])
+	if only.Runs != 1 || !only.Interrupted || only.PartialRunMs != 0 || only.TotalWallMs != 3 {
+		t.Errorf("only a partial run: got runs %d interrupted %v partial %v total %v, want 1 true 0 3", only.Runs, only.Interrupted, only.PartialRunMs, only.TotalWallMs)
+	}
+	if want := (Counts{Cancelled: 1, NotRun: 1}); only.Summary != want {
+		t.Errorf("only a partial run: Summary %+v, want %+v", only.Summary, want)
+	}
+
+	// Runs of different lengths (a unit missing) count it as not run there.
+	short := Aggregate(Report{}, []Run{
+		run(10, q("a", StatusOK, 4), q("b", StatusOK, 5)),
+		run(11, q("a", StatusOK, 5)),
+		run(12, q("a", StatusOK, 6), q("b", StatusOK, 7)),
+	})
+	b := short.Queries[1]
+	if b.Stats.N != 2 || b.Stats.Errors != 1 || !slices.Equal(b.RunsStatus, []Status{StatusOK, StatusNotRun, StatusOK}) {
+		t.Errorf("b: got n %d errors %d statuses %v, want 2 1 [ok not_run ok]", b.Stats.N, b.Stats.Errors, b.RunsStatus)
+	}
+}
+
+// TestAggregateOnlySuccessfulSamples: percentiles, medians and totals are over the runs
+// that ended ok, and the failures are counted beside them.
+func TestAggregateOnlySuccessfulSamples(t *testing.T) {
+	runs := []Run{
+		run(100, q("load", StatusOK, 90)),
+		run(5, q("load", StatusError, 2)), // duplicate key: quick
+		run(6, q("load", StatusError, 3)),
+		run(110, q("load", StatusOK, 95)),
+	}
+	got := Aggregate(Report{}, runs)
+	l := got.Queries[0]
+	if l.Stats.N != 2 || l.Stats.Errors != 2 || l.Stats.MinMs != 90 || l.Stats.MaxMs != 95 || l.Stats.P95Ms < 90 || l.WallMs != 92.5 {
+		t.Errorf("load stats %+v wall %v, want n 2, errors 2, min 90, max 95, p95 ≥ 90, wall 92.5", l.Stats, l.WallMs)
+	}
+	if got.TotalWallMs != 105 || got.TotalStats.N != 2 || got.TotalStats.Errors != 2 || got.TotalStats.MinMs != 100 {
+		t.Errorf("total %v stats %+v, want 105 over the two ok runs, 2 errors", got.TotalWallMs, got.TotalStats)
+	}
+	if !slices.Equal(got.TotalRunsMs, []float64{100, 5, 6, 110}) {
+		t.Errorf("TotalRunsMs %v, want every run's", got.TotalRunsMs)
+	}
+	never := Aggregate(Report{}, []Run{run(5, q("bad", StatusError, 2)), run(6, q("bad", StatusError, 3))})
+	b := never.Queries[0]
+	if b.WallMs != 0 || b.Stats.N != 0 || b.Stats.P95Ms != 0 || b.Stats.MaxMs != 0 || b.Stats.Errors != 2 {
+		t.Errorf("never ok: wall %v stats %+v, want no time: 0, n 0, errors 2", b.WallMs, b.Stats)
+	}
+	if never.TotalWallMs != 5.5 || never.SumMs != 2.5 {
+		t.Errorf("never ok: total %v sum %v, want 5.5 and 2.5 (over every run, none was ok)", never.TotalWallMs, never.SumMs)
 	}
 }
 
@@ -423,5 +485,52 @@ func TestTotalSamples(t *testing.T) {
 				t.Errorf("TotalSamples(): got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAggregateWarningsAfterWarmup: with --warmup given, the advice is not "try --warmup".
+func TestAggregateWarningsAfterWarmup(t *testing.T) {
+	steady := []float64{10, 10.4, 9.8, 10.1, 10.2, 9.9, 10.3, 10}
+	cold := append([]float64{31}, steady[1:]...)
+	spiky := slices.Clone(steady)
+	spiky[4] = 60
+	for _, walls := range [][]float64{cold, spiky} {
+		got := Aggregate(Report{Warmup: 2}, runsOf("a", walls...)).Warnings
+		if len(got) == 0 {
+			t.Fatalf("%v: no warning, want one", walls)
+		}
+		for _, w := range got {
+			if strings.Contains(w, "try --warmup") || strings.Contains(w, "consider --warmup") {
+				t.Errorf("warning %q after 2 warmup runs, want advice other than --warmup", w)
+			}
+		}
+	}
+	if got := Aggregate(Report{Warmup: 2}, runsOf("a", cold...)).Warnings[0]; got != "first run of a took 3.1× the median of the rest after 2 warmup runs: a cache the warmup does not fill, or a noisy system? try more --warmup runs or --before-each" {
+		t.Errorf("warning %q", got)
+	}
+}
+
+// TestAggregateSequentialSpeedup is the complaint: a sequential run is never
+// faster than its statements, whatever failed or was cut short.
+func TestAggregateSequentialSpeedup(t *testing.T) {
+	seq := func(interrupted bool, qs ...Query) Run {
+		r := Run{Queries: qs, Interrupted: interrupted}
+		for _, q := range qs {
+			r.WallMs += q.WallMs
+		}
+		return r
+	}
+	runs := []Run{
+		seq(false, q("load", StatusOK, 6000), q("count", StatusOK, 100)),
+		seq(false, q("load", StatusError, 5), q("count", StatusOK, 110)),
+		seq(false, q("load", StatusOK, 6200), q("count", StatusOK, 90)),
+		seq(true, q("load", StatusCancelled, 900), q("count", StatusNotRun, 0)),
+	}
+	got := Aggregate(Report{Mode: "sequential"}, runs)
+	if !approx(got.Speedup, 1) {
+		t.Errorf("Speedup %v (sum %v, total %v), want 1: one connection overlaps nothing", got.Speedup, got.SumMs, got.TotalWallMs)
+	}
+	if got.TotalWallMs != 6195 {
+		t.Errorf("TotalWallMs %v, want 6195: the median of the two ok runs, without the failed or the partial one", got.TotalWallMs)
 	}
 }

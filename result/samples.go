@@ -1,12 +1,12 @@
 package result
 
-// Failed counts the units that did not end ok: errors, timeouts, cancelled, skipped and
-// not run. Planned units (--dry-run) are not failures. For a report with Targets it counts
-// the units of every target.
+// Failed counts the units that did not end ok in some run: errors, timeouts, cancelled,
+// skipped and not run. Planned units (--dry-run) are not failures. For a report with
+// Targets it counts the units of every target.
 func (r *Report) Failed() int {
 	n := 0
 	for i := range r.Queries {
-		if r.Queries[i].Status.Failed() {
+		if r.Queries[i].FailedRuns() > 0 {
 			n++
 		}
 	}
@@ -24,6 +24,18 @@ func (s Status) Failed() bool {
 		return true
 	}
 	return false
+}
+
+// FailedRuns counts the runs of q that did not end ok: for a single run (RunsMs empty)
+// 1 when its status is a failure, else 0.
+func (q *Query) FailedRuns() int {
+	if len(q.RunsMs) == 0 {
+		if q.Status.Failed() {
+			return 1
+		}
+		return 0
+	}
+	return len(q.RunsMs) - len(q.Samples())
 }
 
 // Samples returns the wall times of the runs of q that ended ok, in run order. For a

@@ -49,7 +49,12 @@ type Stats struct {
 // are listed in Statements. Times are milliseconds; StartMs and EndMs are offsets from
 // the start of the run.
 type Query struct {
-	Name  string   `json:"name"`
+	Name string `json:"name"`
+	// ID is the statement's identity across reports (compare pairs by it): its name when
+	// a "-- name:" line gave one, else its file's base name and SQL fingerprint, with
+	// " #K" for the K-th statement of the file with that fingerprint. See
+	// compare.Identify. Empty in a dry run and in reports of older versions.
+	ID    string   `json:"id,omitempty"`
 	File  string   `json:"file"`
 	Line  int      `json:"line"`
 	Col   int      `json:"col"`
@@ -168,8 +173,11 @@ type Report struct {
 	TotalStats      *Stats    `json:"total_stats,omitempty"`
 	Summary         Counts    `json:"summary"`
 	Interrupted     bool      `json:"interrupted,omitempty"`
-	Warnings        []string  `json:"warnings,omitempty"`
-	Queries         []Query   `json:"queries"`
+	// PartialRunMs is the wall time of a run cut short (Ctrl-C, SIGTERM, --max-time) that
+	// counts in no statistic because complete runs exist; 0 when there was none.
+	PartialRunMs float64  `json:"partial_run_ms,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Queries      []Query  `json:"queries"`
 
 	// Targets holds one full report per server when qrun ran against several; the
 	// top-level Queries is then empty and Comparison compares the first target with
@@ -188,6 +196,13 @@ const (
 	VerdictFaster Verdict = "faster" // significantly faster at alpha 0.05
 	VerdictAdded  Verdict = "added"  // only in the new report
 	VerdictGone   Verdict = "gone"   // only in the base report
+	// VerdictFailedNew: the statement did not end ok in some run of the new report
+	// (error, timeout, cancelled, skipped or not run). It fails the gate: its times say
+	// nothing about its speed.
+	VerdictFailedNew Verdict = "failed in new"
+	// VerdictFailedBase: ok in the new report, but the base has no ok run of it to
+	// compare with. Not gated.
+	VerdictFailedBase Verdict = "failed in base"
 )
 
 // Comparison compares a base report with a new one, statement by statement.
@@ -203,11 +218,21 @@ type Comparison struct {
 	Total      *ComparisonRow  `json:"total,omitempty"` // the run's total wall time
 	// Regressions counts rows that are significantly slower by more than ThresholdPct.
 	Regressions int `json:"regressions"`
+	// Failures counts the rows that failed in new (VerdictFailedNew), the total
+	// excluded: each fails the gate, with or without a threshold.
+	Failures int `json:"failures"`
+	// Ambiguous counts the rows whose pairing is ambiguous and which are therefore not
+	// gated.
+	Ambiguous int `json:"ambiguous,omitempty"`
 }
 
 // ComparisonRow compares one query's samples.
 type ComparisonRow struct {
-	Name     string  `json:"name"`
+	Name string `json:"name"` // the new report's name (the base's when gone)
+	// ID is the identity the two sides were paired by; BaseName is the base report's
+	// name of the statement when it differs from Name (an unnamed statement that moved).
+	ID       string  `json:"id,omitempty"`
+	BaseName string  `json:"base_name,omitempty"`
 	BaseMs   float64 `json:"base_ms"` // median
 	NewMs    float64 `json:"new_ms"`
 	BaseN    int     `json:"base_n"`
@@ -217,8 +242,15 @@ type ComparisonRow struct {
 	P        float64 `json:"p"`         // Mann-Whitney U p-value; 1 when not computed
 	Verdict  Verdict `json:"verdict"`
 	// Regression is true when the row fails the --threshold gate.
-	Regression bool   `json:"regression,omitempty"`
-	Note       string `json:"note,omitempty"` // e.g. "too few samples"
+	Regression bool `json:"regression,omitempty"`
+	// ChangedSQL says that the two sides' SQL differs beyond whitespace, comments and
+	// case: a named statement whose text was edited, or an unnamed one whose constants
+	// changed.
+	ChangedSQL bool `json:"changed_sql,omitempty"`
+	// Ambiguous says that the pairing is a guess (several statements with the same SQL
+	// on a side, in different numbers on the two sides): such a row is never gated.
+	Ambiguous bool   `json:"ambiguous,omitempty"`
+	Note      string `json:"note,omitempty"` // e.g. "too few samples"
 }
 
 // Event is something the runner reports as a run goes, for progress displays and

@@ -71,6 +71,14 @@ type BenchOptions struct {
 	Runs     int           // measured runs (at least 1)
 	Warmup   int           // unmeasured runs first
 	Duration time.Duration // when > 0, repeat until this much time has passed (at least once)
+	// BeforeEach runs before every run (warmup runs too) and AfterEach after every run
+	// that was not interrupted, outside its timings, statement by statement on a
+	// connection of the run's (in sequential mode, its one connection): hyperfine's
+	// --prepare and --conclude, for a run that changes data (TRUNCATE, then load).
+	// Session settings they make do not carry into the run, which starts from the session
+	// as it opened (use Config.Setup for those). A failing statement ends Bench with an
+	// error naming it.
+	BeforeEach, AfterEach []*queries.Statement
 }
 
 // ConnectError reports that a server could not be reached or a connection could not be

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // Interrupting a run without a context watcher per statement.
@@ -105,4 +106,88 @@ func (e *execution) watchStop(workers []*worker) (unwatch func() bool) {
 			w.guard.cancel()
 		}
 	})
+}
+
+// Per-statement timeouts.
+//
+// With a --timeout each statement runs on a context of its own, and the connection's
+// context watcher cancels it on the server when that context ends. pgconn's
+// CancelRequestContextWatcherHandler does that, but it waits the 100ms settle inside the
+// Exec, after the server's reply: the statement would be reported about 100ms longer
+// than it ran. cancelHandler is the same handler — the deadline cancelGrace ahead, the
+// cancel request, then cancelSettle before the connection is used again — that also
+// notes, on the run's clock, when the server's reply to the cancelled statement had
+// been read. replyEnd gives the statement that end instead of the one after the wait.
+
+// cancelHandlerKey is the key of a connection's cancelHandler in its CustomData.
+const cancelHandlerKey = "qrun.cancelHandler"
+
+// cancelHandler implements ctxwatch.Handler for one connection.
+type cancelHandler struct {
+	pc  *pgconn.PgConn
+	now func() time.Time
+
+	done    chan struct{} // closed when the cancel request and the settle are over
+	stop    context.CancelFunc
+	mu      sync.Mutex
+	replyAt time.Time // when the reply to the last cancelled statement had been read
+}
+
+// newCancelHandlers returns the BuildContextWatcherHandler of a pool whose clock is now.
+func newCancelHandlers(now func() time.Time) func(*pgconn.PgConn) ctxwatch.Handler {
+	return func(pc *pgconn.PgConn) ctxwatch.Handler {
+		h := &cancelHandler{pc: pc, now: now}
+		pc.CustomData()[cancelHandlerKey] = h
+		return h
+	}
+}
+
+// HandleCancel sets the socket's deadline cancelGrace ahead and sends a cancel request,
+// as pgconn's handler does.
+func (h *cancelHandler) HandleCancel(context.Context) {
+	deadline := time.Now().Add(cancelGrace)
+	_ = h.pc.Conn().SetDeadline(deadline)
+	ctx, stop := context.WithDeadline(context.Background(), deadline)
+	h.done, h.stop = make(chan struct{}), stop
+	go func() {
+		defer close(h.done)
+		// An error means the request did not reach the server; the deadline ends the
+		// statement then.
+		_ = h.pc.CancelRequest(ctx)
+		stop()
+		// The request travels on a connection of its own: give it time to reach the
+		// backend before the connection is used again (pgconn waits the same).
+		time.Sleep(cancelSettle)
+	}()
+}
+
+// HandleUnwatchAfterCancel runs once the reply to the cancelled statement has been read:
+// it notes when, then waits for the cancel request and the settle, and clears the
+// deadline.
+func (h *cancelHandler) HandleUnwatchAfterCancel() {
+	at := h.now()
+	h.mu.Lock()
+	h.replyAt = at
+	h.mu.Unlock()
+	<-h.done
+	h.stop()
+	_ = h.pc.Conn().SetDeadline(time.Time{})
+}
+
+// replyEnd is when a statement sent at begin on pc ended, given that it returned at t:
+// t itself, or, when the statement was cancelled by its context (a --timeout), the
+// moment the server's reply had been read, before the settle that followed. Both times
+// are on the clock of the pool's Options.Now.
+func replyEnd(pc *pgconn.PgConn, begin, t time.Time) time.Time {
+	h, ok := pc.CustomData()[cancelHandlerKey].(*cancelHandler)
+	if !ok {
+		return t
+	}
+	h.mu.Lock()
+	at := h.replyAt
+	h.mu.Unlock()
+	if at.Before(begin) || at.After(t) {
+		return t // the last cancel was of an earlier statement
+	}
+	return at
 }

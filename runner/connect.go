@@ -18,7 +18,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/qrunhq/qrun/result"
@@ -49,7 +48,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 	if opts.Parallel {
 		n = max(opts.Concurrency, 1)
 	}
-	pc, err := poolConfig(cfg, n)
+	pc, err := poolConfig(cfg, n, now)
 	if err != nil {
 		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: redacted(fmt.Errorf("invalid connection settings: %w", err))}
 	}
@@ -101,8 +100,9 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 }
 
 // poolConfig parses cfg into a pool of exactly n connections that send a cancel request
-// when a query's context ends and run cfg.Setup as each connection opens.
-func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
+// when a query's context ends and run cfg.Setup as each connection opens; now is the
+// run's clock.
+func poolConfig(cfg Config, n int, now func() time.Time) (*pgxpool.Config, error) {
 	connString, err := withOverrides(cfg)
 	if err != nil {
 		return nil, err
@@ -130,9 +130,9 @@ func poolConfig(cfg Config, n int) (*pgxpool.Config, error) {
 	// Raw socket reads and writes: one context switch per round trip, as libpq makes,
 	// instead of up to two (see rawconn.go).
 	cc.DialFunc = withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port))
-	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
-	}
+	// pgconn's CancelRequestContextWatcherHandler, noting when a cancelled statement's
+	// reply came (cancel.go).
+	cc.BuildContextWatcherHandler = newCancelHandlers(now)
 	setup := cfg.Setup
 	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return runSetup(ctx, c.PgConn(), setup)

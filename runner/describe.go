@@ -99,12 +99,16 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	// With no time anywhere (a dry run) there is no critical path; a run without
 	// queries (the streamed dry run) needs no median per unit to find that out.
 	if slices.ContainsFunc(runs, func(r result.Run) bool { return len(r.Queries) > 0 }) {
+		// Over the runs the report's totals are over: not a run cut short, nor a run whose
+		// failed statements were quick.
+		complete := result.CompleteRuns(runs)
+		idx, _ := result.TotalRuns(runs)
 		med := make([]float64, len(p.Units))
-		samples := make([]float64, 0, len(runs))
+		samples := make([]float64, 0, len(idx))
 		for i := range p.Units {
 			samples = samples[:0]
-			for _, r := range runs {
-				if i < len(r.Queries) {
+			for _, k := range idx {
+				if r := complete[k]; i < len(r.Queries) {
 					samples = append(samples, r.Queries[i].WallMs)
 				}
 			}

@@ -190,7 +190,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 			q.Command = tag.String()
 		}
 	}
-	end := now().Sub(e.start)
+	end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start) // not the settle after a --timeout (cancel.go)
 	q.WallMs = ms(end - start)
 	q.EndMs = ms(end)
 	if rb && !u.Tx && err == nil {
@@ -257,7 +257,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
 			}
 		}
-		end := now().Sub(e.start)
+		end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
 		if savepoint && !pc.IsClosed() {
 			if serr := endSavepoint(ctx, pc, gone); serr != nil && err == nil {

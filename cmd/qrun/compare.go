@@ -11,7 +11,6 @@ import (
 
 	"github.com/qrunhq/qrun/compare"
 	"github.com/qrunhq/qrun/report"
-	"github.com/qrunhq/qrun/result"
 )
 
 // CompareOptions is a parsed qrun compare command line.
@@ -22,6 +21,7 @@ type CompareOptions struct {
 	MinDelta     time.Duration
 	Format       string
 	Output       string
+	Target       string // one target of a several-target report
 }
 
 func newCompareCmd(env *Env) *cobra.Command {
@@ -33,7 +33,12 @@ func newCompareCmd(env *Env) *cobra.Command {
 medians, the change, and a verdict from a Mann–Whitney U test on the runs' samples ("~" when
 the difference is not significant at 0.05 or there are too few samples).
 
-With --threshold, exit 3 when any statement is significantly slower by more than P%.`,
+Statements are paired by identity: a named statement by its name, an unnamed one by its
+file's name and its SQL's fingerprint, so edited comments, moved lines and another working
+directory change nothing. A statement that failed in any run of NEW is "failed in new" and
+makes the exit status 1. With --threshold, exit 3 when any statement is significantly
+slower by more than P%. Reports that cannot be compared (a --dry-run plan, one target
+against several) are an error, exit 2; --target picks one target of a several-target report.`,
 		Example: `  qrun --runs 30 --format json -o base.json bench.sql
   # ... change the schema, the server, the query ...
   qrun --runs 30 --format json -o new.json bench.sql
@@ -57,6 +62,7 @@ With --threshold, exit 3 when any statement is significantly slower by more than
 	cmd.Flags().DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`")
 	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
+	cmd.Flags().StringVar(&o.Target, "target", "", "compare target `NAME` (its label, user@host:port/db, or its number) of a report of several targets")
 	return cmd
 }
 
@@ -69,23 +75,23 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
-	c := compare.Compare(o.Base, base, o.New, next, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)})
+	cs, err := compare.Reports(o.Base, base, o.New, next, o.Target, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)})
+	if err != nil {
+		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
+	}
 	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
 	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
-		return report.WriteComparisons(w, []result.Comparison{c}, ropts)
+		return report.WriteComparisons(w, cs, ropts)
 	})
 	if err != nil {
 		return &exitError{exitFailed, err}
 	}
 	if o.Format == "github" {
 		if err := appendStepSummary(o.Env, func(w io.Writer) error {
-			return report.WriteComparisons(w, []result.Comparison{c}, report.Options{Format: "markdown"})
+			return report.WriteComparisons(w, cs, report.Options{Format: "markdown"})
 		}); err != nil {
 			return err
 		}
 	}
-	if c.Regressions > 0 {
-		return &exitError{exitRegression, regressionError(c.Regressions, o.ThresholdPct)}
-	}
-	return nil
+	return comparisonOutcome(cs)
 }

@@ -118,3 +118,25 @@ func isConnString(s string) bool {
 		strings.HasPrefix(s, "postgres://") ||
 		strings.HasPrefix(s, "postgresql://")
 }
+
+// concurrencyValue is -c/--concurrency. psql users type -c for a command: a value that
+// is not a number says what -c is here and where SQL goes instead.
+type concurrencyValue struct{ n *int }
+
+func (v *concurrencyValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("-c is the concurrency here (N connections with --parallel), not psql's command: put SQL in a file (qrun FILE, or qrun - to read standard input) or use --command SQL")
+	}
+	*v.n = n
+	return nil
+}
+
+func (v *concurrencyValue) Type() string { return "N" }
+
+func (v *concurrencyValue) String() string {
+	if v.n == nil || *v.n == 0 {
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}

@@ -18,8 +18,12 @@ import (
 type Options struct {
 	Env *Env
 
-	// Files are the input files in order; "-" is stdin.
+	// Files are the input files in order ("-" is stdin): those of -f/--file first, as
+	// psql takes them, then the arguments.
 	Files []string
+	// Commands are --command SQL values, run after the files as one more input read like
+	// a file (shown as <stdin>).
+	Commands []string
 
 	// Connection. Targets holds every -d/--dsn value in order: a database name or a
 	// connection string each; several mean several servers side by side.
@@ -39,6 +43,7 @@ type Options struct {
 	Timeout        time.Duration
 	MaxTime        time.Duration
 	ConnectTimeout time.Duration
+	Wait           time.Duration // keep trying to connect for this long while the server is not up
 	Retries        int
 	ReadOnly       bool
 	Rollback       bool
@@ -51,6 +56,10 @@ type Options struct {
 	Runs     int
 	Warmup   int
 	Duration time.Duration
+	// BeforeEach and AfterEach are the --before-each and --after-each values: SQL, or
+	// @FILE for the statements of a file.
+	BeforeEach []string
+	AfterEach  []string
 
 	// Output.
 	Format  string
@@ -120,7 +129,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args
+			o.Files = append(o.Files, args...)
 			if err := o.validate(cmd.Flags()); err != nil {
 				return err
 			}
@@ -143,17 +152,23 @@ above a statement name it, start a stage, or make it wait for others.`,
 	conn.VarP(targets, "dbname", "d", "database name, or a connection string or URL; repeat for several servers\n(default: $DATABASE_URL, else $PGDATABASE and the other PG* variables)")
 	conn.Var(targets, "dsn", "same as --dbname")
 	conn.StringSliceVar(&o.Spread, "spread", nil, "spread the connections round-robin over `HOSTS` (HOST[:PORT],...): the nodes of one cluster")
-	conn.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
+
+	in := pflag.NewFlagSet("input", pflag.ContinueOnError)
+	in.StringArrayVarP(&o.Files, "file", "f", nil, "read statements from `FILE`, as psql -f (repeatable; before the FILE arguments)")
+	in.StringArrayVar(&o.Commands, "command", nil, "run `SQL`, as psql -c (repeatable; after the files; -c is --concurrency)")
+	in.VarP(&varsValue{vars: &o.Vars}, "set", "v", "set psql variable NAME to VALUE (repeatable)")
+	in.BoolP("no-psqlrc", "X", false, "accepted, as psql's: qrun reads no psqlrc")
 
 	exec := pflag.NewFlagSet("execution", pflag.ContinueOnError)
 	exec.BoolVar(&o.Parallel, "parallel", false, "run statements concurrently on a pool of connections")
 	exec.StringVar(&o.Deps, "deps", "auto", "with --parallel, `MODE` auto: infer dependencies from what each statement reads and writes,\nso the run ends as the sequential one would; none: only -- after: and -- stage: order statements")
-	exec.IntVarP(&o.Concurrency, "concurrency", "c", 0, "`N` connections with --parallel (default: the number of statements, at most 16)")
+	exec.VarP(&concurrencyValue{n: &o.Concurrency}, "concurrency", "c", "`N` connections with --parallel (default: the number of statements, at most 16)")
 	exec.BoolVar(&o.StopOnError, "stop-on-error", false, "stop at the first failed statement; the rest are not run")
 	exec.StringArrayVar(&o.Setup, "setup", nil, "run `SQL` on every connection as it opens, outside the timings (repeatable)")
 	exec.DurationVar(&o.Timeout, "timeout", 0, "cancel a statement on the server after `D` (0: no limit)")
 	exec.DurationVar(&o.MaxTime, "max-time", 0, "stop the whole run after `D`, as Ctrl-C would (0: no limit)")
 	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
+	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
@@ -164,13 +179,15 @@ above a statement name it, start a stage, or make it wait for others.`,
 	rep.DurationVar(&o.Duration, "duration", 0, "repeat until `D` has passed (at least --runs times)")
 	rep.Var(&varsValue{vars: &o.Labels, typ: "K=V"}, "label", "label this instance K=V in the report (repeatable), for qrun merge")
 	rep.Var(&timeValue{t: &o.StartAt}, "start-at", "connect, then wait until `TIME` (RFC 3339) to start, so that instances overlap")
+	rep.StringArrayVar(&o.BeforeEach, "before-each", nil, "run `SQL`, or the statements of @FILE, before every run (warmups too),\noutside the timings: reset what a run changes (repeatable)")
+	rep.StringArrayVar(&o.AfterEach, "after-each", nil, "run `SQL` or @FILE after every run, outside the timings (repeatable)")
 
 	out := pflag.NewFlagSet("output", pflag.ContinueOnError)
 	out.StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
 	out.StringVarP(&o.Output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	out.BoolVar(&o.DryRun, "dry-run", false, "read, check and plan the files without connecting, and print the plan")
 	out.BoolVar(&o.Verbose, "verbose", false, "narrate on stderr as statements start and finish")
-	out.BoolVar(&o.Quiet, "quiet", false, "no progress display and no warnings on stderr")
+	out.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress display, warnings or failure lines on stderr")
 	out.StringVar(&o.Echo, "echo", "", "where the script's \\echo and \\qecho print: stderr, stdout (with -o) or `FILE`\n(default: stderr; \\warn prints on stderr)")
 
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
@@ -182,7 +199,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	other.BoolP("version", "V", false, "print qrun's version")
 
 	groups := []flagGroup{
-		{"Connection", conn}, {"Execution", exec}, {"Repetition", rep},
+		{"Input", in}, {"Connection", conn}, {"Execution", exec}, {"Repetition", rep},
 		{"Output", out}, {"Comparing", cmp}, {"Other", other},
 	}
 	for _, g := range groups {
@@ -210,12 +227,14 @@ above a statement name it, start a stage, or make it wait for others.`,
 		writeHelp(c.OutOrStdout(), c, groups)
 	})
 
-	cmd.AddCommand(newCompareCmd(env), newMergeCmd(env), newShowCmd(env), newVersionCmd(env))
+	compareCmd := newCompareCmd(env)
+	cmd.AddCommand(compareCmd, newMergeCmd(env), newShowCmd(env), newVersionCmd(env))
+	setCompletions(cmd, compareCmd)
 	return cmd
 }
 
 func writeHelp(w io.Writer, cmd *cobra.Command, groups []flagGroup) {
-	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--format F]\n  qrun merge A.json B.json... [-o ALL.json]\n  qrun show REPORT.json [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n  qrun compare BASE.json NEW.json [--threshold P%%] [--target NAME] [--format F]\n  qrun merge A.json B.json... [-o ALL.json]\n  qrun show REPORT.json [--format F]\n  qrun version\n  qrun completion bash|zsh|fish|powershell\n\nExamples:\n%s\n",
 		cmd.Long, cmd.Use, cmd.Example)
 	for _, g := range groups {
 		fmt.Fprintf(w, "\n%s flags:\n%s", g.title, g.flags.FlagUsages())
@@ -235,8 +254,11 @@ Exit status:
 
 // validate checks the values that flag parsing cannot.
 func (o *Options) validate(fs *pflag.FlagSet) error {
-	if len(o.Files) == 0 {
+	if len(o.Files) == 0 && len(o.Commands) == 0 {
 		return usagef("no input FILE given")
+	}
+	if len(o.Commands) > 0 && slices.Contains(o.Files, "-") {
+		return usagef("--command and - (standard input) cannot be used together: --command is read as standard input")
 	}
 	if fs.Changed("concurrency") && o.Concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", o.Concurrency)
@@ -260,13 +282,23 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"timeout", o.Timeout}, {"max-time", o.MaxTime}, {"connect-timeout", o.ConnectTimeout}, {"duration", o.Duration}} {
+	}{{"timeout", o.Timeout}, {"max-time", o.MaxTime}, {"connect-timeout", o.ConnectTimeout}, {"wait", o.Wait}, {"duration", o.Duration}} {
 		if d.v < 0 {
 			return usagef("--%s must not be negative, got %s", d.name, d.v)
 		}
 	}
 	if err := checkFormat(o.Format); err != nil {
 		return err
+	}
+	for _, h := range []struct {
+		flag   string
+		values []string
+	}{{"before-each", o.BeforeEach}, {"after-each", o.AfterEach}} {
+		for _, v := range h.values {
+			if strings.TrimSpace(v) == "" || v == "@" {
+				return usagef("--%s wants SQL or @FILE, got %q", h.flag, v)
+			}
+		}
 	}
 	if o.Verbose && o.Quiet {
 		return usagef("--verbose and --quiet cannot be used together")

@@ -79,6 +79,16 @@ func TestParseOptions(t *testing.T) {
 			o.Targets, o.ThresholdPct = []string{"a", "b"}, 2.5
 		}},
 		{"flags after files", []string{"a.sql", "--parallel"}, func(o *Options) { o.Parallel = true }},
+		{"psql -f, repeatable, before the arguments", []string{"b.sql", "-f", "a.sql", "--file", "c.sql"}, func(o *Options) {
+			o.Files = []string{"a.sql", "c.sql", "b.sql"}
+		}},
+		{"psql -q and -X", []string{"-q", "-X", "a.sql"}, func(o *Options) { o.Quiet = true }},
+		{"--command", []string{"--command", "SELECT 1", "--command", "SELECT 2"}, func(o *Options) {
+			o.Files, o.Commands = nil, []string{"SELECT 1", "SELECT 2"}
+		}},
+		{"before and after each", []string{"--before-each", "TRUNCATE t", "--before-each", "@reset.sql", "--after-each", "@x.sql", "a.sql"}, func(o *Options) {
+			o.BeforeEach, o.AfterEach = []string{"TRUNCATE t", "@reset.sql"}, []string{"@x.sql"}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +114,10 @@ func TestParseUsageErrors(t *testing.T) {
 	}{
 		{"no files", nil, "no input FILE"},
 		{"zero concurrency", []string{"-c", "0", "a.sql"}, "--concurrency"},
+		{"psql's -c", []string{"-c", "SELECT 1", "a.sql"}, "-c is the concurrency here (N connections with --parallel), not psql's command: put SQL in a file (qrun FILE, or qrun - to read standard input) or use --command SQL"},
+		{"--command and stdin", []string{"--command", "SELECT 1", "-"}, "cannot be used together"},
+		{"empty --before-each", []string{"--before-each", "", "a.sql"}, "--before-each wants SQL or @FILE"},
+		{"--after-each @ alone", []string{"--after-each", "@", "a.sql"}, "--after-each wants SQL or @FILE"},
 		{"negative concurrency", []string{"--concurrency=-2", "a.sql"}, "--concurrency"},
 		{"zero runs", []string{"--runs", "0", "a.sql"}, "--runs"},
 		{"bad --start-at", []string{"--start-at", "tomorrow", "a.sql"}, "RFC 3339"},

@@ -6,9 +6,15 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net"
 	"os"
+	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qrunhq/qrun/compare"
 	"github.com/qrunhq/qrun/plan"
@@ -34,6 +40,14 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	beforeEach, err := hookStatements(o, "--before-each", o.BeforeEach)
+	if err != nil {
+		return err
+	}
+	afterEach, err := hookStatements(o, "--after-each", o.AfterEach)
+	if err != nil {
+		return err
+	}
 	// A report that cannot be written would throw the run away: check its directory first.
 	if err := checkOutputDir(o.Output); err != nil {
 		return &exitError{exitInput, err}
@@ -46,6 +60,9 @@ func run(ctx context.Context, o *Options) error {
 	if o.Baseline != "" {
 		if baseline, err = compare.Load(o.Baseline); err != nil {
 			return &exitError{exitInput, fmt.Errorf("baseline: %w", err)}
+		}
+		if baseline.Mode == "dry-run" {
+			return &exitError{exitInput, fmt.Errorf("baseline: %s is a --dry-run plan, without times to compare: save the JSON report of a run", o.Baseline)}
 		}
 	}
 
@@ -79,23 +96,33 @@ func run(ctx context.Context, o *Options) error {
 		finish()
 		return err
 	}
+	if baseline != nil {
+		if err := checkBaseline(o, baseline, targets); err != nil {
+			finish()
+			return err
+		}
+	}
 	if !o.StartAt.IsZero() {
 		// Connected; now wait for the start agreed with the other instances.
 		if err := sleepUntil(ctx, o.StartAt); err == nil {
 			base.Context.StartedAt = time.Now()
 		}
 	}
-	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration})
+	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration,
+		BeforeEach: beforeEach, AfterEach: afterEach})
 	finish()
 	interrupted := ctx.Err() != nil
+	var benchErr error
 	if err != nil && !interrupted {
-		if len(runs) == 0 {
+		made := 0
+		for _, r := range runs {
+			made += len(r)
+		}
+		if made == 0 {
 			return &exitError{exitFailed, fmt.Errorf("run: %w", err)}
 		}
-		// What did run is still worth its report.
-		if !o.Quiet {
-			fmt.Fprintf(o.Env.ErrOut, "qrun: warning: %s\n", runner.Redact(err.Error()))
-		}
+		// What did run is still worth its report; the exit status says it is not all.
+		benchErr = err
 	}
 
 	rep := assemble(o, p, base, targets, runs, interrupted)
@@ -104,6 +131,10 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if err := writeReport(o, &rep); err != nil {
 		return err
+	}
+	loudFailures(o, &rep)
+	if benchErr != nil {
+		return &exitError{exitFailed, fmt.Errorf("run: %w (the report holds the runs made before)", benchErr)}
 	}
 	return outcome(&rep)
 }
@@ -135,6 +166,38 @@ func echoOutput(o *Options) (func(queries.Stream, string), func(), error) {
 		}
 		_, _ = io.WriteString(w, text)
 	}, closeFn, nil
+}
+
+// hookStatements loads the values of --before-each or --after-each (flag): SQL is one
+// statement, sent as it is (several separated by semicolons are one query string, as
+// --setup sends them); @FILE is the statements of FILE, read and split as the input
+// files are, psql variables included. Input errors are exit 2.
+func hookStatements(o *Options, flag string, values []string) ([]*queries.Statement, error) {
+	var out []*queries.Statement
+	for _, v := range values {
+		path, ok := strings.CutPrefix(v, "@")
+		if !ok {
+			out = append(out, queries.NewStatement(queries.StatementParts{SQL: v, Name: flag}))
+			continue
+		}
+		script, err := queries.Load([]string{path}, queries.Options{Vars: o.Vars, Stdin: o.Env.In})
+		if err != nil {
+			return nil, inputError(o.Env.ErrOut, err)
+		}
+		out = append(out, script.Statements...)
+	}
+	return out, nil
+}
+
+// loudFailures names the failed statements on stderr, whatever the format and wherever
+// the report went (a CI log shows stderr, not the JSON file), unless --quiet — or unless
+// the report is a table on the terminal, which lists them already on the same screen.
+func loudFailures(o *Options, rep *result.Report) {
+	sameScreen := (o.Format == "" || o.Format == "table") && (o.Output == "" || o.Output == "-") && o.Env.OutIsTerminal
+	if o.Quiet || sameScreen {
+		return
+	}
+	_, _ = report.WriteFailures(o.Env.ErrOut, rep) // best effort, as every stderr line
 }
 
 // baseReport holds what a report knows before anything runs.
@@ -183,6 +246,10 @@ func observer(o *Options, p *plan.Plan) (onEvent func(result.Event), finish func
 // targets side by side and the first compared with each other one.
 func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Target, runs [][]result.Run, interrupted bool) result.Report {
 	reps := make([]result.Report, len(targets))
+	// Identities (the JSON "id", what compare pairs by) cost a parse of every statement:
+	// they are made for reports that are saved as JSON or compared.
+	needIDs := o.Format == "json" || o.Baseline != "" || len(targets) > 1
+	named := func(i int) bool { return i < len(p.Units) && p.Units[i].Statements[0].Named }
 	for i, t := range targets {
 		b := base
 		b.Context = t.Info()
@@ -197,6 +264,9 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 		}
 		reps[i] = runner.Summarize(p, b, tr)
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
+		if needIDs {
+			compare.Identify(reps[i].Queries, named)
+		}
 	}
 	if len(reps) == 1 {
 		return reps[0]
@@ -210,16 +280,49 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 	return rep
 }
 
+// checkBaseline checks, before anything runs, that every target can be compared with
+// the baseline: a baseline of several targets holds one of the same label for each.
+func checkBaseline(o *Options, baseline *result.Report, targets []*runner.Target) error {
+	if len(baseline.Targets) == 0 {
+		return nil
+	}
+	for _, t := range targets {
+		if baselineFor(baseline, t.Info().Target) == nil {
+			var labels []string
+			for i := range baseline.Targets {
+				labels = append(labels, baseline.Targets[i].Context.Target)
+			}
+			return &exitError{exitInput, fmt.Errorf("baseline: %s holds %d targets (%s) and none is %s: save a baseline of this target, or compare saved reports with qrun compare --target NAME",
+				o.Baseline, len(baseline.Targets), strings.Join(labels, ", "), t.Info().Target)}
+		}
+	}
+	return nil
+}
+
+// baselineFor is the report of baseline to compare target label with: the baseline
+// itself, or its target of that label.
+func baselineFor(baseline *result.Report, label string) *result.Report {
+	if len(baseline.Targets) == 0 {
+		return baseline
+	}
+	for i := range baseline.Targets {
+		if baseline.Targets[i].Context.Target == label {
+			return &baseline.Targets[i]
+		}
+	}
+	return nil
+}
+
 // compareBaseline adds the comparison of the run (of each target) with --baseline.
 func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 	copts := compareOptions(o)
 	if len(rep.Targets) == 0 {
-		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, "this run", rep, copts))
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baselineFor(baseline, rep.Context.Target), "this run", rep, copts))
 		return
 	}
 	for i := range rep.Targets {
 		t := &rep.Targets[i]
-		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baseline, t.Context.Target, t, copts))
+		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baselineFor(baseline, t.Context.Target), t.Context.Target, t, copts))
 	}
 }
 
@@ -240,12 +343,26 @@ func outcome(rep *result.Report) error {
 	if rep.Failed() > 0 { // every target's units included
 		return &exitError{exitFailed, nil}
 	}
-	regressions := 0
-	for _, c := range rep.Comparison {
+	return comparisonOutcome(rep.Comparison)
+}
+
+// comparisonOutcome is the exit status of comparisons: 1 when a statement failed in the
+// new report, else 3 for a gated regression.
+func comparisonOutcome(cs []result.Comparison) error {
+	failures, regressions := 0, 0
+	for _, c := range cs {
+		failures += c.Failures
 		regressions += c.Regressions
 	}
+	if failures > 0 {
+		what := "statements"
+		if failures == 1 {
+			what = "statement"
+		}
+		return &exitError{exitFailed, fmt.Errorf("%d %s failed in new", failures, what)}
+	}
 	if regressions > 0 {
-		return &exitError{exitRegression, regressionError(regressions, rep.Comparison[0].ThresholdPct)}
+		return &exitError{exitRegression, regressionError(regressions, cs[0].ThresholdPct)}
 	}
 	return nil
 }
@@ -270,7 +387,21 @@ func load(o *Options) (*plan.Plan, []string, error) {
 			fmt.Fprintf(env.ErrOut, "qrun: warning: %s\n", e.Msg)
 		}
 	}
-	script, err := queries.Load(o.Files, queries.Options{Vars: o.Vars, Stdin: env.In, Warn: warn})
+	files, stdin := o.Files, env.In
+	if len(o.Commands) > 0 {
+		// --command SQL is one more input after the files, read as standard input is: each
+		// command ends a statement, as psql -c sends each as a query of its own.
+		var b strings.Builder
+		for _, c := range o.Commands {
+			b.WriteString(c)
+			if !strings.HasSuffix(strings.TrimSpace(c), ";") {
+				b.WriteString("\n;")
+			}
+			b.WriteByte('\n')
+		}
+		files, stdin = append(slices.Clone(files), "-"), strings.NewReader(b.String())
+	}
+	script, err := queries.Load(files, queries.Options{Vars: o.Vars, Stdin: stdin, Warn: warn})
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}
@@ -310,7 +441,7 @@ func inputError(w io.Writer, err error) error {
 func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.Target, error) {
 	var targets []*runner.Target
 	for _, cfg := range targetConfigs(o) {
-		t, err := runner.Connect(ctx, cfg, ropts)
+		t, err := connectWaiting(ctx, o, cfg, ropts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return targets, &exitError{exitInterrupted, errors.New("interrupted while connecting")}
@@ -320,6 +451,55 @@ func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.T
 		targets = append(targets, t)
 	}
 	return targets, nil
+}
+
+// connectWaiting connects to one target, and with --wait keeps trying, with a backoff,
+// for as long while the server is not up yet: it refuses connections, its socket is not
+// there, its name does not resolve yet, it is starting up (57P03), or an attempt timed
+// out. Anything else — a wrong password, a missing database — fails at once.
+func connectWaiting(ctx context.Context, o *Options, cfg runner.Config, ropts runner.Options) (*runner.Target, error) {
+	deadline := time.Now().Add(o.Wait)
+	pause := 100 * time.Millisecond
+	said := false
+	for {
+		t, err := runner.Connect(ctx, cfg, ropts)
+		if err == nil || o.Wait <= 0 || !notUpYet(err) || ctx.Err() != nil || !time.Now().Before(deadline) {
+			if err != nil && said {
+				err = fmt.Errorf("%w (after waiting %s)", err, o.Wait)
+			}
+			return t, err
+		}
+		if !said && !o.Quiet {
+			fmt.Fprintf(o.Env.ErrOut, "qrun: waiting up to %s for the server: %s\n", o.Wait, runner.Redact(err.Error()))
+		}
+		said = true
+		select {
+		case <-time.After(min(pause, time.Until(deadline))):
+		case <-ctx.Done():
+			return nil, err
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+// notUpYet reports whether a connection error is one a server that is still starting
+// gives.
+func notUpYet(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P03" // cannot_connect_now: starting up, in recovery
+	}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return true
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsNotFound || dnsErr.IsTemporary
+	case errors.Is(err, context.DeadlineExceeded), pgconn.Timeout(err):
+		return true
+	}
+	return false
 }
 
 // targetConfigs turns the connection flags into one runner.Config per target, as psql

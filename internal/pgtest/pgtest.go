@@ -2,14 +2,24 @@
 // QRUN_TEST_DATABASE_URL (default: the local server on 127.0.0.1:5432), and a fresh
 // database per test that is dropped when the test ends. Without a reachable server, tests
 // skip with a clear message, except under CI=true, where they fail.
+//
+// go test ./... shows nothing of a passing package but its "ok" line, so that skipped
+// database tests would pass unseen: the first package to skip them in a go test run says
+// so in one line on the terminal (/dev/tty) — that they were skipped, why, and how to point
+// them at a server — and a package that skipped them is not cached as passed, so that the
+// next go test after the server is started runs them.
 package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -33,9 +43,92 @@ func URL(t testing.TB) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("PostgreSQL is required under CI=true: %v (set QRUN_TEST_DATABASE_URL)", err)
 		}
-		t.Skipf("skipping: no PostgreSQL at QRUN_TEST_DATABASE_URL (%v); set it to run this test", err)
+		announceOnce.Do(func() { announce(skipLine(u, err)) })
+		t.Skipf("skipping: %s", skipLine(u, err))
 	}
 	return u
+}
+
+var announceOnce sync.Once
+
+// skipLine says that the database tests were skipped, why, and how to run them.
+func skipLine(rawURL string, err error) string {
+	shown := rawURL
+	if pu, perr := url.Parse(rawURL); perr == nil {
+		shown = pu.Redacted()
+	}
+	why := strings.Join(strings.Fields(err.Error()), " ")
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		why = op.Err.Error() // "connect: connection refused", not every address tried
+	}
+	return fmt.Sprintf("qrun: database tests skipped: no PostgreSQL at %s (%s); start one (docker compose up -d --wait) or set QRUN_TEST_DATABASE_URL to run them",
+		shown, why)
+}
+
+// moduleRoot is the directory of the go.mod above the working directory (a test runs in
+// its package's directory), or "".
+func moduleRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// announce writes line on the terminal once per go test run, and keeps the package's
+// result out of go test's cache.
+func announce(line string) {
+	// go test does not cache a result that read a file of the module modified in the
+	// last two seconds: the skip is not remembered as a pass once the server is up.
+	if root := moduleRoot(); root != "" {
+		stamp := filepath.Join(root, ".qrun-pgtest-skipped") // in .gitignore
+		if os.WriteFile(stamp, []byte(time.Now().String()+"\n"), 0o644) == nil {
+			if f, err := os.Open(stamp); err == nil {
+				f.Close()
+			}
+		}
+	}
+	dir := os.TempDir()
+	// One line per go test run: every package's test binary is a child of the go command,
+	// and the first to get here claims the run with a marker named after it.
+	marker := filepath.Join(dir, fmt.Sprintf("qrun-pgtest-%d-%d.skipped", os.Getuid(), os.Getppid()))
+	if fi, err := os.Stat(marker); err == nil && time.Since(fi.ModTime()) < 10*time.Minute {
+		return
+	}
+	f, err := os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			return
+		}
+		// A stale marker of an earlier run whose go command had this process id.
+		if os.Remove(marker) != nil {
+			return
+		}
+		if f, err = os.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			return
+		}
+	}
+	f.Close()
+	tty := os.Getenv("QRUN_PGTEST_TTY") // for this package's own test
+	if tty == "" {
+		tty = "/dev/tty"
+	}
+	out, err := os.OpenFile(tty, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return // no terminal: the skip messages of go test -v are all there is
+	}
+	defer out.Close()
+	fmt.Fprintln(out, line)
 }
 
 var (
