@@ -123,7 +123,7 @@ func fileKey(file string) string {
 // fingerprint is libpg_query's fingerprint of sql, or a hash of its normalised text when
 // libpg_query cannot parse it.
 func fingerprint(sql string) string {
-	if fp, err := pg_query.FingerprintToUInt64(sql); err == nil {
+	if fp, err := pgFingerprint(sql); err == nil {
 		return "fp:" + hex16(fp)
 	}
 	h := fnv.New64a()
@@ -157,7 +157,7 @@ func isNamedID(id string) bool { return !strings.Contains(id, " ") }
 // trailing semicolon: two statements with the same normal form are the same SQL. Text
 // libpg_query cannot tokenise has only its whitespace normalised.
 func NormalizeSQL(sql string) string {
-	res, err := pg_query.Scan(sql)
+	res, err := pgScan(sql)
 	if err != nil || !utf8.ValidString(sql) {
 		return strings.TrimSuffix(strings.Join(strings.Fields(sql), " "), ";")
 	}

@@ -13,7 +13,7 @@ var strictPanics = false
 // extract parses one statement text and returns what it touches. It never fails: a text
 // libpg_query rejects is a barrier (the server will reject it too, and it must not move).
 func extract(sql string) *stmtProg {
-	tree, err := pg.Parse(sql)
+	tree, err := pgParse(sql)
 	if err != nil {
 		return failedProg(err)
 	}
@@ -78,7 +78,7 @@ func extractBatch(texts []string, out []*stmtProg) {
 		extractBatch(texts[:h], out[:h])
 		extractBatch(texts[h:], out[h:])
 	}
-	tree, err := pg.Parse(joined)
+	tree, err := pgParse(joined)
 	if err != nil {
 		split()
 		return
@@ -1581,7 +1581,7 @@ func (p *prog) readsOf(q *prog) {
 
 // sqlBody parses the body of a LANGUAGE sql function (nil if it does not parse).
 func sqlBody(body string) *prog {
-	tree, err := pg.Parse(body)
+	tree, err := pgParse(body)
 	if err != nil {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 // literal is parsed too; EXECUTE of a computed string makes the body's calls barriers.
 // It returns nil (the body is unknown) when the function does not parse.
 func plpgsqlBody(createText string) *prog {
-	js, err := pg.ParsePlPgSqlToJSON(createText)
+	js, err := pgParsePlPgSQL(createText)
 	if err != nil {
 		return nil
 	}
@@ -80,7 +80,7 @@ func plExpr(q *prog, text string, mode int, dynamic bool) bool {
 	default:
 		return false
 	}
-	tree, err := pg.Parse(sql)
+	tree, err := pgParse(sql)
 	if err != nil {
 		return false
 	}
@@ -113,7 +113,7 @@ func plExpr(q *prog, text string, mode int, dynamic bool) bool {
 // assignmentValue returns the expression of a PL/pgSQL assignment: what follows the first
 // := or = outside brackets, found with libpg_query's scanner.
 func assignmentValue(text string) (string, bool) {
-	sc, err := pg.Scan(text)
+	sc, err := pgScan(text)
 	if err != nil {
 		return "", false
 	}
