@@ -105,15 +105,19 @@ type Target struct {
 	pool  *pgxpool.Pool
 	opts  Options
 	setup []string
-	conns int // connections a run uses
-	runs  int // runs made so far; sessions are reset before every run but the first
-	index int // position among Bench's targets, for events
+	// pooler is Info().Pooler; setupPrefix the setup as the start of a query string
+	// (pooler.go).
+	pooler      string
+	setupPrefix string
+	conns       int // connections a run uses
+	runs        int // runs made so far; sessions are reset before every run but the first
+	index       int // position among Bench's targets, for events
 
 	// cfg and params describe the target's own connection, from which a \connect
 	// starts; paramsErr is why its connection string could not be read for that.
-	cfg       Config
-	params    connParams
-	paramsErr error
+	cfg        Config
+	params     connParams
+	paramsErr  error
 	sessPlan   *plan.Plan // the plan needsSession last looked at, and its answer
 	sessNeeded bool
 	onSend     func(sql string) // tests: sees each query string sent for the script

@@ -80,6 +80,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		pool:      pool,
 		opts:      opts,
 		setup:     cfg.Setup,
+		pooler:    id.pooler,
 		cfg:       cfg,
 		conns:     n,
 		connectMs: ms(now().Sub(start)),
@@ -288,6 +289,22 @@ type serverIdentity struct {
 	pooler  string   // "transaction" or "statement" behind such a pooler, else ""
 }
 
+// simpleRow runs sql with the simple query protocol and returns its first row as text.
+func simpleRow(ctx context.Context, pc *pgconn.PgConn, sql string) ([]string, error) {
+	res, err := pc.Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 || len(res[0].Rows) == 0 {
+		return nil, fmt.Errorf("%s: no row", sql)
+	}
+	row := make([]string, len(res[0].Rows[0]))
+	for i, v := range res[0].Rows[0] {
+		row[i] = string(v)
+	}
+	return row, nil
+}
+
 // probePooler tells whether the connections go through a pooler that hands server
 // sessions out per transaction or per statement (PgBouncer's transaction and statement
 // modes). It asks each open connection in turn for its backend's PID: connections that
@@ -297,15 +314,15 @@ type serverIdentity struct {
 // The probe can miss a pooler that happens to give each connection another backend; it
 // cannot mistake a direct connection for a pooler.
 func probePooler(ctx context.Context, conns []*pgxpool.Conn) string {
-	seen := map[uint32]bool{}
+	seen := map[string]bool{}
 	shared := false
 	for _, c := range conns {
-		var pid uint32
-		if err := c.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		row, err := simpleRow(ctx, c.Conn().PgConn(), "SELECT pg_backend_pid()")
+		if err != nil || len(row) != 1 {
 			return ""
 		}
-		shared = shared || seen[pid]
-		seen[pid] = true
+		shared = shared || seen[row[0]]
+		seen[row[0]] = true
 	}
 	if !shared {
 		return ""
@@ -333,9 +350,12 @@ func warm(ctx context.Context, pool *pgxpool.Pool, n int) (serverIdentity, error
 		wg.Go(func() {
 			c, err := pool.Acquire(ctx)
 			if err == nil {
-				if qerr := c.QueryRow(ctx, identityQuery).Scan(&versions[i], &addrs[i]); qerr != nil {
+				// The simple query protocol: a transaction pooler may hand every message to
+				// another server session, where a prepared statement would not exist.
+				if row, qerr := simpleRow(ctx, c.Conn().PgConn(), identityQuery); qerr == nil && len(row) == 2 {
+					versions[i], addrs[i] = row[0], row[1]
+				} else {
 					// An engine without these functions still runs SQL: ping it.
-					versions[i], addrs[i] = "", ""
 					err = c.Ping(ctx)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -170,6 +171,17 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 			return u.Statements[0], err
 		}
 	}
+	// Behind a transaction or statement pooler the connection's --setup may be on
+	// another server session: apply it inside the unit (pooler.go).
+	setup := w.t.poolerSetup()
+	if setup != "" && (rb && !u.Tx || !u.Tx && !prefixable(e, u.Statements[0])) {
+		// Inside the --rollback transaction the pooler keeps the session; a COPY cannot
+		// share a query string, so it gets the setup just before (best effort).
+		if err := runSetup(ctx, pc, w.t.setup); err != nil {
+			return u.Statements[0], err
+		}
+		setup = ""
+	}
 	start := now().Sub(e.start)
 	if first {
 		q.StartMs = ms(start)
@@ -183,7 +195,22 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	} else {
 		st := u.Statements[0]
 		var tag pgconn.CommandTag
-		q.Rows, tag, err = w.exec(ctx, e, st, st.SQL, q)
+		if setup != "" {
+			// One query string, so that the pooler runs both on one server session.
+			q.Rows, tag, err = w.exec(ctx, e, st, setup+st.SQL, q)
+			if noTxBlock(err) {
+				// DISCARD ALL, VACUUM, CREATE INDEX CONCURRENTLY ... cannot share a query
+				// string (its implicit transaction was rolled back, setup included): the
+				// setup just before, then the statement alone.
+				if err = runSetup(ctx, pc, w.t.setup); err == nil {
+					q.Rows, tag, err = w.exec(ctx, e, st, st.SQL, q)
+				}
+			} else {
+				err = shiftPosition(err, utf8.RuneCountInString(setup))
+			}
+		} else {
+			q.Rows, tag, err = w.exec(ctx, e, st, st.SQL, q)
+		}
 		if err != nil {
 			failed = st
 		} else {
@@ -276,6 +303,15 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		q.Rows += rows
 		q.Command = sq.Command
 		lastTag = sq.Command
+		if i == 0 && w.t.poolerSetup() != "" && pc.TxStatus() == 'T' {
+			// The block's BEGIN has pinned one server session behind the pooler: the
+			// setup goes there (pooler.go).
+			if serr := runSetup(ctx, pc, w.t.setup); serr != nil {
+				failed, firstErr = st, serr
+				sq.Status, sq.Error = result.StatusError, toError(serr, st)
+				break
+			}
+		}
 	}
 	if firstErr != nil && (lastTag == "COMMIT" || lastTag == "PREPARE TRANSACTION") {
 		// The block recovered (ROLLBACK TO SAVEPOINT) and committed: sending it again

@@ -50,7 +50,7 @@ type execution struct {
 	// (replay.go); ranOn[u] is the connection that ran such a unit u.
 	replays []int
 	ranOn   []*pgconn.PgConn
-	sess        *session // psql's variables and meta-commands, when the script has any at run time
+	sess    *session // psql's variables and meta-commands, when the script has any at run time
 }
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {

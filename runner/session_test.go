@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,15 @@ func TestSCSFollowsServer(t *testing.T) {
 		"SELECT 'done';\n"
 	p := loadPlan(t, src, false)
 	tg := connect(t, url, Config{}, Options{})
-	var sent []string
-	tg.onSend = func(sql string) { sent = append(sent, sql) }
+	var (
+		mu   sync.Mutex
+		sent []string
+	)
+	tg.onSend = func(sql string) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, sql)
+	}
 	r := run(t, tg, p)
 	if got, want := statuses(r), "ok ok error ok"; got != want {
 		t.Fatalf("statuses %q, want %q", got, want)
@@ -85,7 +93,7 @@ func TestSessionReport(t *testing.T) {
 // variable gets its value from the shared store, and that ON_ERROR_STOP stops the run.
 func TestSessionParallel(t *testing.T) {
 	url := pgtest.NewDatabase(t)
-	src := "SELECT 41 AS n \\gset\n-- after: t.sql:1\nSELECT :n + 1 AS answer;\n\\set ON_ERROR_STOP on\nSELECT 1/0;\n-- after: t.sql:5\nSELECT 'not run';\n"
+	src := "SELECT 41 AS n \\gset\n-- after: t.sql:1\nSELECT :n + 1 AS answer;\n\\set ON_ERROR_STOP on\n-- after: t.sql:3\nSELECT 1/0;\n-- after: t.sql:6\nSELECT 'not run';\n"
 	p := loadPlan(t, src, true)
 	tg := connect(t, url, Config{}, Options{Parallel: true, Concurrency: 2})
 	var sent []string

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/qrunhq/qrun/report"
 )
 
 // TestCompletion asks cobra's completion command what the shell would offer: files for
@@ -15,7 +17,7 @@ func TestCompletion(t *testing.T) {
 		filtered = ":8"  // ShellCompDirectiveFilterFileExt
 		dirs     = ":16" // ShellCompDirectiveFilterDirs
 	)
-	formats := []string{"table", "json", "csv", "markdown", "junit", "html"}
+	formats := report.Formats
 	tests := []struct {
 		args      []string
 		want      []string // the completions, in order

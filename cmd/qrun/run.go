@@ -96,6 +96,10 @@ func run(ctx context.Context, o *Options) error {
 		finish()
 		return err
 	}
+	if err := checkPoolers(o, p, targets, &base); err != nil {
+		finish()
+		return err
+	}
 	if baseline != nil {
 		if err := checkBaseline(o, baseline, targets); err != nil {
 			finish()
@@ -609,4 +613,32 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// checkPoolers looks at what Connect found between qrun and each server: a statement
+// pooler cannot run transaction blocks (exit 2 before anything runs); a transaction
+// pooler is said in a warning, since session state does not carry from one unit to the
+// next there (--setup is applied inside every unit instead).
+func checkPoolers(o *Options, p *plan.Plan, targets []*runner.Target, base *result.Report) error {
+	for _, t := range targets {
+		info := t.Info()
+		switch info.Pooler {
+		case "statement":
+			for _, u := range p.Units {
+				if u.Tx {
+					fmt.Fprintf(o.Env.ErrOut, "%s: %s goes through a statement pooler (PgBouncer pool_mode = statement): "+
+						"transaction blocks cannot run under statement pooling; connect through a session or transaction pooler, or to the server\n",
+						u.Statements[0].Pos(), info.Target)
+					return &exitError{exitInput, nil}
+				}
+			}
+			base.Warnings = append(base.Warnings, fmt.Sprintf("%s goes through a statement pooler: every statement may run on another server session; "+
+				"--setup is sent with each statement, and session state (SET, temporary tables, PREPARE) does not carry over", info.Target))
+		case "transaction":
+			base.Warnings = append(base.Warnings, fmt.Sprintf("%s goes through a transaction pooler (PgBouncer pool_mode = transaction): "+
+				"each unit may run on another server session; --setup is sent at the start of every unit, and session state "+
+				"(SET, temporary tables, PREPARE) does not carry from one unit to the next", info.Target))
+		}
+	}
+	return nil
 }

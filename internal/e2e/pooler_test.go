@@ -117,7 +117,9 @@ func TestPoolerCancel(t *testing.T) {
 	if r.Code != 130 {
 		t.Fatalf("Ctrl-C: exit %d, want 130\n%s", r.Code, r.Stderr)
 	}
-	checkInterrupted(t, decode(t, r.Stdout))
+	if rep := decode(t, r.Stdout); !rep.Interrupted || rep.Queries[0].Status != result.StatusCancelled {
+		t.Errorf("Ctrl-C: interrupted %v, status %s; want an interrupted report with the statement cancelled", rep.Interrupted, rep.Queries[0].Status)
+	}
 	serverIdle(t, db, mark2)
 }
 
