@@ -31,6 +31,17 @@ CREATE INDEX ON orders(amount);
 SELECT count(*) FROM orders WHERE amount > 500;`,
 	},
 	{
+		// pg_dump writes an identity column's sequence name quoted, part by part.
+		name: "identity sequence with a quoted name",
+		edges: []string{
+			"0->1 write-write Odd Schema.Mixed Case",
+			"1->2 write-write Odd Schema.Mixed Case_id_seq",
+		},
+		sql: `CREATE TABLE "Odd Schema"."Mixed Case" (id integer NOT NULL);
+ALTER TABLE "Odd Schema"."Mixed Case" ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME "Odd Schema"."Mixed Case_id_seq" START WITH 1);
+SELECT pg_catalog.setval('"Odd Schema"."Mixed Case_id_seq"', 3, true);`,
+	},
+	{
 		name:  "independent sleeps",
 		edges: []string{},
 		sql:   "SELECT pg_sleep(1);\nSELECT pg_sleep(1);",

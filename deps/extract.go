@@ -772,7 +772,13 @@ func (x *extractor) constraint(t ref, c *pg.Constraint, cols []string, existing 
 		name := ""
 		for _, o := range c.Options {
 			if d := o.GetDefElem(); d != nil && d.Defname == "sequence_name" {
-				name = strings.Join(strs(d.Arg.GetList().GetItems()), ".")
+				// The name's parts, as identifiers (pg_dump writes
+				// SEQUENCE NAME "Odd Schema"."Mixed Case_id_seq").
+				parts := strs(d.Arg.GetList().GetItems())
+				for i, part := range parts {
+					parts[i] = quoteIdent("", part)
+				}
+				name = strings.Join(parts, ".")
 			}
 		}
 		col := ""
