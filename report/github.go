@@ -128,6 +128,14 @@ func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
 	}
 	for i := range c.Rows {
 		row := &c.Rows[i]
+		if row.Verdict == result.VerdictFailedNew {
+			msg := row.Name + ": failed in new (against " + c.Base + ")"
+			if row.Note != "" {
+				msg += ": " + row.Note
+			}
+			ghCommand(w, "error", where[row.Name], "qrun: "+row.Name+" failed in new", msg)
+			continue
+		}
 		if row.Verdict != result.VerdictSlower {
 			continue
 		}
@@ -210,6 +218,10 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 		w.WriteString("**" + md(c.Base) + " → " + md(c.New) + "**: " + md(line) + "\n\n")
 		for k := range c.Rows {
 			row := &c.Rows[k]
+			if row.Verdict == result.VerdictFailedNew {
+				failures = append(failures, "- "+md(row.Name)+": failed in new (against "+md(c.Base)+")")
+				continue
+			}
 			if row.Verdict != result.VerdictSlower {
 				continue
 			}
