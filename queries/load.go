@@ -111,6 +111,9 @@ type parser struct {
 	savepoints               []savepoint
 
 	enc string // client_encoding, as SET statements leave it
+
+	restricted   string // the key of \restrict, until \unrestrict
+	restrictedAt Pos
 }
 
 // savepoint is a SAVEPOINT of the open block, and standard_conforming_strings then.
