@@ -248,7 +248,7 @@ func TestNoStatements(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got statements %q, want %q", got, tt.want)
 			}
-			if want := []string{"t.sql: no statements"}; !slices.Equal(warns, want) {
+			if want := []string{"t.sql:1:1: no statements"}; !slices.Equal(warns, want) {
 				t.Errorf("got warnings %q, want %q", warns, want)
 			}
 		})

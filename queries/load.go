@@ -289,7 +289,7 @@ func (p *parser) parseTop(name string, data []byte) {
 	}
 	if len(p.errs) == e && p.metas == m && !p.quit && p.allBlank(n) {
 		// psql runs such a file and sends nothing (or a lone comment): so does qrun.
-		p.note(Pos{File: name}, "no statements")
+		p.note(Pos{File: name, Line: 1, Col: 1}, "no statements")
 	}
 }
 

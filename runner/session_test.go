@@ -85,7 +85,7 @@ func TestSessionReport(t *testing.T) {
 // variable gets its value from the shared store, and that ON_ERROR_STOP stops the run.
 func TestSessionParallel(t *testing.T) {
 	url := pgtest.NewDatabase(t)
-	src := "SELECT 41 AS n \\gset\n-- after: t.sql:1\nSELECT :n + 1 AS answer;\n\\set ON_ERROR_STOP on\nSELECT 1/0;\n-- after: t.sql:5\nSELECT 'not run';\n"
+	src := "SELECT 41 AS n \\gset\n-- after: t.sql:1\nSELECT :n + 1 AS answer;\n\\set ON_ERROR_STOP on\n-- after: t.sql:3\nSELECT 1/0;\n-- after: t.sql:6\nSELECT 'not run';\n"
 	p := loadPlan(t, src, true)
 	tg := connect(t, url, Config{}, Options{Parallel: true, Concurrency: 2})
 	var sent []string

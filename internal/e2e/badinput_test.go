@@ -44,13 +44,8 @@ func TestBadInput(t *testing.T) {
 		skip  string // a reason to skip the row, for the lead to decide
 	}
 	rows := []row{
-		{name: "empty file", body: "", noWitness: true, want: ""},
-		{name: "only whitespace", body: "\n  \n\t\n", noWitness: true},
-		{name: "only line comments", body: "-- nothing here\n\n-- name: x\n-- stage: s\n", noWitness: true},
-		// psql would send a lone block comment to the server as an empty query (its lexer
-		// keeps /* */ comments in the query buffer); qrun splits it the same way but, as
-		// issue 5 asks, a file holding nothing but comments is an input error.
-		{name: "only a block comment", body: "/* nor /* here */ */\n", noWitness: true},
+		// An empty or comment-only file runs as psql runs it, with a warning (issue 11):
+		// cmd/qrun's TestNoStatementsRuns checks it.
 		{name: "invalid UTF-8", body: "SELECT 'caf\xe9';\n", line: 2, want: "utf"},
 		{name: "invalid UTF-8 in a comment", body: "-- \xff\xfe\nSELECT 1;\n", line: 2, want: "utf"},
 		{name: "NUL byte", body: "SELECT 1\x00;\n", line: 2, want: ""},
@@ -62,9 +57,11 @@ func TestBadInput(t *testing.T) {
 		{name: "unterminated transaction block", body: "BEGIN;\nSELECT 1;\n", line: 2},
 		{name: "unknown meta-command \\c", body: "\\c otherdb\nSELECT 1;\n", line: 2, want: `\c`},
 		{name: "meta-command \\!", body: "\\! touch /tmp/qrun-e2e-should-not-exist\n", line: 2, want: `\!`},
-		{name: "meta-command \\gexec", body: "SELECT 'SELECT 1' \\gexec\n", line: 2, want: `gexec`},
+		{name: "meta-command \\e", body: "SELECT 1 \\e\n", line: 2, want: `editor`},
+		{name: "backquote", body: "\\set x `touch /tmp/qrun-e2e-should-not-exist`\n", line: 2, want: `backquote`},
 		{name: "meta-command \\copy", body: "\\copy witness_x FROM 'x.csv'\n", line: 2, want: `copy`},
-		{name: "meta-command \\if", body: "\\if true\nSELECT 1;\n\\endif\n", line: 2, want: `\if`},
+		{name: "\\if without \\endif", body: "\\if true\nSELECT 1;\n", line: 2, want: `\endif`},
+		{name: "\\else without \\if", body: "\\else\nSELECT 1;\n", line: 2, want: `no matching`},
 		{name: "include of a missing file", body: "\\i no-such-include.sql\n", line: 2, want: "no-such-include.sql"},
 		{name: "duplicate name", body: "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n", want: "a"},
 		{name: "unknown name in after", args: []string{"--parallel"}, body: "-- name: a\n-- after: nosuch\nSELECT 1;\n", want: "nosuch"},
