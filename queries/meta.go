@@ -535,7 +535,13 @@ func (l *lexer) send(at Pos, i, end int, kind sendKind, gset *Action) {
 // resend puts the previous statement in the empty buffer, as psql's send commands do.
 func (l *lexer) resend() bool {
 	p := l.p
-	prev := p.prev
+	// The previous statement sent: the last one but a run-time \i, which sends nothing.
+	var prev *Statement
+	for k := p.n - 1; k >= 0 && prev == nil; k-- {
+		if st := p.stmt(k); st.rt() == nil || st.rt().include == nil {
+			prev = st
+		}
+	}
 	if prev == nil {
 		return false
 	}
