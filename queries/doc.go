@@ -37,9 +37,10 @@
 // qrun does with each of psql's commands:
 //
 //   - \set, \unset (psql's special variables checked: ON_ERROR_STOP must be a boolean,
-//     \unset leaves "off"), \i, \include, \ir, \include_relative, \restrict,
-//     \unrestrict, \getenv and \setenv (which changes what later \getenv of the script
-//     see, never qrun's environment) act when the file is read.
+//     \unset leaves "off"), \i, \include, \ir, \include_relative, \getenv and
+//     \setenv (which changes what later \getenv of the script see, never qrun's
+//     environment) act when the file is read. Between \restrict KEY and \unrestrict
+//     KEY (pg_dump writes them) any other meta-command is an error, as psql refuses them.
 //   - \if, \elif, \else, \endif with psql's booleans (ParseBool). An inactive branch is
 //     lexed to find where statements end, but sends nothing, interpolates no variable and
 //     runs no meta-command but the conditional ones; its text is dropped from a statement
@@ -48,9 +49,9 @@
 //     run-time one: its statements carry a Guard and the branch is chosen when the run
 //     reaches the \if (actions actIf, actElif, actElse).
 //   - \g, \gx, \crosstabview end the statement (resending the previous one from an empty
-//     buffer); \gset [PREFIX] and \gexec end it and act on its result at run time; \r
-//     empties the buffer; \gdesc drops it; \q ends the input (or the run, under a
-//     run-time \if).
+//     buffer); \gset [PREFIX] and \gexec end it and act on its result at run time;
+//     \gdesc ends it to be prepared, not run; \r empties the buffer; \q ends the input
+//     (or the run, under a run-time \if).
 //   - \echo, \qecho, \warn print at run time; \o is accepted and does nothing.
 //   - Display-only commands (\d..., \pset, \timing, \x, \p, \set without arguments,
 //     ...) are skipped with one warning per command name through Options.Warn.

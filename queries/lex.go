@@ -381,7 +381,9 @@ func (l *lexer) identifier(w []byte, end int) {
 		l.ids = [4]byte{}
 		l.kw = kwTracking
 		l.copyCand = foldEq(w, "copy")
-		l.copyEnd, l.copyBuf = end, l.inVar
+		if l.copyCand {
+			l.copyEnd, l.copyBuf = end, l.inVar
+		}
 		l.fromSeen = false
 		l.setCand = foldEq(w, "set") || foldEq(w, "reset")
 		l.txWord = txWordOf(w)
@@ -447,35 +449,39 @@ const (
 	txRelease
 )
 
-// txWordOf classifies the first word of a statement.
+// txWordOf classifies the first word of a statement. Its first letter rules out most
+// words at once (SELECT, INSERT, CREATE ... fall through quickly).
 func txWordOf(w []byte) txWord {
-	switch len(w) {
-	case 3:
+	switch lower(w[0]) {
+	case 'b':
+		if foldEq(w, "begin") {
+			return txBegin
+		}
+	case 's':
+		switch {
+		case len(w) == 5 && foldEq(w, "start"):
+			return txBegin
+		case len(w) == 9 && foldEq(w, "savepoint"):
+			return txSavepoint
+		}
+	case 'e':
 		if foldEq(w, "end") {
 			return txCommit
 		}
-	case 5:
-		switch {
-		case foldEq(w, "begin"), foldEq(w, "start"):
-			return txBegin
-		case foldEq(w, "abort"):
+	case 'a':
+		if foldEq(w, "abort") {
 			return txRollback
 		}
-	case 6:
-		if foldEq(w, "commit") {
+	case 'c':
+		if len(w) == 6 && lower(w[1]) == 'o' && foldEq(w, "commit") {
 			return txCommit
 		}
-	case 7:
-		if foldEq(w, "release") {
-			return txRelease
-		}
-	case 8:
-		if foldEq(w, "rollback") {
+	case 'r':
+		switch {
+		case len(w) == 8 && foldEq(w, "rollback"):
 			return txRollback
-		}
-	case 9:
-		if foldEq(w, "savepoint") {
-			return txSavepoint
+		case len(w) == 7 && foldEq(w, "release"):
+			return txRelease
 		}
 	}
 	return txNone

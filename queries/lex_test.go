@@ -170,6 +170,9 @@ func TestInputErrors(t *testing.T) {
 		{"backquote in set", "\\set x `date`\nSELECT 1;", "t.sql:1:8: \\set: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
 		{"backquote in echo", "\\echo a `date` b\nSELECT 1;", "t.sql:1:9: \\echo: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
 		{"backquote in if", "\\if `true`\n\\endif\nSELECT 1;", "t.sql:1:5: \\if: backquote command substitution is not supported: qrun does not run shell commands from scripts", false},
+		{"meta-command after restrict", "\\restrict k\nSELECT 1;\n\\set v 1\n\\unrestrict k\n", "t.sql:3:1: backslash commands are restricted (\\restrict at t.sql:1:1); only \\unrestrict is allowed", false},
+		{"unrestrict with a wrong key", "\\restrict k\nSELECT 1;\n\\unrestrict j\n", "t.sql:3:1: \\unrestrict: wrong key", false},
+		{"unrestrict without restrict", "SELECT 1;\n\\unrestrict j\n", "t.sql:2:1: \\unrestrict: not currently in restricted mode", false},
 		{"endif without if", "SELECT 1;\n\\endif\n", "t.sql:2:1: \\endif: no matching \\if", false},
 		{"else without if", "\\else\nSELECT 1;", "t.sql:1:1: \\else: no matching \\if", false},
 		{"elif without if", "\\elif true\nSELECT 1;", "t.sql:1:1: \\elif: no matching \\if", false},
@@ -244,7 +247,7 @@ func TestNoStatements(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got statements %q, want %q", got, tt.want)
 			}
-			if want := []string{"t.sql: no statements"}; !slices.Equal(warns, want) {
+			if want := []string{"t.sql:1:1: no statements"}; !slices.Equal(warns, want) {
 				t.Errorf("got warnings %q, want %q", warns, want)
 			}
 		})

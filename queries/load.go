@@ -97,10 +97,9 @@ type parser struct {
 	copies     clientCopies
 	conn       *Connect // the last \connect read
 
-	live    bool      // the script uses run-time variables from here on
-	pending []*Action // meta-commands that act at run time, for the next statement
-	guard   *Guard    // the run-time condition of the \if branch being read
-	prev    *Statement
+	live    bool                // the script uses run-time variables from here on
+	pending []*Action           // meta-commands that act at run time, for the next statement
+	guard   *Guard              // the run-time condition of the \if branch being read
 	env     map[string]envValue // \setenv so far
 	envDyn  map[string]bool     // environment variables \setenv sets at run time
 	envAll  bool                // ... and all of them, after an \i named at run time
@@ -116,6 +115,9 @@ type parser struct {
 	savepoints               []savepoint
 
 	enc string // client_encoding, as SET statements leave it
+
+	restricted   string // the key of \restrict, until \unrestrict
+	restrictedAt Pos
 }
 
 // savepoint is a SAVEPOINT of the open block, and standard_conforming_strings then.
@@ -291,7 +293,7 @@ func (p *parser) parseTop(name string, data []byte) {
 	}
 	if len(p.errs) == e && p.metas == m && !p.quit && p.allBlank(n) {
 		// psql runs such a file and sends nothing (or a lone comment): so does qrun.
-		p.note(Pos{File: name}, "no statements")
+		p.note(Pos{File: name, Line: 1, Col: 1}, "no statements")
 	}
 }
 
@@ -836,9 +838,14 @@ func (l *lexer) emit(endOff int) {
 	l.txWord = txNone
 	l.copyStdin = 0
 	l.prevEnd = endOff
-	l.refs = l.refs[:0]
-	l.varAction = false
-	l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
+	if len(l.refs) > 0 {
+		l.refs = l.refs[:0]
+	}
+	// Pointers are written only when set: a write costs a GC write barrier.
+	if l.varAction || l.sendKind != sendPlain || l.gsetAct != nil || l.includeAct != nil {
+		l.varAction = false
+		l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
+	}
 }
 
 // build makes the Statement for the text collected by l.
@@ -852,7 +859,11 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		start = l.startOff
 	}
 	p.annotate(f, s, p.n-1, start, l.startOff)
-	if src := p.source(f, p.oesFor(f, endOff)); s.src == nil {
+	oes := p.oesNow
+	if p.oesFile == f {
+		oes = p.oesFor(f, endOff)
+	}
+	if src := p.source(f, oes); s.src == nil {
 		s.src = src
 	} else {
 		// "-- after:" gave s a source of its own (coldPart) before its stage was known.
@@ -875,9 +886,6 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		p.runtimeParts(l, s)
 	}
 	p.vt.statement()
-	if l.includeAct == nil {
-		p.prev = s
-	}
 	if len(l.pieces) > 1 || len(l.pieces) == 1 && l.pieces[0].fixed {
 		marks := make([]posMark, 0, len(l.pieces))
 		n := 0

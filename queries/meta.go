@@ -317,6 +317,11 @@ func (l *lexer) meta(b []byte, i int) int {
 	}
 	p.metas++
 	at := l.f.pos(i)
+	if p.restricted != "" && name != "unrestrict" {
+		// pg_dump's \restrict: psql refuses every other meta-command until \unrestrict.
+		p.errorf(at, "backslash commands are restricted (\\restrict at %s); only \\unrestrict is allowed", p.restrictedAt)
+		return l.lineEnd(b, j)
+	}
 	switch info.kind {
 	case cmdIf, cmdElif, cmdElse, cmdEndif:
 		return l.conditional(b, i, j, name, info, at)
@@ -379,7 +384,20 @@ func (l *lexer) meta(b []byte, i int) int {
 		}
 		p.loadFile(l.includePath(name, args[0]), at, false)
 	case cmdRestrict:
-		// pg_dump's guard against a malicious server: no effect on the statements.
+		// pg_dump's guard against a malicious server: between \restrict KEY and
+		// \unrestrict KEY psql runs no other meta-command.
+		switch {
+		case len(args) == 0:
+			return fail("\\%s: missing required argument", name)
+		case name == "restrict":
+			p.restricted, p.restrictedAt = args[0], at
+		case p.restricted == "":
+			return fail("\\unrestrict: not currently in restricted mode")
+		case args[0] != p.restricted:
+			return fail("\\unrestrict: wrong key")
+		default:
+			p.restricted = ""
+		}
 	case cmdSend:
 		if len(args) > 0 || name == "crosstabview" {
 			p.warn(name, at, fmt.Sprintf("\\%s: qrun shows no query results: the query is sent and its output options are ignored", name))
@@ -408,8 +426,9 @@ func (l *lexer) meta(b []byte, i int) int {
 		l.goLive()
 		l.send(at, i, end, sendGexec, nil)
 	case cmdGdesc:
-		p.warn(name, at, "\\gdesc describes a query's result columns without running it: qrun shows no results, so the query is neither sent nor run")
-		l.reset()
+		// psql prepares the query to describe its result columns, and runs nothing.
+		p.warn(name, at, "\\gdesc: the query is prepared to describe its columns, not run, and qrun shows no description")
+		l.send(at, i, end, sendGdesc, nil)
 	case cmdCopy:
 		if p.guard != nil {
 			p.fail(at, ErrUnsupported, "\\copy under an \\if decided at run time is not supported")
@@ -531,7 +550,13 @@ func (l *lexer) send(at Pos, i, end int, kind sendKind, gset *Action) {
 // resend puts the previous statement in the empty buffer, as psql's send commands do.
 func (l *lexer) resend() bool {
 	p := l.p
-	prev := p.prev
+	// The previous statement sent: the last one but a run-time \i, which sends nothing.
+	var prev *Statement
+	for k := p.n - 1; k >= 0 && prev == nil; k-- {
+		if st := p.stmt(k); st.rt() == nil || st.rt().include == nil {
+			prev = st
+		}
+	}
 	if prev == nil {
 		return false
 	}

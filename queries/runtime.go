@@ -110,6 +110,7 @@ const (
 	sendPlain sendKind = iota // ";", \g, end of file
 	sendGset
 	sendGexec
+	sendGdesc
 )
 
 // ON_ERROR_STOP as it stands for a statement.
@@ -201,6 +202,8 @@ func (s *Statement) RuntimeReason() string {
 			why = append(why, "\\gset")
 		case sendGexec:
 			why = append(why, "\\gexec")
+		case sendGdesc:
+			why = append(why, "\\gdesc")
 		}
 		if rt.include != nil {
 			why = append(why, "\\"+rt.include.cmd+" of a file named at run time")
@@ -264,6 +267,8 @@ type Send struct {
 	Prefix string
 	// Gexec asks for every value of the result to be sent as a statement.
 	Gexec bool
+	// Gdesc asks for the statement to be prepared (its result described), not run.
+	Gdesc bool
 	// Include names a file to read and run in place of the statement (an \i of a file
 	// named at run time): see LoadInclude.
 	Include string
@@ -320,6 +325,8 @@ func (s *Statement) Prepare(st *State) (Send, error) {
 		}
 	case sendGexec:
 		send.Gexec = true
+	case sendGdesc:
+		send.Gdesc = true
 	}
 	if rt.include != nil {
 		args := st.args(rt.include)

@@ -55,7 +55,7 @@ func TestConditionalsAtLoadTime(t *testing.T) {
 		{"nothing to resend", "\\g\nSELECT 1;", nil, []string{"SELECT 1;"}},
 		{"crosstabview sends", "SELECT 1, 2, 3 \\crosstabview\nSELECT 2;", nil, []string{"SELECT 1, 2, 3 ", "SELECT 2;"}},
 		{"g with a file sends", "SELECT 1 \\g /tmp/x\nSELECT 2;", nil, []string{"SELECT 1 ", "SELECT 2;"}},
-		{"gdesc sends nothing", "SELECT 1 \\gdesc\nSELECT 2;", nil, []string{"SELECT 2;"}},
+		{"gdesc ends a statement", "SELECT 1 \\gdesc\nSELECT 2;", nil, []string{"SELECT 1 ", "SELECT 2;"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

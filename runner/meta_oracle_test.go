@@ -204,6 +204,22 @@ SELECT 2 \g
 SELECT 3 AS x \crosstabview
 `},
 	{name: "client_encoding LATIN1", src: "SET client_encoding = 'LATIN1';\nCREATE TABLE l(t text);\nINSERT INTO l VALUES ('caf\xe9');\nCOPY l FROM stdin;\nna\xefve\n\\.\nSELECT :'ENCODING', t FROM l WHERE t = 'caf\xe9';\nRESET client_encoding;\nSELECT :'ENCODING', 'caf\u00e9';\n"},
+	{name: "includes, display-only commands, gdesc, restrict", files: map[string]string{"sub/a.sql": "SELECT 'a', :'v';\n\\ir b.sql\n", "sub/b.sql": "SELECT 'b';\n\\set v from_b\n"},
+		src: `\restrict k3y
+SELECT 'restricted';
+\unrestrict k3y
+\set v main
+\i {{dir}}/sub/a.sql
+SELECT :'v';
+\ir sub/a.sql
+\d pg_class
+\timing off
+\pset format unaligned
+\x
+SELECT 1 AS a \gdesc
+SELECT 1 AS a, 'x' AS b \gdesc
+ALTER DATABASE :DBNAME SET work_mem = '4MB';
+`},
 	{name: "include named at run time", files: map[string]string{"inc.sql": "SELECT 'included', :'v';\n\\set w from_include\n"}, src: `SELECT '{{dir}}' AS dir, 'V' AS v \gset
 \i :dir/inc.sql
 SELECT :'w';
@@ -284,6 +300,9 @@ func TestMetaCommandsMatchPsql(t *testing.T) {
 				t.Fatal(err)
 			}
 			for name, body := range tt.files {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 					t.Fatal(err)
 				}

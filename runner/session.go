@@ -156,6 +156,14 @@ func (w *worker) sendQuery(ctx context.Context, e *execution, st *queries.Statem
 		tag  pgconn.CommandTag
 		err  error
 	)
+	if send.Gdesc {
+		// psql prepares the unnamed statement to describe its columns; nothing runs.
+		if e.t.onSend != nil {
+			e.t.onSend(send.SQL)
+		}
+		_, err = pc.Prepare(ctx, "", send.SQL, nil)
+		return 0, tag, err
+	}
 	if st.IsCopyFromStdin || st.ClientCopy() != nil {
 		if e.t.onSend != nil {
 			e.t.onSend(send.SQL)

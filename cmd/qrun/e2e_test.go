@@ -628,6 +628,25 @@ func TestEcho(t *testing.T) {
 	})
 }
 
+// TestNoStatementsRuns checks that a file from which psql would send nothing but
+// comments runs, as psql runs it, with a warning.
+func TestNoStatementsRuns(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	for name, body := range map[string]string{"empty": "", "blank": "\n  \n\t\n", "comments": "-- nothing here\n\n-- name: x\n", "block": "/* nor /* here */ */\n"} {
+		t.Run(name, func(t *testing.T) {
+			path := writeSQL(t, name+".sql", body)
+			inv := qrun(t, context.Background(), "", nil, "-d", db, "--format", "json", path)
+			if inv.code != exitOK {
+				t.Fatalf("exit %d, want 0; stderr %q", inv.code, inv.stderr)
+			}
+			if !strings.Contains(inv.stderr, path+":1:1: warning: no statements") {
+				t.Errorf("stderr %q, want the warning", inv.stderr)
+			}
+		})
+	}
+}
+
 // TestGateFarFromNoise runs the same workload as baseline and as candidate, and a 3x
 // slowdown of it, through separate qrun processes as CI does. The workload's noise is far
 // from the threshold — a 30 ms sleep moves by a few percent on a loaded machine, the gate

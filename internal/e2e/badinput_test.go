@@ -24,19 +24,6 @@ func witness(i int) (table, sql string) {
 // TestBadInput runs qrun on every class of bad input of issue 5: each must exit 2 with a
 // clear message (file:line:col for input errors, a usage line for flags), run nothing and
 // never panic.
-// TestCommentOnlyFiles: psql runs a file of nothing but comments and exits 0, and so does
-// qrun, with a warning (issue 11); nothing is sent but what psql sends.
-func TestCommentOnlyFiles(t *testing.T) {
-	t.Parallel()
-	db := newDB(t)
-	for _, body := range []string{"", "\n  \n\t\n", "-- nothing here\n\n-- name: x\n-- stage: s\n"} {
-		o := qrun(t, db.URL, writeFile(t, "empty.sql", body))
-		if o.Code != 0 || !strings.Contains(o.Stdout+o.Stderr, "no statements") {
-			t.Errorf("%q: exit %d, output %q; want 0 and a warning", body, o.Code, o.Stdout+o.Stderr)
-		}
-	}
-}
-
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
@@ -57,6 +44,8 @@ func TestBadInput(t *testing.T) {
 		skip  string // a reason to skip the row, for the lead to decide
 	}
 	rows := []row{
+		// An empty or comment-only file runs as psql runs it, with a warning (issue 11):
+		// cmd/qrun's TestNoStatementsRuns checks it.
 		{name: "invalid UTF-8", body: "SELECT 'caf\xe9';\n", line: 2, want: "utf"},
 		{name: "invalid UTF-8 in a comment", body: "-- \xff\xfe\nSELECT 1;\n", line: 2, want: "utf"},
 		{name: "NUL byte", body: "SELECT 1\x00;\n", line: 2, want: ""},
@@ -68,10 +57,13 @@ func TestBadInput(t *testing.T) {
 		{name: "unterminated transaction block", body: "BEGIN;\nSELECT 1;\n", line: 2},
 		{name: "\\c with --parallel", args: []string{"--parallel"}, body: "\\c otherdb\nSELECT 1;\n", line: 2, want: `\c is not supported with --parallel`},
 		{name: "meta-command \\prompt", body: "\\prompt 'Name? ' name\n", line: 2, want: `\prompt reads a value from the terminal`},
-		{name: "unbalanced \\if", body: "\\if true\nSELECT 1;\n", line: 2, want: `\if without \endif`},
 		{name: "meta-command \\!", body: "\\! touch /tmp/qrun-e2e-should-not-exist\n", line: 2, want: `\!`},
 		{name: "\\copy from a missing file", body: "\\copy witness_x FROM 'no-such-x.csv'\n", line: 2, want: `cannot read no-such-x.csv`},
 		{name: "\\copy program", body: "\\copy witness_x FROM PROGRAM 'cat'\n", line: 2, want: `program is not supported`},
+		{name: "meta-command \\e", body: "SELECT 1 \\e\n", line: 2, want: `editor`},
+		{name: "backquote", body: "\\set x `touch /tmp/qrun-e2e-should-not-exist`\n", line: 2, want: `backquote`},
+		{name: "\\if without \\endif", body: "\\if true\nSELECT 1;\n", line: 2, want: `\endif`},
+		{name: "\\else without \\if", body: "\\else\nSELECT 1;\n", line: 2, want: `no matching`},
 		{name: "include of a missing file", body: "\\i no-such-include.sql\n", line: 2, want: "no-such-include.sql"},
 		{name: "duplicate name", body: "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n", want: "a"},
 		{name: "unknown name in after", args: []string{"--parallel"}, body: "-- name: a\n-- after: nosuch\nSELECT 1;\n", want: "nosuch"},
