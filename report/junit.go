@@ -116,6 +116,10 @@ func junitSuite(r *result.Report, name string, c *result.Comparison) JUnitSuite 
 					tc.Failure.Text += "\nHINT: " + e.Hint
 				}
 			}
+		case causeOfFailure(q):
+			// Ok in the last run, failed in another: a failure all the same (exit 1).
+			msg := statusCell(q, false)
+			tc.Failure = &JUnitFailure{Message: msg, Type: "error", Text: position(q) + ": " + q.Name + ": " + msg}
 		case q.Status == result.StatusPlanned:
 			tc.Skipped = &JUnitSkipped{Message: "planned (dry run)"}
 		case q.Status != result.StatusOK:

@@ -120,8 +120,9 @@ func TestJUnit(t *testing.T) {
 		{"single", singleRun(), 1, 4, 0, 0},
 		{"dryrun", dryRun(), 1, 5, 0, 5},
 		{"failures", failures(), 1, 8, 3, 3},
-		{"targets", twoTargets(), 2, 8, 1, 0},
-		{"baseline", baselineCmp(), 1, 4, 1, 0},
+		{"repeated: cook_sauce failed in one of its runs", repeatedRuns(), 1, 4, 1, 0},
+		{"targets", twoTargets(), 2, 8, 2, 0},
+		{"baseline: a regression and cook_sauce's failed run", baselineCmp(), 1, 4, 2, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -326,8 +326,24 @@ func summaryLines(r *result.Report) []string {
 		}
 		lines = append(lines, l)
 	}
-	lines = append(lines, countsLine(r.Summary, r.Interrupted))
+	l = countsLine(r.Summary, r.Interrupted)
+	if n := flakyUnits(r); n > 0 {
+		// Ok in the last run, which Summary counts, but not in every run.
+		l += " · " + strconv.Itoa(n) + " of them failed in another run"
+	}
+	lines = append(lines, l)
 	return lines
+}
+
+// flakyUnits counts the units that ended ok in the last run but failed in another.
+func flakyUnits(r *result.Report) int {
+	n := 0
+	for i := range r.Queries {
+		if q := &r.Queries[i]; q.Status == result.StatusOK && q.FailedRuns() > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func countsLine(c result.Counts, interrupted bool) string {
