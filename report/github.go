@@ -96,6 +96,8 @@ func writeGitHub(w io.Writer, r *result.Report) error {
 			q := &t.Queries[k]
 			if msg, ok := problem(q); ok && failed(q.Status) {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" "+string(q.Status), prefix+q.Name+": "+msg)
+			} else if failedSomeRun(q) {
+				ghCommand(bw, "error", q, "qrun: "+q.Name+" failed", prefix+q.Name+": "+statusCell(q, false))
 			}
 		}
 	}
@@ -242,6 +244,8 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 			q := &t.Queries[k]
 			if msg, ok := problem(q); ok && failed(q.Status) {
 				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(msg))
+			} else if failedSomeRun(q) {
+				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(statusCell(q, false)))
 			}
 		}
 	}
@@ -267,4 +271,18 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 	if len(regressed)+len(slower)+len(failures) == 0 {
 		w.WriteString("No failed statement and no significant slowdown.\n\n")
 	}
+}
+
+// failedSomeRun reports whether a statement that ended ok in the last run failed in an
+// earlier one.
+func failedSomeRun(q *result.Query) bool {
+	if failed(q.Status) {
+		return false
+	}
+	for _, st := range q.RunsStatus {
+		if failed(st) {
+			return true
+		}
+	}
+	return false
 }
