@@ -756,6 +756,7 @@ func (l *lexer) dynRef(i, j int, name string, kind refKind) {
 	}
 	l.flush(i)
 	l.pieces = append(l.pieces, piece{s: l.str[i:j], off: i})
+	l.extra = true
 	l.refs = append(l.refs, dynRef{piece: len(l.pieces) - 1, name: name, kind: kind, pos: l.f.pos(i),
 		started: had, depth: l.depth, begin: l.begin, kw: l.kw, ids: l.ids, idCount: l.idCount})
 	l.seg = j
@@ -814,7 +815,7 @@ func lexValue(r *dynRef, v string, vars Vars, scs bool) (string, error) {
 	p := &parser{rt: vars, expanding: map[string]bool{r.name: true}, scs: scs, valueOf: r.name}
 	f := &srcFile{name: r.pos.File, src: stringBytes(v), text: v}
 	l := &lexer{p: p, f: f, buf: f.src, str: v, seg: -1, jumpAt: -1, scsAt: -1,
-		depth: r.depth, begin: r.begin, kw: r.kw, ids: r.ids, idCount: r.idCount}
+		depth: r.depth, begin: r.begin, kw: r.kw, ids: r.ids, idCount: r.idCount, extra: true}
 	if r.started {
 		l.startStmt(0)
 	}
