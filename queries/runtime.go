@@ -55,7 +55,6 @@ type Action struct {
 	quoted []bool
 	raw    string // the argument text, to lex again at run time (dyn)
 	dyn    bool
-	whole  bool
 
 	name, value string // \set, \unset, \setenv known at load time
 	unset       bool
@@ -686,7 +685,7 @@ func echoText(args []string, quoted []bool) string {
 func relexArgs(a *Action, vars Vars) ([]string, []bool) {
 	p := &parser{rt: vars, expanding: map[string]bool{}}
 	l := &lexer{p: p, f: a.file, buf: stringBytes(a.raw), str: a.raw}
-	al := l.args(l.buf, 0, cmdInfo{whole: a.whole}, true)
+	al := l.args(l.buf, 0, cmdInfo{}, true) // whole-line commands read no variable
 	return al.args, al.quoted
 }
 
