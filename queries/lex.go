@@ -386,7 +386,6 @@ func (l *lexer) identifier(w []byte, end int) {
 		}
 		l.fromSeen = false
 		l.setCand = foldEq(w, "set") || foldEq(w, "reset")
-		l.txWord = txWordOf(w)
 	}
 	if l.idCount < len(l.ids) && (foldEq(w, "create") || foldEq(w, "function") ||
 		foldEq(w, "procedure") || foldEq(w, "or") || foldEq(w, "replace")) {
@@ -449,9 +448,37 @@ const (
 	txRelease
 )
 
-// txWordOf classifies the first word of a statement. Its first letter rules out most
-// words at once (SELECT, INSERT, CREATE ... fall through quickly).
-func txWordOf(w []byte) txWord {
+// txFirst and txSecond hold, for the first and second letters of BEGIN, START, END,
+// ABORT, COMMIT, ROLLBACK, SAVEPOINT and RELEASE, a bit per word: a statement whose
+// letters share no bit (SELECT, CREATE, INSERT ...) starts with none of them.
+var txFirst, txSecond [256]uint8
+
+func init() {
+	for bit, w := range []string{"begin", "start", "end", "abort", "commit", "rollback", "savepoint", "release"} {
+		for _, c := range []byte{w[0], w[0] - 'a' + 'A'} {
+			txFirst[c] |= 1 << bit
+		}
+		for _, c := range []byte{w[1], w[1] - 'a' + 'A'} {
+			txSecond[c] |= 1 << bit
+		}
+	}
+}
+
+// maybeTxWord reports whether sql may start with a word txWordOf knows.
+func maybeTxWord(sql string) bool {
+	return len(sql) > 2 && txFirst[sql[0]]&txSecond[sql[1]] != 0
+}
+
+// txWordOf classifies the first word of a statement's text.
+func txWordOf(sql string) txWord {
+	if sql == "" || class[sql[0]] != cIdent {
+		return txNone
+	}
+	n := 1
+	for n < len(sql) && n < 10 && class[sql[n]] == cIdent {
+		n++
+	}
+	w := stringBytes(sql[:n])
 	switch lower(w[0]) {
 	case 'b':
 		if foldEq(w, "begin") {

@@ -96,6 +96,8 @@ func TestSplit(t *testing.T) {
 		{"copy query form", "COPY (SELECT 1) TO STDOUT; SELECT 2;", []string{"COPY (SELECT 1) TO STDOUT;", "SELECT 2;"}},
 		{"line comment ends at a carriage return", "SELECT 1 -- x\r; SELECT 2;", []string{"SELECT 1 -- x\r;", "SELECT 2;"}},
 		{"leading line comment ends at a carriage return", "-- x\rSELECT 1;", []string{"SELECT 1;"}},
+		{"carriage returns after several comments", "-- a\r\nSELECT 1 -- b\n; -- c\r; SELECT 2; -- d\r\n", []string{"SELECT 1 -- b\n;", ";", "SELECT 2;"}},
+		{"carriage return in a comment of a variable's value", "\\set v '1 -- x\r, 2'\nSELECT :v;", []string{"SELECT 1 -- x\r, 2;"}},
 		{"byte order mark skipped", "\xef\xbb\xbfSELECT 1;", []string{"SELECT 1;"}},
 		{"byte order mark only at the start", "SELECT 1;\xef\xbb\xbfSELECT 2;", []string{"SELECT 1;", "\xef\xbb\xbfSELECT 2;"}},
 		{"copy quoted name with columns", "COPY \"Quoted Name\" (a, b) FROM stdin;\n1\t2\n\\.\nSELECT 1;", []string{"COPY \"Quoted Name\" (a, b) FROM stdin;", "SELECT 1;"}},

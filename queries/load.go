@@ -685,9 +685,8 @@ type lexer struct {
 	idCount                     int
 	ids                         [4]byte
 	copyCand, fromSeen, setCand bool
-	txWord                      txWord // the statement begins or ends a transaction block
-	copyStdin                   int    // COPY ... FROM STDIN commands in the statement
-	copyEnd, copyBuf            int    // buffer index after the statement's COPY, and l.inVar there
+	copyStdin                   int // COPY ... FROM STDIN commands in the statement
+	copyEnd, copyBuf            int // buffer index after the statement's COPY, and l.inVar there
 
 	started  bool
 	startOff int // file offset of the statement's first byte
@@ -701,6 +700,7 @@ type lexer struct {
 	conds      []ifFrame // the open \if blocks of this file
 	skipping   bool      // in an inactive \if branch: lex, but send and run nothing
 	outerGuard *Guard    // p.guard where this file was included
+	extra      bool      // some of the fields below are set for the statement (or lexValue lexes)
 	refs       []dynRef  // run-time variable references in the statement
 	varAction  bool      // a meta-command inside the statement changed a variable at run time
 	sendKind   sendKind  // the send command that ends the statement
@@ -792,7 +792,7 @@ func copyData(src []byte, start int) (stop, next int) {
 // emit ends the statement collected so far; endOff is the file offset just after it.
 func (l *lexer) emit(endOff int) {
 	p := l.p
-	if p.valueOf != "" {
+	if l.extra && p.valueOf != "" {
 		// A variable's value, lexed at run time, ended the statement.
 		p.valueEnded, p.quit = true, true
 		return
@@ -835,16 +835,14 @@ func (l *lexer) emit(endOff int) {
 	l.seg = -1
 	l.idCount = 0
 	l.copyCand, l.fromSeen, l.setCand = false, false, false
-	l.txWord = txNone
 	l.copyStdin = 0
 	l.prevEnd = endOff
-	if len(l.refs) > 0 {
+	if l.extra {
+		// Only when set: a pointer written costs a GC write barrier.
 		l.refs = l.refs[:0]
-	}
-	// Pointers are written only when set: a write costs a GC write barrier.
-	if l.varAction || l.sendKind != sendPlain || l.gsetAct != nil || l.includeAct != nil {
 		l.varAction = false
 		l.sendKind, l.gsetAct, l.includeAct = sendPlain, nil, nil
+		l.extra = false
 	}
 }
 
@@ -882,7 +880,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 			p.fail(s.Pos(), ErrUnsupported, "COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs")
 		}
 	}
-	if len(p.pending) > 0 || len(l.refs) > 0 || l.sendKind != sendPlain || l.includeAct != nil {
+	if l.extra || len(p.pending) > 0 {
 		p.runtimeParts(l, s)
 	}
 	p.vt.statement()
@@ -895,8 +893,13 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		}
 		s.coldPart().posMap = marks
 	}
-	if l.txWord != txNone || l.setCand {
-		p.followSCS(l, s, endOff)
+	if tw := txNone; maybeTxWord(s.SQL) || l.setCand {
+		if !l.setCand {
+			tw = txWordOf(s.SQL)
+		}
+		if tw != txNone || l.setCand {
+			p.followSCS(l, s, endOff, tw)
+		}
 	}
 	if l.setCand {
 		if enc, ok := encSetting(s.SQL); ok && cleanEncoding(enc) != cleanEncoding(p.enc) {
@@ -916,13 +919,13 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 // change applies from the next line on, as psql reads the setting per line. What qrun
 // cannot see (set_config, a SET in a function, a block that failed and so rolled back)
 // the runner checks against the server (Statement.CheckSCS).
-func (p *parser) followSCS(l *lexer, s *Statement, endOff int) {
+func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
 	cur := p.scs
 	if p.scsPending {
 		cur = p.scsNext
 	}
 	next := cur
-	switch l.txWord {
+	switch tw {
 	case txBegin:
 		if !p.inTx {
 			p.inTx, p.txBeginSCS, p.txSessionSCS = true, cur, cur

@@ -518,6 +518,7 @@ func (l *lexer) includePath(name, path string) string {
 func (l *lexer) reset() {
 	l.pieces = l.pieces[:0]
 	l.refs = l.refs[:0]
+	l.varAction = false
 	l.started = false
 	l.seg = -1
 	l.depth, l.begin = 0, 0
@@ -543,6 +544,7 @@ func (l *lexer) send(at Pos, i, end int, kind sendKind, gset *Action) {
 		return // psql sends nothing when there is nothing to send
 	}
 	l.sendKind, l.gsetAct = kind, gset
+	l.extra = true
 	l.emit(l.endOff(end))
 	l.depth, l.begin = 0, 0 // psql resets its lexer after a forced send
 }
@@ -850,7 +852,9 @@ func (l *lexer) setVar(at Pos, i int, name, value string, unset bool, al argList
 			return
 		}
 		p.record(l.newAction(actSet, at, i, map[bool]string{true: "unset", false: "set"}[unset], al))
-		l.varAction = l.varAction || l.started
+		if l.started {
+			l.varAction, l.extra = true, true
+		}
 		p.vt.setDynamic(name)
 		l.varChanged(name)
 		return
@@ -868,7 +872,9 @@ func (l *lexer) setVar(at Pos, i int, name, value string, unset bool, al argList
 		a := l.newAction(actSet, at, i, "set", al)
 		a.name, a.value, a.unset = name, v, !defined
 		p.record(a)
-		l.varAction = l.varAction || l.started
+		if l.started {
+			l.varAction, l.extra = true, true
+		}
 	}
 	p.vt.set(name, v, !defined)
 	if p.guard != nil {
@@ -908,7 +914,9 @@ func (l *lexer) getenv(at Pos, i int, name, envvar string, al argList) {
 	if al.dyn || p.envDyn[envvar] || p.envAll {
 		l.goLive()
 		p.record(l.newAction(actGetenv, at, i, "getenv", al))
-		l.varAction = l.varAction || l.started
+		if l.started {
+			l.varAction, l.extra = true, true
+		}
 		p.vt.setDynamic(name)
 		l.varChanged(name)
 		return
@@ -985,6 +993,7 @@ func (l *lexer) runtimeInclude(at Pos, i int, name string, al argList) {
 	l.pieces = append(l.pieces, piece{s: strings.TrimRight(l.str[i:end], " \t\r"), off: i})
 	l.seg = -1
 	l.includeAct = a
+	l.extra = true
 	l.emit(l.endOff(end))
 }
 

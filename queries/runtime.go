@@ -55,7 +55,6 @@ type Action struct {
 	quoted []bool
 	raw    string // the argument text, to lex again at run time (dyn)
 	dyn    bool
-	whole  bool
 
 	name, value string // \set, \unset, \setenv known at load time
 	unset       bool
@@ -686,7 +685,7 @@ func echoText(args []string, quoted []bool) string {
 func relexArgs(a *Action, vars Vars) ([]string, []bool) {
 	p := &parser{rt: vars, expanding: map[string]bool{}}
 	l := &lexer{p: p, f: a.file, buf: stringBytes(a.raw), str: a.raw}
-	al := l.args(l.buf, 0, cmdInfo{whole: a.whole}, true)
+	al := l.args(l.buf, 0, cmdInfo{}, true) // whole-line commands read no variable
 	return al.args, al.quoted
 }
 
@@ -756,6 +755,7 @@ func (l *lexer) dynRef(i, j int, name string, kind refKind) {
 	}
 	l.flush(i)
 	l.pieces = append(l.pieces, piece{s: l.str[i:j], off: i})
+	l.extra = true
 	l.refs = append(l.refs, dynRef{piece: len(l.pieces) - 1, name: name, kind: kind, pos: l.f.pos(i),
 		started: had, depth: l.depth, begin: l.begin, kw: l.kw, ids: l.ids, idCount: l.idCount})
 	l.seg = j
@@ -814,7 +814,7 @@ func lexValue(r *dynRef, v string, vars Vars, scs bool) (string, error) {
 	p := &parser{rt: vars, expanding: map[string]bool{r.name: true}, scs: scs, valueOf: r.name}
 	f := &srcFile{name: r.pos.File, src: stringBytes(v), text: v}
 	l := &lexer{p: p, f: f, buf: f.src, str: v, seg: -1, jumpAt: -1, scsAt: -1,
-		depth: r.depth, begin: r.begin, kw: r.kw, ids: r.ids, idCount: r.idCount}
+		depth: r.depth, begin: r.begin, kw: r.kw, ids: r.ids, idCount: r.idCount, extra: true}
 	if r.started {
 		l.startStmt(0)
 	}

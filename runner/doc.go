@@ -29,6 +29,13 @@
 //   - A connection that dies mid-run is dropped and its worker takes a fresh one for its
 //     next unit.
 //
+// psql's meta-commands that act at run time (queries.Statement.Runtime: \gset, \gexec,
+// \echo, \if on a run-time variable, variables such as :ROW_COUNT or :DBNAME, \i of a
+// file named at run time) run in a session per run (session.go): a queries.State seeded
+// from the connection, Statement.Prepare before each statement, the built-in variables
+// after it. \echo, \qecho and \warn output goes to Options.Output. A failure stops the
+// run when Options.StopOnError or the statement's ON_ERROR_STOP says so.
+//
 // A cancelled context (Ctrl-C, --max-time), Options.Timeout and Options.StopOnError all
 // end queries with a cancel request to the server, so no query goes on running behind
 // qrun; the connection stays usable.

@@ -84,11 +84,6 @@ func serverVersionNum(v string) int {
 	return major*10000 + minor*100 + patch
 }
 
-// errNotSent marks a statement that its meta-commands kept from being sent.
-type errNotSent struct{ reason string }
-
-func (e *errNotSent) Error() string { return e.reason }
-
 // exec sends statement st (its text sql) as execStmt does, and does what the script's
 // meta-commands around it say: those before it, its \if branch, its run-time variables,
 // \gset or \gexec, the built-in variables after it. q is the statement's result, which
