@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"runtime"
 	"strconv"
 	"sync"
@@ -44,9 +45,16 @@ func TestLargeResultBoundedMemory(t *testing.T) {
 			}
 		}
 	})
-	r := run(t, tg, p)
+	// Not run's 30 s: 5M rows under the race detector on a loaded machine take longer, and
+	// the test is about memory, not speed.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := tg.Run(ctx, p)
 	close(stop)
 	wg.Wait()
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 
 	if q := r.Queries[0]; q.Rows != rows || q.Command != "SELECT "+strconv.FormatInt(rows, 10) {
 		t.Fatalf("got %s with %d rows (%q), want ok with %d", q.Status, q.Rows, q.Command, rows)
