@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,13 +70,7 @@ func runMerge(_ context.Context, o *MergeOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("merge: %w", err)}
 	}
-	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
-	if err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
-		return report.Write(w, &merged, ropts)
-	}); err != nil {
-		return &exitError{exitFailed, err}
-	}
-	return nil
+	return renderReport(o.Env, o.Output, o.Format, &merged)
 }
 
 // ShowOptions is a parsed qrun show command line.
@@ -125,14 +118,5 @@ func runShow(o *ShowOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("show: %w", err)}
 	}
-	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
-	if err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error { return report.Write(w, r, ropts) }); err != nil {
-		return &exitError{exitFailed, err}
-	}
-	if o.Format == "github" {
-		return appendStepSummary(o.Env, func(w io.Writer) error {
-			return report.Write(w, r, report.Options{Format: "markdown"})
-		})
-	}
-	return nil
+	return renderReport(o.Env, o.Output, o.Format, r)
 }

@@ -564,13 +564,20 @@ func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
 
 // writeReport renders rep in the chosen format to stdout or --output.
 func writeReport(o *Options, rep *result.Report) error {
-	ropts := report.Options{Format: o.Format, Color: useColor(o.Env, o.Output), Width: o.Env.Width}
-	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
+	return renderReport(o.Env, o.Output, o.Format, rep)
+}
+
+// renderReport writes rep in format to stdout or atomically to output and, in the github
+// format, appends its markdown to $GITHUB_STEP_SUMMARY: what a run, qrun merge and qrun
+// show all do with a finished report.
+func renderReport(env *Env, output, format string, rep *result.Report) error {
+	ropts := report.Options{Format: format, Color: useColor(env, output), Width: env.Width}
+	err := writeOutput(env.Out, output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
 	if err != nil {
 		return &exitError{exitFailed, err}
 	}
-	if o.Format == "github" {
-		return appendStepSummary(o.Env, func(w io.Writer) error {
+	if format == "github" {
+		return appendStepSummary(env, func(w io.Writer) error {
 			return report.Write(w, rep, report.Options{Format: "markdown"})
 		})
 	}
