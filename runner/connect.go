@@ -314,15 +314,22 @@ func simpleRow(ctx context.Context, pc *pgconn.PgConn, sql string) ([]string, er
 // The probe can miss a pooler that happens to give each connection another backend; it
 // cannot mistake a direct connection for a pooler.
 func probePooler(ctx context.Context, conns []*pgxpool.Conn) string {
-	seen := map[string]bool{}
+	// A few rounds: a pooler that happens to hand each connection another backend in one
+	// round rarely does in every round; and one connection whose backend changes from
+	// one query to the next is pooled too.
 	shared := false
-	for _, c := range conns {
-		row, err := simpleRow(ctx, c.Conn().PgConn(), "SELECT pg_backend_pid()")
-		if err != nil || len(row) != 1 {
-			return ""
+	last := make([]string, len(conns))
+	for round := 0; round < 3 && !shared; round++ {
+		seen := map[string]bool{}
+		for i, c := range conns {
+			row, err := simpleRow(ctx, c.Conn().PgConn(), "SELECT pg_backend_pid()")
+			if err != nil || len(row) != 1 {
+				return ""
+			}
+			pid := row[0]
+			shared = shared || seen[pid] || last[i] != "" && last[i] != pid
+			seen[pid], last[i] = true, pid
 		}
-		shared = shared || seen[row[0]]
-		seen[row[0]] = true
 	}
 	if !shared {
 		return ""
