@@ -43,6 +43,10 @@ type Options struct {
 	Parallel    bool
 	Concurrency int // connections in parallel mode (at least 1); sequential mode uses 1
 	StopOnError bool
+	// SingleTransaction runs each run of the file as one transaction (psql -1): BEGIN
+	// before its first statement and COMMIT after its last, outside the times; a failed
+	// statement makes the COMMIT a rollback, as in psql. Sequential mode only.
+	SingleTransaction bool
 	// Timeout cancels a unit on the server after this long (0: no limit).
 	Timeout time.Duration
 	// Retries retries a unit after a serialization failure, a deadlock or a connection

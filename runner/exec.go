@@ -126,7 +126,7 @@ func (w *worker) do(e *execution, j job) outcome {
 		}
 		first = false
 		pc := w.pgConn()
-		if err != nil && !pc.IsClosed() && pc.TxStatus() != 'I' {
+		if err != nil && !opts.SingleTransaction && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
 		if pc.IsClosed() {

@@ -100,6 +100,12 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	defer limitProcs(t.conns)()
 
 	e.emit(result.Event{Kind: result.EventRunStart})
+	if opts.SingleTransaction {
+		// psql -1: the whole file in one transaction, opened and ended outside the times.
+		if _, err := workers[0].pgConn().Exec(ctx, "BEGIN").ReadAll(); err != nil {
+			return result.Run{}, redacted(fmt.Errorf("--single-transaction: BEGIN: %w", err))
+		}
+	}
 	e.start = opts.Now()
 	e.run.StartedAt = e.start
 	var last time.Duration
@@ -107,6 +113,9 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		last = e.sequential(workers[0])
 	} else {
 		last = e.parallel(workers)
+	}
+	if opts.SingleTransaction {
+		endSingleTransaction(ctx, workers[0].pgConn(), e.interrupted || e.userCtx.Err() != nil)
 	}
 	e.run.WallMs = ms(last)
 	e.finishNotRun()
@@ -331,4 +340,20 @@ func interrupted(p *plan.Plan, now time.Time) result.Run {
 		r.Queries[i].Reason = "interrupted"
 	}
 	return r
+}
+
+// endSingleTransaction ends the transaction of --single-transaction as psql -1 does:
+// COMMIT, which the server turns into a rollback when a statement failed; ROLLBACK when
+// the run was interrupted. A connection lost meanwhile has nothing to end.
+func endSingleTransaction(ctx context.Context, pc *pgconn.PgConn, interrupted bool) {
+	if pc.IsClosed() || pc.TxStatus() == 'I' {
+		return
+	}
+	if interrupted {
+		rollback(ctx, pc)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelGrace)
+	defer cancel()
+	_, _ = pc.Exec(ctx, "COMMIT").ReadAll()
 }

@@ -39,6 +39,7 @@ type Options struct {
 	Deps           string // --deps: "auto" (infer from the SQL) or "none"
 	Concurrency    int    // 0: the number of units, at most 16
 	StopOnError    bool
+	Single         bool // -1, --single-transaction
 	Setup          []string
 	Timeout        time.Duration
 	MaxTime        time.Duration
@@ -163,6 +164,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.BoolVar(&o.Parallel, "parallel", false, "run statements concurrently on a pool of connections")
 	exec.StringVar(&o.Deps, "deps", "auto", "with --parallel, `MODE` auto: infer dependencies from what each statement reads and writes,\nso the run ends as the sequential one would; none: only -- after: and -- stage: order statements")
 	exec.VarP(&concurrencyValue{n: &o.Concurrency}, "concurrency", "c", "`N` connections with --parallel (default: the number of statements, at most 16)")
+	exec.BoolVarP(&o.Single, "single-transaction", "1", false, "run the file as one transaction, as psql -1 (sequential mode; a failed statement rolls it all back)")
 	exec.BoolVar(&o.StopOnError, "stop-on-error", false, "stop at the first failed statement; the rest are not run")
 	exec.StringArrayVar(&o.Setup, "setup", nil, "run `SQL` on every connection as it opens, outside the timings (repeatable)")
 	exec.DurationVar(&o.Timeout, "timeout", 0, "cancel a statement on the server after `D` (0: no limit)")
@@ -265,6 +267,12 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Runs < 1 {
 		return usagef("--runs must be at least 1, got %d", o.Runs)
+	}
+	if o.Single && o.Parallel {
+		return usagef("--single-transaction runs the file as one transaction on one connection: it cannot be used with --parallel")
+	}
+	if o.Single && o.Rollback {
+		return usagef("--single-transaction and --rollback cannot be used together (--rollback already runs each statement in a transaction it rolls back)")
 	}
 	switch o.Deps {
 	case "auto", "none":

@@ -67,12 +67,13 @@ func run(ctx context.Context, o *Options) error {
 	}
 
 	ropts := runner.Options{
-		Parallel:    o.Parallel,
-		Concurrency: base.Concurrency,
-		StopOnError: o.StopOnError,
-		Timeout:     o.Timeout,
-		Retries:     o.Retries,
-		Rollback:    o.Rollback,
+		Parallel:          o.Parallel,
+		Concurrency:       base.Concurrency,
+		StopOnError:       o.StopOnError,
+		SingleTransaction: o.Single,
+		Timeout:           o.Timeout,
+		Retries:           o.Retries,
+		Rollback:          o.Rollback,
 	}
 	if o.Env.In != nil {
 		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
