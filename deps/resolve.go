@@ -605,18 +605,26 @@ func (r *resolver) schemaReads(rf ref, pc pathCtx) {
 	}
 }
 
+// relTargets resolves a relation that a statement reads or writes: its keys, with a
+// barrier for a catalog relation, the session group for a temporary one, and the reads
+// of its schema.
+func (r *resolver) relTargets(rf ref, pc pathCtx, buf []objKey) []objKey {
+	keys, catalog, temp := r.relKeys(rf, pc, buf)
+	if catalog {
+		r.setBarrier("catalog " + rf.name)
+	}
+	if temp {
+		r.session("temp " + rf.name)
+	}
+	r.schemaReads(rf, pc)
+	return keys
+}
+
 func (r *resolver) read(rf ref, pc pathCtx) {
 	switch rf.kind {
 	case kRel:
 		var buf [4]objKey
-		keys, catalog, temp := r.relKeys(rf, pc, buf[:0])
-		if catalog {
-			r.setBarrier("catalog " + rf.name)
-		}
-		if temp {
-			r.session("temp " + rf.name)
-		}
-		r.schemaReads(rf, pc)
+		keys := r.relTargets(rf, pc, buf[:0])
 		for _, k := range keys {
 			r.touch(k, false, rf.hint)
 			r.expandRead(k)
@@ -649,14 +657,7 @@ func (r *resolver) write(rf ref, pc pathCtx) {
 	switch rf.kind {
 	case kRel:
 		var buf [4]objKey
-		keys, catalog, temp := r.relKeys(rf, pc, buf[:0])
-		if catalog {
-			r.setBarrier("catalog " + rf.name)
-		}
-		if temp {
-			r.session("temp " + rf.name)
-		}
-		r.schemaReads(rf, pc)
+		keys := r.relTargets(rf, pc, buf[:0])
 		for _, k := range keys {
 			r.touch(k, true, rf.hint)
 			r.writeDependents(k, 0)
