@@ -1083,6 +1083,27 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 		}
 		return true
 	}
+	// decide sets f's state from the condition of this \if or \elif: true, false, or
+	// known only at run time (then the chain becomes a run-time one).
+	decide := func(f *ifFrame) {
+		v, rt := cond()
+		switch {
+		case rt:
+			if !needNoText() {
+				f.state = ifIgnored
+				return
+			}
+			l.goLive()
+			f.state, f.cond, f.branch = ifRuntime, &Cond{pos: at}, 1
+			a := l.newAction(actIf, at, i, name, al)
+			a.cond, a.branch = f.cond, 1
+			p.record(a)
+		case v:
+			f.state = ifTrue
+		default:
+			f.state = ifFalse
+		}
+	}
 	switch info.kind {
 	case cmdIf:
 		f := ifFrame{pos: at, outer: p.guard, saved: l.saveText()}
@@ -1090,23 +1111,7 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 		case l.skipping:
 			f.state = ifIgnored
 		default:
-			v, rt := cond()
-			switch {
-			case rt:
-				if !needNoText() {
-					f.state = ifIgnored
-					break
-				}
-				l.goLive()
-				f.state, f.cond, f.branch = ifRuntime, &Cond{pos: at}, 1
-				a := l.newAction(actIf, at, i, name, al)
-				a.cond, a.branch = f.cond, 1
-				p.record(a)
-			case v:
-				f.state = ifTrue
-			default:
-				f.state = ifFalse
-			}
+			decide(&f)
 		}
 		l.conds = append(l.conds, f)
 	case cmdElif, cmdElse:
@@ -1135,21 +1140,7 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 				top.state = ifElseTrue
 				break
 			}
-			v, rt := cond()
-			switch {
-			case rt:
-				if !needNoText() {
-					top.state = ifIgnored
-					break
-				}
-				l.goLive()
-				top.state, top.cond, top.branch = ifRuntime, &Cond{pos: at}, 1
-				a := l.newAction(actIf, at, i, name, al)
-				a.cond, a.branch = top.cond, 1
-				p.record(a)
-			case v:
-				top.state = ifTrue
-			}
+			decide(top)
 		case ifRuntime, ifDead:
 			if top.state == ifRuntime && !needNoText() {
 				top.state = ifIgnored
