@@ -166,6 +166,9 @@ func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKin
 	}
 	if cmds == nil {
 		b.checkRollback(s, c, open)
+		if b.opts.ReadOnly || b.opts.Rollback {
+			b.checkSafety(s, s.SQL, c)
+		}
 		session := sessNone
 		if !open && c.tx == txNone {
 			session = c.session
@@ -177,11 +180,17 @@ func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKin
 	for _, cmd := range cmds {
 		c := classify(cmd)
 		b.checkRollback(s, c, open)
+		if b.opts.ReadOnly || b.opts.Rollback {
+			b.checkSafety(s, cmd, c)
+		}
 		if !open && c.tx == txNone && session == sessNone {
 			session = c.session
 		}
 		txControl = txControl || c.tx != txNone
 		open = step(open, c.tx)
+	}
+	if b.opts.ReadOnly && txControl && !b.opts.Rollback {
+		b.errorf(s.Pos(), "--read-only needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")
 	}
 	if b.opts.Rollback && txControl {
 		b.errorf(s.Pos(), "--rollback needs transaction control (BEGIN, COMMIT, ...) as a statement of its own, not joined to others with \\;")

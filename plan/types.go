@@ -62,6 +62,12 @@ type Options struct {
 	// joined to other commands with "\;" (both would commit what must be rolled back).
 	// Explicit transaction blocks are allowed: see Unit.Body.
 	Rollback bool
+	// ReadOnly is true for --read-only: the commands that could make a transaction or
+	// the session read-write (BEGIN READ WRITE, SET TRANSACTION READ WRITE, SET or RESET
+	// of default_transaction_read_only, set_config() of it, ...), PREPARE TRANSACTION,
+	// DISCARD ALL, the commands that cannot run in a transaction block and transaction
+	// control joined to others with "\;" are rejected (safety.go).
+	ReadOnly bool
 	// Infer infers dependencies from what each unit reads and writes (package deps), so
 	// that a parallel run ends in the state the sequential run would: --parallel without
 	// --deps none. It has no effect in sequential mode.

@@ -54,6 +54,11 @@ type Options struct {
 	Retries int
 	// Rollback runs each unit in a transaction that is rolled back.
 	Rollback bool
+	// ReadOnly runs each unit in a transaction qrun opens READ ONLY (a transaction block
+	// of the file is made READ ONLY right after its BEGIN), so that the server refuses
+	// every write whatever the session's defaults have become. Set with Config.ReadOnly;
+	// plan.Options.ReadOnly rejects the commands that could undo it.
+	ReadOnly bool
 	// OnEvent, when set, receives progress events. It may be called from several
 	// goroutines at once and must not block.
 	OnEvent func(result.Event)

@@ -166,15 +166,23 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 		}
 		defer w.guard.leave()
 	}
-	if rb && !u.Tx {
-		if _, err := pc.Exec(ctx, "BEGIN").ReadAll(); err != nil {
+	// --rollback and --read-only wrap a unit that is no transaction block in a
+	// transaction of qrun's own (not under --single-transaction, which has one).
+	ro := e.opts.ReadOnly && !e.opts.SingleTransaction
+	wrap := (rb || ro) && !u.Tx
+	if wrap {
+		begin := "BEGIN"
+		if ro {
+			begin = "BEGIN READ ONLY"
+		}
+		if _, err := pc.Exec(ctx, begin).ReadAll(); err != nil {
 			return u.Statements[0], err
 		}
 	}
 	// Behind a transaction or statement pooler the connection's --setup may be on
 	// another server session: apply it inside the unit (pooler.go).
 	setup := w.t.poolerSetup()
-	if setup != "" && (rb && !u.Tx || !u.Tx && !prefixable(e, u.Statements[0])) {
+	if setup != "" && (wrap || !u.Tx && !prefixable(e, u.Statements[0])) {
 		// Inside the --rollback transaction the pooler keeps the session; a COPY cannot
 		// share a query string, so it gets the setup just before (best effort).
 		if err := runSetup(ctx, pc, w.t.setup); err != nil {
@@ -220,9 +228,17 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start) // not the settle after a --timeout (cancel.go)
 	q.WallMs = ms(end - start)
 	q.EndMs = ms(end)
-	if rb && !u.Tx && err == nil {
-		if _, rerr := pc.Exec(ctx, "ROLLBACK").ReadAll(); rerr != nil {
-			return u.Statements[0], rerr
+	if wrap && err == nil {
+		// --read-only commits (session settings the unit made stay, as without it); it
+		// ends only a transaction still open (a COMMIT of the file's may have ended it).
+		end := "ROLLBACK"
+		if !rb {
+			end = "COMMIT"
+		}
+		if pc.TxStatus() != 'I' {
+			if _, rerr := pc.Exec(ctx, end).ReadAll(); rerr != nil {
+				return u.Statements[0], rerr
+			}
 		}
 	}
 	return failed, err
@@ -303,6 +319,15 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 		q.Rows += rows
 		q.Command = sq.Command
 		lastTag = sq.Command
+		if i == 0 && e.opts.ReadOnly && pc.TxStatus() == 'T' {
+			// --read-only: the file's own BEGIN made READ ONLY, whatever the session's
+			// default has become (a function may have changed it).
+			if _, serr := pc.Exec(ctx, "SET TRANSACTION READ ONLY").ReadAll(); serr != nil {
+				failed, firstErr = st, serr
+				sq.Status, sq.Error = result.StatusError, toError(serr, st)
+				break
+			}
+		}
 		if i == 0 && w.t.poolerSetup() != "" && pc.TxStatus() == 'T' {
 			// The block's BEGIN has pinned one server session behind the pooler: the
 			// setup goes there (pooler.go).

@@ -102,7 +102,11 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	e.emit(result.Event{Kind: result.EventRunStart})
 	if opts.SingleTransaction {
 		// psql -1: the whole file in one transaction, opened and ended outside the times.
-		if _, err := workers[0].pgConn().Exec(ctx, "BEGIN").ReadAll(); err != nil {
+		begin := "BEGIN"
+		if opts.ReadOnly {
+			begin = "BEGIN READ ONLY"
+		}
+		if _, err := workers[0].pgConn().Exec(ctx, begin).ReadAll(); err != nil {
 			return result.Run{}, redacted(fmt.Errorf("--single-transaction: BEGIN: %w", err))
 		}
 	}

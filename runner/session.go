@@ -208,6 +208,12 @@ type captured struct {
 func (w *worker) query(ctx context.Context, e *execution, sql string, capture *captured) (rows int64, tag pgconn.CommandTag, err error) {
 	pc := w.pgConn()
 	s := e.sess
+	if e.opts.ReadOnly {
+		// A statement completed at run time is checked as the plan checked the file.
+		if why := plan.ReadOnlyViolation(sql); why != "" {
+			return 0, tag, errors.New(why)
+		}
+	}
 	if e.t.onSend != nil {
 		e.t.onSend(sql)
 	}
@@ -307,7 +313,15 @@ func (w *worker) gexec(ctx context.Context, e *execution, st *queries.Statement,
 			continue
 		}
 		n++
-		_, tag, err := w.query(ctx, e, *c, nil)
+		var (
+			tag pgconn.CommandTag
+			err error
+		)
+		if e.opts.ReadOnly && plan.ControlsTransaction(*c) {
+			err = errors.New("\\gexec: transaction control cannot run under --read-only")
+		} else {
+			_, tag, err = w.query(ctx, e, *c, nil)
+		}
 		if err == nil {
 			s.mu.Lock()
 			s.state.Succeeded(tag.String())

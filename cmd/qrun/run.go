@@ -74,6 +74,7 @@ func run(ctx context.Context, o *Options) error {
 		Timeout:           o.Timeout,
 		Retries:           o.Retries,
 		Rollback:          o.Rollback,
+		ReadOnly:          o.ReadOnly,
 	}
 	if o.Env.In != nil {
 		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
@@ -410,7 +411,7 @@ func load(o *Options) (*plan.Plan, []string, error) {
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, Infer: o.Deps != "none"})
+	p, err := plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, ReadOnly: o.ReadOnly, Infer: o.Deps != "none"})
 	if err != nil {
 		return nil, nil, inputError(env.ErrOut, err)
 	}

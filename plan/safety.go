@@ -1,0 +1,157 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/qrunhq/qrun/queries"
+)
+
+// This file holds the rules by which --read-only and --rollback reject, before anything
+// runs, the commands a file could use to undo them. They read the same leading words as
+// classify (keywords.go) and work on one command at a time.
+//
+// Under --read-only the runner opens every unit's transaction READ ONLY itself (or, for
+// a transaction block of the file, makes it READ ONLY right after its BEGIN), so the
+// server enforces the mode; what is rejected here are the commands that could switch a
+// transaction or the session back to read-write before the server has taken a snapshot,
+// and the commands that cannot run inside the transaction the runner opens.
+
+// readOnlyGUCs are the settings a file must not touch under --read-only.
+func readOnlyGUC(w string) bool {
+	w = strings.Trim(w, `"`)
+	return is(w, "DEFAULT_TRANSACTION_READ_ONLY") || is(w, "TRANSACTION_READ_ONLY")
+}
+
+// readOnlyViolation says why cmd, one command, cannot run under --read-only, or "".
+// c is its classification.
+func readOnlyViolation(cmd string, c command) string {
+	if c.noTx != "" {
+		return c.noTx + " cannot run inside the READ ONLY transaction --read-only opens"
+	}
+	t := tokens{s: cmd}
+	w := t.word()
+	switch {
+	case c.tx == txBegin:
+		if hasReadWrite(&t) {
+			return "a read-write transaction cannot be opened under --read-only"
+		}
+	case c.tx == txPrepare:
+		return "PREPARE TRANSACTION cannot run under --read-only"
+	case is(w, "SET"):
+		a := t.word()
+		if is(a, "SESSION") || is(a, "LOCAL") {
+			a = t.word()
+			if is(a, "CHARACTERISTICS") {
+				return "SET SESSION CHARACTERISTICS would change the transactions --read-only opens"
+			}
+		}
+		if is(a, "TRANSACTION") {
+			if hasReadWrite(&t) {
+				return "SET TRANSACTION READ WRITE cannot run under --read-only"
+			}
+			return ""
+		}
+		if readOnlyGUC(a) {
+			return "--read-only owns " + strings.ToLower(strings.Trim(a, `"`)) + ": the file cannot set it"
+		}
+	case is(w, "RESET"):
+		a := t.word()
+		if is(a, "ALL") || readOnlyGUC(a) {
+			return "RESET " + strings.ToUpper(a) + " would reset what --read-only set"
+		}
+	case is(w, "DISCARD"):
+		if a := t.word(); is(a, "ALL") {
+			return "DISCARD ALL cannot run under --read-only"
+		}
+	}
+	if setsReadOnlyGUC(cmd) {
+		return "set_config() of transaction_read_only or default_transaction_read_only cannot run under --read-only"
+	}
+	return ""
+}
+
+// rollbackViolation says why cmd cannot run under --rollback, beyond what
+// checkRollback reports, or "".
+func rollbackViolation(cmd string, c command) string {
+	if c.tx == txPrepare {
+		return "PREPARE TRANSACTION would keep the transaction past --rollback's ROLLBACK"
+	}
+	t := tokens{s: cmd}
+	if is(t.word(), "DISCARD") && is(t.word(), "ALL") {
+		return "DISCARD ALL cannot run inside the transaction --rollback opens"
+	}
+	return ""
+}
+
+// hasReadWrite reports whether the rest of the command holds the words READ WRITE.
+func hasReadWrite(t *tokens) bool {
+	prev := ""
+	for w := t.word(); w != ""; w = t.word() {
+		if is(prev, "READ") && is(w, "WRITE") {
+			return true
+		}
+		prev = w
+	}
+	return false
+}
+
+// setsReadOnlyGUC reports whether cmd calls set_config and names one of the read-only
+// settings anywhere (in a string literal, as set_config takes it).
+func setsReadOnlyGUC(cmd string) bool {
+	if !callsSetConfig(cmd) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(cmd), "transaction_read_only")
+}
+
+// checkSafety reports, under --read-only and --rollback, the command cmd of statement s
+// that would undo the mode.
+func (b *builder) checkSafety(s *queries.Statement, cmd string, c command) {
+	if b.opts.ReadOnly {
+		if why := readOnlyViolation(cmd, c); why != "" {
+			b.errorf(s.Pos(), "%s", why)
+		}
+	}
+	if b.opts.Rollback {
+		if why := rollbackViolation(cmd, c); why != "" {
+			b.errorf(s.Pos(), "%s", why)
+		}
+	}
+}
+
+// ReadOnlyViolation says why sql, a statement completed at run time (a \gexec result, a
+// statement with run-time variables), cannot run under --read-only, or "".
+func ReadOnlyViolation(sql string) string {
+	cmds := splitCommands(sql)
+	if cmds == nil {
+		cmds = []string{sql}
+	} else {
+		for _, cmd := range cmds {
+			if classify(cmd).tx != txNone {
+				return "transaction control joined to other commands cannot run under --read-only"
+			}
+		}
+	}
+	for _, cmd := range cmds {
+		if why := readOnlyViolation(cmd, classify(cmd)); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// ControlsTransaction reports whether sql holds a transaction control command (BEGIN,
+// COMMIT, ROLLBACK, PREPARE TRANSACTION, ...). Under --read-only a statement made at
+// run time (\gexec) must not end the READ ONLY transaction qrun opened.
+func ControlsTransaction(sql string) bool {
+	cmds := splitCommands(sql)
+	if cmds == nil {
+		cmds = []string{sql}
+	}
+	for _, cmd := range cmds {
+		if classify(cmd).tx != txNone {
+			return true
+		}
+	}
+	return false
+}
