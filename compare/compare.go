@@ -224,7 +224,9 @@ func CompareTargets(r *result.Report, opts Options) []result.Comparison {
 	}
 	out := make([]result.Comparison, 0, len(r.Targets)-1)
 	for i := 1; i < len(r.Targets); i++ {
-		out = append(out, Compare(label(0), &r.Targets[0], label(i), &r.Targets[i], opts))
+		c := Compare(label(0), &r.Targets[0], label(i), &r.Targets[i], opts)
+		c.BaseTarget, c.NewTarget = 1, i+1
+		out = append(out, c)
 	}
 	return out
 }

@@ -55,18 +55,10 @@ func writeCSV(w io.Writer, r *result.Report) error {
 		return err
 	}
 	row := make([]string, len(CSVColumns))
-	if len(r.Targets) == 0 {
-		var idx map[string]*result.ComparisonRow
-		if len(r.Comparison) > 0 {
-			idx = rowIndex(&r.Comparison[0])
-		}
-		if err := csvTarget(cw, row, r, r.Context.Target, idx); err != nil {
-			return err
-		}
-	}
-	for i := range r.Targets {
-		t := &r.Targets[i]
-		if err := csvTarget(cw, row, t, label(t, i), rowIndex(comparisonFor(r, i))); err != nil {
+	v := newView(r)
+	for i := range v.sections {
+		s := &v.sections[i]
+		if err := csvTarget(cw, row, s.r, s.label, rowIndex(s.columns())); err != nil {
 			return err
 		}
 	}

@@ -5,9 +5,12 @@
 //
 // The input is a *result.Report in one of its shapes — a single run, repeated runs
 // (Runs > 1 with Stats per query), a dry-run plan (Mode "dry-run"), several targets
-// (Targets set, Comparison comparing Targets[0] with Targets[k+1] in Comparison[k]), or a
-// run compared with a baseline (Comparison with one entry) — or, for qrun compare, a
-// []result.Comparison alone.
+// (Targets set), or a run compared with a baseline — or, for qrun compare, a
+// []result.Comparison alone. newView (view.go) resolves a report's shape once: its
+// sections (the report, or one per target) and its comparisons, each tied to the target
+// of its new side by result.Comparison.NewTarget (BaseTarget says whether the base is the
+// first target or a saved report), never by position; csv, junit and the side-by-side
+// tables read those ties.
 //
 // Times are rendered by one helper everywhere (see Duration): 850µs, 12.3ms, 0.50s,
 // 1.50s, 2m03s. On a timeline, a query's wait for a connection is drawn just before its

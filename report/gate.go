@@ -66,15 +66,6 @@ func regressionMessage(row *result.ComparisonRow, threshold float64) string {
 		"), threshold " + strconv.FormatFloat(threshold, 'f', -1, 64) + "%"
 }
 
-// comparisonFor returns the comparison of target i (> 0) with target 0 in a
-// several-target report: Comparison[i-1], by the contract in result.Report.
-func comparisonFor(r *result.Report, i int) *result.Comparison {
-	if i <= 0 || i-1 >= len(r.Comparison) {
-		return nil
-	}
-	return &r.Comparison[i-1]
-}
-
 // rowIndex maps a comparison's rows by name.
 func rowIndex(c *result.Comparison) map[string]*result.ComparisonRow {
 	if c == nil {

@@ -69,22 +69,20 @@ func seconds(ms float64) string { return strconv.FormatFloat(ms/1000, 'f', 6, 64
 
 func writeJUnit(w io.Writer, r *result.Report) error {
 	root := JUnitSuites{Name: "qrun"}
-	if len(r.Targets) == 0 {
-		var gateC *result.Comparison
-		if len(r.Comparison) > 0 {
-			gateC = &r.Comparison[0]
+	v := newView(r)
+	for i := range v.sections {
+		s := &v.sections[i]
+		name := s.label
+		if len(r.Targets) == 0 {
+			name = "qrun"
 		}
-		root.Suites = append(root.Suites, junitSuite(r, "qrun", gateC))
-	}
-	for i := range r.Targets {
-		t := &r.Targets[i]
-		root.Suites = append(root.Suites, junitSuite(t, label(t, i), comparisonFor(r, i)))
+		root.Suites = append(root.Suites, junitSuite(s.r, name, s.gates))
 	}
 	return encodeJUnit(w, &root)
 }
 
-// junitSuite makes one target's suite; c, when set, gates its statements.
-func junitSuite(r *result.Report, name string, c *result.Comparison) JUnitSuite {
+// junitSuite makes one target's suite; the comparisons cs gate its statements.
+func junitSuite(r *result.Report, name string, cs []*result.Comparison) JUnitSuite {
 	s := JUnitSuite{Name: name, Time: seconds(r.TotalWallMs), Cases: make([]JUnitCase, 0, len(r.Queries))}
 	if !r.Context.StartedAt.IsZero() {
 		s.Timestamp = r.Context.StartedAt.UTC().Format(time.RFC3339)
@@ -100,7 +98,10 @@ func junitSuite(r *result.Report, name string, c *result.Comparison) JUnitSuite 
 	prop("target", r.Context.Target)
 	prop("server_version", r.Context.ServerVersion)
 	prop("qrun_version", r.Context.QrunVersion)
-	idx := rowIndex(c)
+	idx := make([]map[string]*result.ComparisonRow, len(cs))
+	for k, c := range cs {
+		idx[k] = rowIndex(c)
+	}
 	for i := range r.Queries {
 		q := &r.Queries[i]
 		tc := JUnitCase{Name: q.Name, Classname: q.File, Time: seconds(q.WallMs)}
@@ -126,10 +127,12 @@ func junitSuite(r *result.Report, name string, c *result.Comparison) JUnitSuite 
 			msg, _ := problem(q)
 			tc.Skipped = &JUnitSkipped{Message: msg}
 		}
-		if row := idx[q.Name]; row != nil && row.Regression && tc.Failure == nil {
-			msg := regressionMessage(row, c.ThresholdPct)
-			tc.Failure = &JUnitFailure{Message: msg, Type: "regression",
-				Text: q.Name + ": " + Duration(row.BaseMs) + " → " + Duration(row.NewMs) + ", " + msg}
+		for k := 0; k < len(cs) && tc.Failure == nil; k++ {
+			if row := idx[k][q.Name]; row != nil && row.Regression {
+				msg := regressionMessage(row, cs[k].ThresholdPct)
+				tc.Failure = &JUnitFailure{Message: msg, Type: "regression",
+					Text: q.Name + ": " + Duration(row.BaseMs) + " → " + Duration(row.NewMs) + ", " + msg}
+			}
 		}
 		if tc.Failure != nil {
 			s.Failures++

@@ -120,6 +120,7 @@ func mdStatements(w *bufio.Writer, r *result.Report) {
 // mdTargets is the several-target table: each target's time side by side, with the
 // ratio and verdict of each target after the first.
 func mdTargets(w *bufio.Writer, r *result.Report) {
+	v := newView(r)
 	w.WriteString("\n| name |")
 	sep := "|---|"
 	for i := range r.Targets {
@@ -138,7 +139,7 @@ func mdTargets(w *bufio.Writer, r *result.Report) {
 		for j := range r.Targets[i].Queries {
 			byName[i][r.Targets[i].Queries[j].Name] = &r.Targets[i].Queries[j]
 		}
-		idx[i] = rowIndex(comparisonFor(r, i))
+		idx[i] = rowIndex(v.sections[i].vsFirst)
 	}
 	for j := range r.Targets[0].Queries {
 		q0 := &r.Targets[0].Queries[j]

@@ -497,6 +497,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 // each other target's ratio to the first and the verdict, then each target's summary,
 // errors and timeline, then the gates.
 func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
+	v := newView(r)
 	headers := []string{"NAME"}
 	aligns := []tw.Align{left}
 	for i := range r.Targets {
@@ -511,7 +512,7 @@ func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
 	idx := make([]map[string]*result.ComparisonRow, len(r.Targets))
 	byName := make([]map[string]*result.Query, len(r.Targets))
 	for i := range r.Targets {
-		idx[i] = rowIndex(comparisonFor(r, i))
+		idx[i] = rowIndex(v.sections[i].vsFirst)
 		if i > 0 {
 			byName[i] = make(map[string]*result.Query, len(r.Targets[i].Queries))
 			for j := range r.Targets[i].Queries {

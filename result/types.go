@@ -207,8 +207,14 @@ const (
 
 // Comparison compares a base report with a new one, statement by statement.
 type Comparison struct {
-	Base         string  `json:"base"` // labels: a file name or a target
-	New          string  `json:"new"`
+	Base string `json:"base"` // labels: a file name or a target
+	New  string `json:"new"`
+	// NewTarget and BaseTarget tie a comparison inside a several-target report to its
+	// sides: 1 + the index in Report.Targets of the target on that side; 0 is the report
+	// itself (NewTarget) or a saved report such as --baseline (BaseTarget). Reports of
+	// older versions leave them 0; see report's view for how they are read then.
+	NewTarget    int     `json:"new_target,omitempty"`
+	BaseTarget   int     `json:"base_target,omitempty"`
 	ThresholdPct float64 `json:"threshold_pct,omitempty"`
 	// MinDeltaMs is the gate's absolute floor: a regression must also be slower by more
 	// than this many milliseconds.

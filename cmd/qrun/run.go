@@ -328,7 +328,9 @@ func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 	}
 	for i := range rep.Targets {
 		t := &rep.Targets[i]
-		rep.Comparison = append(rep.Comparison, compare.Compare(o.Baseline, baselineFor(baseline, t.Context.Target), t.Context.Target, t, copts))
+		c := compare.Compare(o.Baseline, baselineFor(baseline, t.Context.Target), t.Context.Target, t, copts)
+		c.NewTarget = i + 1
+		rep.Comparison = append(rep.Comparison, c)
 	}
 }
 
