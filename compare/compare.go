@@ -29,6 +29,8 @@ type Options struct {
 	// keeps the gate from crying wolf on them. 0 means no floor.
 	MinDeltaMs float64
 	Alpha      float64 // significance level; 0 means 0.05
+	// GatePlan makes a changed plan (--server-stats on both sides) fail the gate.
+	GatePlan bool
 }
 
 func (o Options) alpha() float64 {
@@ -77,6 +79,7 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 		MinDeltaMs:   math.Max(opts.MinDeltaMs, 0),
 		Alpha:        alpha,
 		Rows:         []result.ComparisonRow{},
+		GatePlan:     opts.GatePlan,
 	}
 
 	pairs := pairQueries(base.Queries, new.Queries)
@@ -107,6 +110,7 @@ func Compare(baseLabel string, base *result.Report, newLabel string, new *result
 			c.Ambiguous++
 			row.Note = joinNotes(row.Note, m.ambiguous)
 		}
+		serverSide(&c, &row, bq, nq, alpha)
 		if c.ThresholdPct > 0 && !row.Ambiguous && row.Verdict == result.VerdictSlower && row.DeltaPct > c.ThresholdPct {
 			if row.NewMs-row.BaseMs > c.MinDeltaMs {
 				row.Regression = true

@@ -568,6 +568,29 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 		so.int("errors", int64(st.Errors))
 		o.b = so.end()
 	}
+	if ss := q.ServerStats; ss != nil {
+		// The embedded struct's members sit in the query's object, as encoding/json
+		// promotes them: encode it alone and splice its members in.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent(indent, "  ")
+		if err := enc.Encode(ss); err != nil {
+			return nil, err
+		}
+		body := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
+		if len(body) > 2 { // not "{}"
+			body = bytes.TrimSuffix(body[2:], []byte(indent+"}"))
+			body = bytes.TrimSuffix(body, []byte{'\n'})
+			if o.n == 0 {
+				o.b = append(o.b, '{', '\n')
+			} else {
+				o.b = append(o.b, ',', '\n')
+			}
+			o.n++
+			o.b = append(o.b, body...)
+		}
+	}
 	if len(q.Statements) > 0 {
 		o.key("statements")
 		o.b = append(o.b, '[')

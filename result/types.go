@@ -89,9 +89,57 @@ type Query struct {
 	RunsStatus []Status `json:"runs_status,omitempty"`
 	Stats      *Stats   `json:"stats,omitempty"`
 
+	// ServerStats holds, with --server-stats, what the server said about the unit; its
+	// keys sit in the query's JSON object (server_ms, plan_ms, buffers,
+	// plan_fingerprint, ...). Nil without --server-stats.
+	*ServerStats
+
 	// Statements lists a transaction block's statements with their own times.
 	Statements []Query `json:"statements,omitempty"`
 }
+
+// ServerStats is the server's side of one unit (--server-stats): times and buffers from
+// EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY, FORMAT JSON) run outside the measured
+// runs, the normalised plan shape and its fingerprint. A statement that cannot be
+// explained has only Note.
+type ServerStats struct {
+	// ServerMs is the median server execution time ("Execution Time") over the explain
+	// passes, PlanMs the median planning time; ServerRunsMs holds every pass's.
+	ServerMs     float64   `json:"server_ms,omitempty"`
+	PlanMs       float64   `json:"plan_ms,omitempty"`
+	ServerRunsMs []float64 `json:"server_runs_ms,omitempty"`
+	ServerRows   int64     `json:"server_rows,omitempty"`
+	Buffers      *Buffers  `json:"buffers,omitempty"`
+	// PlanFingerprint is a short hash of PlanShape: node types, relations, indexes and
+	// join order, without costs or row estimates.
+	PlanFingerprint string   `json:"plan_fingerprint,omitempty"`
+	PlanShape       []string `json:"plan_shape,omitempty"`
+	// PlanJSON is the server's full EXPLAIN output of the last pass.
+	PlanJSON string `json:"plan_json,omitempty"`
+	QueryID  string `json:"query_id,omitempty"`
+	// Note says why the unit was not explained ("utility statement", ...).
+	Note string `json:"server_note,omitempty"`
+}
+
+// Buffers counts the blocks a plan touched (EXPLAIN's BUFFERS), executor only.
+type Buffers struct {
+	SharedHit     int64 `json:"shared_hit"`
+	SharedRead    int64 `json:"shared_read"`
+	SharedDirtied int64 `json:"shared_dirtied"`
+	SharedWritten int64 `json:"shared_written"`
+	LocalHit      int64 `json:"local_hit"`
+	LocalRead     int64 `json:"local_read"`
+	LocalDirtied  int64 `json:"local_dirtied"`
+	LocalWritten  int64 `json:"local_written"`
+	TempRead      int64 `json:"temp_read"`
+	TempWritten   int64 `json:"temp_written"`
+}
+
+// Plan comparison outcomes (ComparisonRow.Plan); "" when either side has no plan.
+const (
+	PlanSame    = "same"
+	PlanChanged = "changed"
+)
 
 // Dep is one dependency of a unit: the name of the unit it waits for, and why.
 type Dep struct {
@@ -230,6 +278,9 @@ type Comparison struct {
 	// Ambiguous counts the rows whose pairing is ambiguous and which are therefore not
 	// gated.
 	Ambiguous int `json:"ambiguous,omitempty"`
+	// PlanChanges counts the rows whose plan changed; with GatePlan each fails the gate.
+	PlanChanges int  `json:"plan_changes,omitempty"`
+	GatePlan    bool `json:"gate_plan,omitempty"`
 }
 
 // ComparisonRow compares one query's samples.
@@ -255,8 +306,20 @@ type ComparisonRow struct {
 	ChangedSQL bool `json:"changed_sql,omitempty"`
 	// Ambiguous says that the pairing is a guess (several statements with the same SQL
 	// on a side, in different numbers on the two sides): such a row is never gated.
-	Ambiguous bool   `json:"ambiguous,omitempty"`
-	Note      string `json:"note,omitempty"` // e.g. "too few samples"
+	Ambiguous bool `json:"ambiguous,omitempty"`
+	// Server times (--server-stats on both sides): medians of the explain passes and
+	// their own Mann-Whitney verdict, beside the client's.
+	ServerBaseMs  float64 `json:"server_base_ms,omitempty"`
+	ServerNewMs   float64 `json:"server_new_ms,omitempty"`
+	ServerP       float64 `json:"server_p,omitempty"`
+	ServerVerdict Verdict `json:"server_verdict,omitempty"`
+	// Plan is PlanSame or PlanChanged when both sides have a plan fingerprint;
+	// PlanDiff names the first differing node, new ← base.
+	Plan     string `json:"plan,omitempty"`
+	PlanDiff string `json:"plan_diff,omitempty"`
+	// PlanRegression: a changed plan that fails the gate (--gate-plan).
+	PlanRegression bool   `json:"plan_regression,omitempty"`
+	Note           string `json:"note,omitempty"` // e.g. "too few samples"
 }
 
 // Event is something the runner reports as a run goes, for progress displays and
