@@ -279,6 +279,9 @@ func summaryLines(r *result.Report) []string {
 	if e := r.Context.Engine; e != "" && e != "PostgreSQL" {
 		l += " · engine " + e
 	}
+	if p := r.Context.Protocol; p != "" && p != "simple" {
+		l += " · protocol " + p // --protocol; simple, psql's, goes without saying
+	}
 	if addrs := distinct(r.Context.Connections); len(addrs) > 1 {
 		l += " · reached " + strings.Join(addrs, ", ")
 	}

@@ -168,7 +168,10 @@ type Context struct {
 	Connections []string `json:"connections,omitempty"`
 	// Pooler is "transaction" or "statement" when the connections go through a pooler
 	// that shares server sessions per transaction or per statement (PgBouncer's modes).
-	Pooler    string    `json:"pooler,omitempty"`
+	Pooler string `json:"pooler,omitempty"`
+	// Protocol is how statements were sent: "simple" (psql's), "extended" or "prepared"
+	// (--protocol); "" in reports made before qrun recorded it, which used simple.
+	Protocol  string    `json:"protocol,omitempty"`
 	Target    string    `json:"target,omitempty"` // a label: user@host:port/db
 	Host      string    `json:"host,omitempty"`
 	Port      int       `json:"port,omitempty"`

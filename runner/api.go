@@ -72,6 +72,8 @@ type Options struct {
 	// the stream named. It is called in the script's order in sequential mode, one call
 	// at a time, and must not block.
 	Output func(queries.Stream, string)
+	// Protocol is how statements are sent (protocol.go); "" is ProtocolSimple.
+	Protocol Protocol
 }
 
 // BenchOptions say how often to run the plan. With both Runs and Duration set, Bench
@@ -130,10 +132,18 @@ type Target struct {
 	sessPlan   *plan.Plan // the plan needsSession last looked at, and its answer
 	sessNeeded bool
 	onSend     func(sql string) // tests: sees each query string sent for the script
+	protoWarn  protoWarnings    // statements --protocol sent with the simple protocol
 }
 
 // Info describes the target for reports, without its password.
-func (t *Target) Info() result.Context { return t.info }
+func (t *Target) Info() result.Context {
+	i := t.info
+	i.Protocol = string(t.opts.Protocol)
+	if i.Protocol == "" {
+		i.Protocol = string(ProtocolSimple)
+	}
+	return i
+}
 
 // ConnectMs is the time it took to open and check the connections.
 func (t *Target) ConnectMs() float64 { return t.connectMs }

@@ -225,8 +225,18 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 			q.Command = tag.String()
 		}
 	}
+	// --protocol prepared prepares outside the times (protocol.go): a statement starts
+	// after its Parse, a block leaves its statements' out.
+	untimed := takeUnitUntimed(pc)
+	if !u.Tx && untimed > 0 {
+		start += untimed
+		if first {
+			q.StartMs = ms(start)
+		}
+		untimed = 0
+	}
 	end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start) // not the settle after a --timeout (cancel.go)
-	q.WallMs = ms(end - start)
+	q.WallMs = ms(end - start - untimed)
 	q.EndMs = ms(end)
 	if wrap && err == nil {
 		// --read-only commits (session settings the unit made stay, as without it); it
@@ -300,6 +310,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
 			}
 		}
+		start += takeUntimed(pc) // --protocol prepared: after the Parse (protocol.go)
 		end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start)
 		sq.StartMs, sq.EndMs, sq.WallMs, sq.Rows, sq.Conn = ms(start), ms(end), ms(end-start), rows, w.n
 		if savepoint && !pc.IsClosed() {
@@ -421,7 +432,7 @@ func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st
 		tag, err = e.clientCopy(ctx, pc, cc, sql)
 		return tag.RowsAffected(), tag, false, err
 	}
-	mrr := pc.Exec(ctx, sql)
+	mrr := e.send(ctx, pc, st, sql) // --protocol (protocol.go)
 	for mrr.NextResult() {
 		rr := mrr.ResultReader()
 		var n int64
@@ -433,6 +444,7 @@ func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st
 		if cerr != nil {
 			break // mrr.Close reports it
 		}
+		noteTag(pc, t)
 		if returnsRows {
 			rows += n
 		} else {

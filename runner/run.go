@@ -160,7 +160,10 @@ func (t *Target) reset(ctx context.Context, c *pgxpool.Conn) error {
 	if _, err := pc.Exec(ctx, "DISCARD ALL").ReadAll(); err != nil {
 		return err
 	}
-	return runSetup(ctx, pc, t.setup)
+	if err := runSetup(ctx, pc, t.setup); err != nil {
+		return err
+	}
+	return reprepare(ctx, pc) // DISCARD ALL dropped --protocol prepared's statements
 }
 
 // sequential runs the plan on one connection in the calling goroutine: no hop between

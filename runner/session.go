@@ -217,7 +217,7 @@ func (w *worker) query(ctx context.Context, e *execution, sql string, capture *c
 	if e.t.onSend != nil {
 		e.t.onSend(sql)
 	}
-	mrr := pc.Exec(ctx, sql)
+	mrr := e.send(ctx, pc, nil, sql) // --protocol (protocol.go)
 	var tags []pgconn.CommandTag
 	var rowsResults []bool
 	for mrr.NextResult() {
@@ -263,6 +263,7 @@ func (w *worker) query(ctx context.Context, e *execution, sql string, capture *c
 		if cerr != nil {
 			break // mrr.Close reports it
 		}
+		noteTag(pc, t)
 		if returnsRows {
 			rows += n
 		} else {

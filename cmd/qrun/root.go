@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qrunhq/qrun/report"
+	"github.com/qrunhq/qrun/runner"
 )
 
 // Options is a parsed and checked qrun command line.
@@ -48,6 +49,7 @@ type Options struct {
 	Retries        int
 	ReadOnly       bool
 	Rollback       bool
+	Protocol       string // --protocol: simple, extended or prepared
 
 	// Instances (sharded runs, qrun merge).
 	Labels  map[string]string // --label k=v
@@ -174,6 +176,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
+	exec.StringVar(&o.Protocol, "protocol", "simple", "send statements with `PROTO` simple (psql's), extended (Parse/Bind/Execute, unnamed)\nor prepared (each distinct statement prepared once per connection, outside the timings)")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
@@ -273,6 +276,9 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Single && o.Rollback {
 		return usagef("--single-transaction and --rollback cannot be used together (--rollback already runs each statement in a transaction it rolls back)")
+	}
+	if _, err := runner.ParseProtocol(o.Protocol); err != nil {
+		return usagef("--protocol: %v", err)
 	}
 	switch o.Deps {
 	case "auto", "none":

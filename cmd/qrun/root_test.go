@@ -25,7 +25,7 @@ func parse(t *testing.T, args ...string) (o *Options, code int, stdout, stderr s
 
 func TestParseOptions(t *testing.T) {
 	defaults := func() Options {
-		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second, MinDelta: time.Millisecond, Deps: "auto"}
+		return Options{Files: []string{"a.sql"}, Runs: 1, Format: "table", ConnectTimeout: 10 * time.Second, MinDelta: time.Millisecond, Deps: "auto", Protocol: "simple"}
 	}
 	tests := []struct {
 		name string
@@ -59,6 +59,7 @@ func TestParseOptions(t *testing.T) {
 			o.Labels = map[string]string{"shard": "3", "job": "nightly"}
 			o.StartAt = time.Date(2026, 12, 2, 15, 4, 5, 0, time.UTC)
 		}},
+		{"protocol", []string{"--protocol", "prepared", "a.sql"}, func(o *Options) { o.Protocol = "prepared" }},
 		{"dependency inference off", []string{"--parallel", "--deps", "none", "a.sql"}, func(o *Options) {
 			o.Parallel, o.Deps = true, "none"
 		}},
@@ -122,6 +123,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"zero runs", []string{"--runs", "0", "a.sql"}, "--runs"},
 		{"bad --start-at", []string{"--start-at", "tomorrow", "a.sql"}, "RFC 3339"},
 		{"unknown --deps", []string{"--deps", "maybe", "a.sql"}, "--deps must be auto or none"},
+		{"unknown --protocol", []string{"--protocol", "binary", "a.sql"}, "--protocol: want simple, extended or prepared"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},
 		{"negative timeout", []string{"--timeout=-1s", "a.sql"}, "--timeout"},

@@ -75,6 +75,7 @@ func run(ctx context.Context, o *Options) error {
 		Retries:           o.Retries,
 		Rollback:          o.Rollback,
 		ReadOnly:          o.ReadOnly,
+		Protocol:          runner.Protocol(o.Protocol),
 	}
 	if o.Env.In != nil {
 		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
@@ -268,6 +269,7 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 		if i < len(runs) {
 			tr = runs[i]
 		}
+		b.Warnings = append(slices.Clip(b.Warnings), t.ProtocolWarnings()...) // --protocol fallbacks
 		reps[i] = runner.Summarize(p, b, tr)
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
 		if needIDs {
@@ -632,6 +634,9 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 // next there (--setup is applied inside every unit instead).
 func checkPoolers(o *Options, p *plan.Plan, targets []*runner.Target, base *result.Report) error {
 	for _, t := range targets {
+		if err := t.CheckProtocol(); err != nil {
+			return &exitError{exitInput, err}
+		}
 		info := t.Info()
 		switch info.Pooler {
 		case "statement":
