@@ -124,6 +124,15 @@ func (s *Scheduler) Next() (unit int, ok bool) {
 	return int(u), true
 }
 
+// Peek returns the unit Next would return, without starting it (--pipeline looks
+// ahead for the next unit in file order).
+func (s *Scheduler) Peek() (unit int, ok bool) {
+	if len(s.ready) == 0 {
+		return 0, false
+	}
+	return int(s.ready[0]), true
+}
+
 // NextFor is Next for one of several workers, each holding its own connection: a unit
 // tied to a session group (Plan.Inferred) goes only to the worker that ran the group's
 // first unit, so that what the group creates on its connection (a temporary table, a

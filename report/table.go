@@ -282,6 +282,9 @@ func summaryLines(r *result.Report) []string {
 	if p := r.Context.Protocol; p != "" && p != "simple" {
 		l += " · protocol " + p // --protocol; simple, psql's, goes without saying
 	}
+	if r.Context.Pipeline {
+		l += " · pipeline"
+	}
 	if addrs := distinct(r.Context.Connections); len(addrs) > 1 {
 		l += " · reached " + strings.Join(addrs, ", ")
 	}

@@ -171,7 +171,10 @@ type Context struct {
 	Pooler string `json:"pooler,omitempty"`
 	// Protocol is how statements were sent: "simple" (psql's), "extended" or "prepared"
 	// (--protocol); "" in reports made before qrun recorded it, which used simple.
-	Protocol  string    `json:"protocol,omitempty"`
+	Protocol string `json:"protocol,omitempty"`
+	// Pipeline says that --pipeline sent statements ahead in pipelines (their times are
+	// completion to completion).
+	Pipeline  bool      `json:"pipeline,omitempty"`
 	Target    string    `json:"target,omitempty"` // a label: user@host:port/db
 	Host      string    `json:"host,omitempty"`
 	Port      int       `json:"port,omitempty"`

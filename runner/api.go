@@ -74,6 +74,10 @@ type Options struct {
 	Output func(queries.Stream, string)
 	// Protocol is how statements are sent (protocol.go); "" is ProtocolSimple.
 	Protocol Protocol
+	// Pipeline sends the statements of transaction blocks, and in sequential mode runs
+	// of consecutive single statements, in pipelines (pipeline.go). It needs Protocol
+	// extended or prepared; with simple it does nothing.
+	Pipeline bool
 }
 
 // BenchOptions say how often to run the plan. With both Runs and Duration set, Bench
@@ -142,6 +146,7 @@ func (t *Target) Info() result.Context {
 	if i.Protocol == "" {
 		i.Protocol = string(ProtocolSimple)
 	}
+	i.Pipeline = t.opts.Pipeline && i.Protocol != string(ProtocolSimple)
 	return i
 }
 

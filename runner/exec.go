@@ -198,7 +198,9 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 		failed *queries.Statement
 		err    error
 	)
-	if u.Tx {
+	if u.Tx && e.pipeBlock(u) {
+		failed, err = w.blockPipelined(ctx, e, u, q) // --pipeline (pipeline.go)
+	} else if u.Tx {
 		failed, err = w.block(ctx, e, u, q)
 	} else {
 		st := u.Statements[0]

@@ -251,10 +251,8 @@ func noteTag(pc *pgconn.PgConn, tag pgconn.CommandTag) {
 	if !ok || len(s.names) == 0 {
 		return
 	}
-	t := tag.String()
-	verb, _, _ := strings.Cut(t, " ")
-	switch verb {
-	case "CREATE", "ALTER", "DROP", "SET", "RESET", "DISCARD", "DEALLOCATE", "DO", "IMPORT", "REFRESH", "GRANT", "REVOKE", "SECURITY", "COMMENT":
+	verb, _, _ := strings.Cut(tag.String(), " ")
+	if plan.InvalidatesPrepared(verb) {
 		s.names = nil
 	}
 }

@@ -50,79 +50,112 @@ func protoOutcome(u *plan.Unit, q result.Query) string {
 	return b.String()
 }
 
-// TestProtocolsAgreeOnCorpus runs each runnable file of the PostgreSQL regression corpus
-// (queries/testdata/pg-regress) with the simple, extended and prepared protocols, each
-// on a fresh database of its own and the three at once, and wants every statement to
-// end alike: status, rows, command tag and SQLSTATE.
+// TestProtocolsAgreeOnCorpus runs the runnable files of the PostgreSQL regression corpus
+// (queries/testdata/pg-regress) with the simple, extended and prepared protocols, and
+// prepared with --pipeline, and wants every statement to end alike: status, rows,
+// command tag and SQLSTATE. To stay quick, the files run in file order as one script per
+// variant, each variant on a fresh database of its own and all variants at once (what a
+// file leaves behind meets the next file alike in every variant); the files with
+// run-time meta-commands (\gset, \if, ...) form a script of their own, since a script
+// with any of them runs through a psql session throughout and --pipeline stands aside
+// for it.
 func TestProtocolsAgreeOnCorpus(t *testing.T) {
 	pgtest.URL(t) // skips without a server
 	files, err := filepath.Glob("../queries/testdata/pg-regress/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}
-	protos := []Protocol{ProtocolSimple, ProtocolExtended, ProtocolPrepared}
+	variants := []Options{{Protocol: ProtocolSimple}, {Protocol: ProtocolExtended}, {Protocol: ProtocolPrepared},
+		{Protocol: ProtocolPrepared, Pipeline: true}}
+	var plain, session []*queries.Statement
 	ran := 0
 	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".sql")
 		src, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if clusterWide.Match(src) || name == "test_setup" {
+		if clusterWide.Match(src) || filepath.Base(path) == "test_setup.sql" {
 			continue
 		}
 		s, err := queries.Parse(path, src, queries.Options{})
 		if err != nil {
 			continue // refused by qrun (queries' TestCorpus says why)
 		}
-		p, err := plan.Build(s.Statements, plan.Options{})
-		if err != nil {
+		if _, err := plan.Build(s.Statements, plan.Options{}); err != nil {
 			continue
 		}
 		ran++
-		t.Run(name, func(t *testing.T) {
+		runtime := false
+		for _, st := range s.Statements {
+			runtime = runtime || st.Runtime()
+		}
+		if runtime {
+			session = append(session, s.Statements...)
+		} else {
+			plain = append(plain, s.Statements...)
+		}
+	}
+	if ran < 40 {
+		t.Errorf("only %d corpus files ran, want at least 40", ran)
+	}
+	for _, script := range []struct {
+		name  string
+		stmts []*queries.Statement
+	}{{"plain", plain}, {"run-time meta-commands", session}} {
+		t.Run(script.name, func(t *testing.T) {
 			t.Parallel()
-			urls := make([]string, len(protos))
-			for i := range protos {
+			p, err := plan.Build(script.stmts, plan.Options{})
+			if err != nil {
+				t.Fatalf("plan.Build: %v", err)
+			}
+			urls := make([]string, len(variants))
+			for i := range variants {
 				urls[i] = pgtest.NewDatabase(t)
 			}
-			got := make([][]string, len(protos))
-			errs := make([]error, len(protos))
+			got := make([][]string, len(variants))
+			errs := make([]error, len(variants))
 			var wg sync.WaitGroup
-			for i, proto := range protos {
+			for i, opts := range variants {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					got[i], errs[i] = runOutcomes(urls[i], proto, p)
+					got[i], errs[i] = runOutcomes(urls[i], opts, p)
 				}()
 			}
 			wg.Wait()
 			for i, err := range errs {
 				if err != nil {
-					t.Fatalf("%s: %v", protos[i], err)
+					t.Fatalf("%s: %v", protoName(variants[i]), err)
 				}
 			}
-			for i := 1; i < len(protos); i++ {
+			for i := 1; i < len(variants); i++ {
 				for u := range got[0] {
 					if got[i][u] != got[0][u] {
-						t.Errorf("unit %d: %s:\n%s%s:\n%s", u, protos[0], got[0][u], protos[i], got[i][u])
+						t.Errorf("unit %d: %s:\n%s%s:\n%s", u, protoName(variants[0]), got[0][u], protoName(variants[i]), got[i][u])
 					}
 				}
 			}
+			t.Logf("%d units agree in %d variants", len(p.Units), len(variants))
 		})
-	}
-	if ran < 40 {
-		t.Errorf("only %d corpus files ran, want at least 40", ran)
 	}
 }
 
-// runOutcomes runs p once on url with proto and returns each unit's protoOutcome. It
+func protoName(o Options) string {
+	if o.Pipeline {
+		return string(o.Protocol) + " --pipeline"
+	}
+	return string(o.Protocol)
+}
+
+// runOutcomes runs p once on url with opts and returns each unit's protoOutcome. It
 // may run on any goroutine: it reports errors instead of failing the test.
-func runOutcomes(url string, proto Protocol, p *plan.Plan) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func runOutcomes(url string, opts Options, p *plan.Plan) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	tg, err := Connect(ctx, Config{ConnString: url, Setup: []string{"SET client_min_messages = error"}},
-		Options{Protocol: proto, Timeout: 20 * time.Second})
+	if !opts.Pipeline {
+		opts.Timeout = 20 * time.Second // --pipeline pipelines single statements without one
+	}
+	tg, err := Connect(ctx, Config{ConnString: url, Setup: []string{"SET client_min_messages = error"}}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -188,6 +188,10 @@ func (e *execution) sequential(w *worker) time.Duration {
 			last = max(last, e.finish(s, outcome{unit: u}))
 			continue
 		}
+		if e.pipeUnit(u) { // --pipeline: u and the units after it (pipeline.go)
+			last = max(last, e.sequentialPipeline(w, s, u))
+			continue
+		}
 		last = max(last, e.finish(s, w.do(e, j)))
 	}
 	return last

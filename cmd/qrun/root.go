@@ -50,6 +50,7 @@ type Options struct {
 	ReadOnly       bool
 	Rollback       bool
 	Protocol       string // --protocol: simple, extended or prepared
+	Pipeline       bool   // --pipeline
 
 	// Instances (sharded runs, qrun merge).
 	Labels  map[string]string // --label k=v
@@ -177,6 +178,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 	exec.StringVar(&o.Protocol, "protocol", "simple", "send statements with `PROTO` simple (psql's), extended (Parse/Bind/Execute, unnamed)\nor prepared (each distinct statement prepared once per connection, outside the timings)")
+	exec.BoolVar(&o.Pipeline, "pipeline", false, "with --protocol extended or prepared: send transaction blocks, and in sequential\nmode runs of single statements, in pipelines (times are completion to completion)")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
@@ -279,6 +281,9 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if _, err := runner.ParseProtocol(o.Protocol); err != nil {
 		return usagef("--protocol: %v", err)
+	}
+	if o.Pipeline && (o.Protocol == "" || o.Protocol == "simple") {
+		return usagef("--pipeline needs --protocol extended or prepared: a pipeline is made of extended-protocol messages")
 	}
 	switch o.Deps {
 	case "auto", "none":

@@ -59,7 +59,7 @@ func TestParseOptions(t *testing.T) {
 			o.Labels = map[string]string{"shard": "3", "job": "nightly"}
 			o.StartAt = time.Date(2026, 12, 2, 15, 4, 5, 0, time.UTC)
 		}},
-		{"protocol", []string{"--protocol", "prepared", "a.sql"}, func(o *Options) { o.Protocol = "prepared" }},
+		{"protocol", []string{"--protocol", "prepared", "--pipeline", "a.sql"}, func(o *Options) { o.Protocol, o.Pipeline = "prepared", true }},
 		{"dependency inference off", []string{"--parallel", "--deps", "none", "a.sql"}, func(o *Options) {
 			o.Parallel, o.Deps = true, "none"
 		}},
@@ -123,6 +123,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"zero runs", []string{"--runs", "0", "a.sql"}, "--runs"},
 		{"bad --start-at", []string{"--start-at", "tomorrow", "a.sql"}, "RFC 3339"},
 		{"unknown --deps", []string{"--deps", "maybe", "a.sql"}, "--deps must be auto or none"},
+		{"--pipeline without the extended protocol", []string{"--pipeline", "a.sql"}, "--pipeline needs --protocol extended or prepared"},
 		{"unknown --protocol", []string{"--protocol", "binary", "a.sql"}, "--protocol: want simple, extended or prepared"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},

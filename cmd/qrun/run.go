@@ -76,6 +76,7 @@ func run(ctx context.Context, o *Options) error {
 		Rollback:          o.Rollback,
 		ReadOnly:          o.ReadOnly,
 		Protocol:          runner.Protocol(o.Protocol),
+		Pipeline:          o.Pipeline,
 	}
 	if o.Env.In != nil {
 		ropts.Stdin = runner.NewStdin(o.Env.In) // \copy ... from pstdin
