@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/qrunhq/qrun/result"
@@ -269,6 +270,28 @@ func flaky() *result.Report {
 	return &r
 }
 
+// scanned is the lunch under --parallel --scan c=1,2,4: three targets, each with its
+// combination, the run's wall time falling as c grows and the statements' own times
+// rising a little.
+func scanned() *result.Report {
+	var ts []result.Report
+	for i, c := range []int{1, 2, 4} {
+		t := repeatedRuns()
+		t.Warnings = nil
+		t.Context = ctx("chef@pg16:5432/lunch c=" + strconv.Itoa(c))
+		t.Context.Scan = map[string]string{"c": strconv.Itoa(c)}
+		t.Concurrency = c
+		t.TotalWallMs = []float64{2604.1, 1502.7, 1003.2}[i]
+		t.TotalRunsMs = samples(10, t.TotalWallMs)
+		for j := range t.Queries {
+			t.Queries[j].RunsMs = samples(10, t.Queries[j].WallMs*(1+0.05*float64(i)))
+		}
+		ts = append(ts, *t)
+	}
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: result.Context{QrunVersion: "v0.1.0", StartedAt: started},
+		Mode: "parallel", Concurrency: 4, Runs: 10, Targets: ts}
+}
+
 // fixtures are the report shapes every format is tested with.
 var fixtures = []struct {
 	name   string
@@ -282,4 +305,5 @@ var fixtures = []struct {
 	{"baseline", baselineCmp},
 	{"connect", connects},
 	{"flaky", flaky},
+	{"scan", scanned},
 }

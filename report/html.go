@@ -38,6 +38,8 @@ type htmlPage struct {
 	Sections    []htmlSection
 	Comparisons []htmlComparison
 	Warnings    []string
+	// ScanTable and ScanChart are a --scan's scaling summary and chart (scan.go).
+	ScanTable, ScanChart template.HTML
 }
 
 type htmlSection struct {
@@ -108,7 +110,7 @@ type htmlCompRow struct {
 func px(v float64) float64 { return math.Round(v*10) / 10 }
 
 func writeHTML(w io.Writer, r *result.Report) error {
-	page := htmlPage{Title: "qrun report", Headline: headline(r)}
+	page := htmlPage{Title: "qrun report", Headline: headline(r), ScanTable: scanTableHTML(r), ScanChart: scanChartHTML(r)}
 	if len(r.Targets) == 0 {
 		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline", 0))
 	}

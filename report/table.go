@@ -122,6 +122,7 @@ func writeTable(w io.Writer, r *result.Report, opts Options) error {
 		if err := writeTargetsTable(bw, r, opts); err != nil {
 			return err
 		}
+		writeScanTable(bw, r) // --scan (scan.go)
 	} else if err := writeOneTable(bw, r, opts, true); err != nil {
 		return err
 	}

@@ -172,6 +172,9 @@ type Context struct {
 	// Protocol is how statements were sent: "simple" (psql's), "extended" or "prepared"
 	// (--protocol); "" in reports made before qrun recorded it, which used simple.
 	Protocol string `json:"protocol,omitempty"`
+	// Scan is the combination of --scan values this target ran with (c for the pool
+	// size, else psql variables); nil outside a scan.
+	Scan map[string]string `json:"scan,omitempty"`
 	// Pipeline says that --pipeline sent statements ahead in pipelines (their times are
 	// completion to completion).
 	Pipeline  bool      `json:"pipeline,omitempty"`

@@ -173,5 +173,5 @@ func (t *Target) Close() {
 // measured runs per target. When ctx is cancelled it stops and returns what it has,
 // the interrupted run included (marked Interrupted), with a nil error.
 func Bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions) ([][]result.Run, error) {
-	return bench(ctx, targets, p, bo)
+	return bench(ctx, targets, func(int) *plan.Plan { return p }, bo)
 }

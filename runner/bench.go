@@ -9,7 +9,8 @@ import (
 	"github.com/qrunhq/qrun/result"
 )
 
-func bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions) ([][]result.Run, error) {
+// bench runs plan planOf(i) on targets[i] (scan.go: a plan per --scan combination).
+func bench(ctx context.Context, targets []*Target, planOf func(int) *plan.Plan, bo BenchOptions) ([][]result.Run, error) {
 	out := make([][]result.Run, len(targets))
 	if len(targets) == 0 {
 		return out, nil
@@ -25,7 +26,7 @@ func bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions
 	// Warmup runs are numbered -1, -2, ... in events.
 	for w := range bo.Warmup {
 		for i, t := range targets {
-			r, err := t.around(ctx, p, -(w + 1), bo)
+			r, err := t.around(ctx, planOf(i), -(w + 1), bo)
 			if err != nil {
 				return out, fmt.Errorf("warmup run %d on %s: %w", w+1, t.info.Target, err)
 			}
@@ -41,7 +42,7 @@ func bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions
 	start := now()
 	for n := 0; n < runs || (bo.Duration > 0 && now().Sub(start) < bo.Duration); n++ {
 		for i, t := range targets {
-			r, err := t.around(ctx, p, n, bo)
+			r, err := t.around(ctx, planOf(i), n, bo)
 			if err != nil {
 				return out, fmt.Errorf("run %d on %s: %w", n+1, t.info.Target, err)
 			}

@@ -51,6 +51,9 @@ type Options struct {
 	Rollback       bool
 	Protocol       string // --protocol: simple, extended or prepared
 	Pipeline       bool   // --pipeline
+	// Scan holds the --scan NAME=v1,v2,... values; scanAxes them parsed (scan.go).
+	Scan     []string
+	scanAxes []scanAxis
 
 	// Instances (sharded runs, qrun merge).
 	Labels  map[string]string // --label k=v
@@ -178,6 +181,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 	exec.StringVar(&o.Protocol, "protocol", "simple", "send statements with `PROTO` simple (psql's), extended (Parse/Bind/Execute, unnamed)\nor prepared (each distinct statement prepared once per connection, outside the timings)")
+	exec.StringArrayVar(&o.Scan, "scan", nil, "run the workload for every combination of `NAME=v1,v2,...` (repeatable): c or concurrency\nthe pool size of --parallel, any other name a psql variable; side by side, interleaved")
 	exec.BoolVar(&o.Pipeline, "pipeline", false, "with --protocol extended or prepared: send transaction blocks, and in sequential\nmode runs of single statements, in pipelines (times are completion to completion)")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
@@ -284,6 +288,21 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Pipeline && (o.Protocol == "" || o.Protocol == "simple") {
 		return usagef("--pipeline needs --protocol extended or prepared: a pipeline is made of extended-protocol messages")
+	}
+	if len(o.Scan) > 0 {
+		axes, err := parseScan(o.Scan, o.Parallel)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		for _, a := range axes {
+			if a.conc && fs.Changed("concurrency") {
+				return usagef("--scan c sets the pool size: drop -c/--concurrency")
+			}
+		}
+		if o.DryRun {
+			return usagef("--scan runs the workload once per combination: it cannot be used with --dry-run")
+		}
+		o.scanAxes = axes
 	}
 	switch o.Deps {
 	case "auto", "none":

@@ -40,6 +40,17 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	// --scan: a combination of values per target of each -d, each with its plan (scan.go).
+	var (
+		scan  []scanCombo
+		plans []*plan.Plan
+	)
+	if len(o.scanAxes) > 0 {
+		scan = scanCombos(o.scanAxes, o.Vars)
+		if plans, err = scanPlans(o, scan, p); err != nil {
+			return err
+		}
+	}
 	beforeEach, err := hookStatements(o, "--before-each", o.BeforeEach)
 	if err != nil {
 		return err
@@ -90,7 +101,7 @@ func run(ctx context.Context, o *Options) error {
 	ropts.Output = output
 	var finish func()
 	ropts.OnEvent, finish = observer(o, p)
-	targets, err := connect(ctx, o, ropts)
+	targets, err := connect(ctx, o, ropts, scan)
 	defer func() {
 		for _, t := range targets {
 			t.Close()
@@ -116,8 +127,13 @@ func run(ctx context.Context, o *Options) error {
 			base.Context.StartedAt = time.Now()
 		}
 	}
-	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration,
-		BeforeEach: beforeEach, AfterEach: afterEach})
+	bo := runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration, BeforeEach: beforeEach, AfterEach: afterEach}
+	var runs [][]result.Run
+	if scan != nil {
+		runs, err = runner.BenchPlans(ctx, targets, targetPlans(plans, len(targets)), bo)
+	} else {
+		runs, err = runner.Bench(ctx, targets, p, bo)
+	}
 	finish()
 	interrupted := ctx.Err() != nil
 	var benchErr error
@@ -133,7 +149,7 @@ func run(ctx context.Context, o *Options) error {
 		benchErr = err
 	}
 
-	rep := assemble(o, p, base, targets, runs, interrupted)
+	rep := assemble(o, p, base, targets, runs, interrupted, scan, plans)
 	if baseline != nil {
 		compareBaseline(o, &rep, baseline)
 	}
@@ -252,7 +268,7 @@ func observer(o *Options, p *plan.Plan) (onEvent func(result.Event), finish func
 
 // assemble summarizes each target's runs; several targets make one report with the
 // targets side by side and the first compared with each other one.
-func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Target, runs [][]result.Run, interrupted bool) result.Report {
+func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Target, runs [][]result.Run, interrupted bool, scan []scanCombo, plans []*plan.Plan) result.Report {
 	reps := make([]result.Report, len(targets))
 	// Identities (the JSON "id", what compare pairs by) cost a parse of every statement:
 	// they are made for reports that are saved as JSON or compared.
@@ -271,10 +287,20 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 			tr = runs[i]
 		}
 		b.Warnings = append(slices.Clip(b.Warnings), t.ProtocolWarnings()...) // --protocol fallbacks
-		reps[i] = runner.Summarize(p, b, tr)
+		tp := p
+		if scan != nil {
+			c := scan[i%len(scan)]
+			b.Context.Target += " " + c.label
+			b.Context.Scan = c.values
+			if c.conc > 0 {
+				b.Concurrency = c.conc
+			}
+			tp = plans[i%len(scan)]
+		}
+		reps[i] = runner.Summarize(tp, b, tr)
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
 		if needIDs {
-			compare.Identify(reps[i].Queries, named)
+			compare.Identify(reps[i].Queries, named) // a scan's plans share the statements' names
 		}
 	}
 	if len(reps) == 1 {
@@ -449,19 +475,39 @@ func inputError(w io.Writer, err error) error {
 
 // connect opens every target in turn. A ConnectError is one redacted line and exit
 // status 2; an interrupt while connecting is exit status 130.
-func connect(ctx context.Context, o *Options, ropts runner.Options) ([]*runner.Target, error) {
+func connect(ctx context.Context, o *Options, ropts runner.Options, scan []scanCombo) ([]*runner.Target, error) {
 	var targets []*runner.Target
 	for _, cfg := range targetConfigs(o) {
-		t, err := connectWaiting(ctx, o, cfg, ropts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return targets, &exitError{exitInterrupted, errors.New("interrupted while connecting")}
-			}
-			return targets, &exitError{exitInput, err}
+		combos := scan
+		if combos == nil {
+			combos = []scanCombo{{}}
 		}
-		targets = append(targets, t)
+		for _, c := range combos { // --scan: a target per combination, its own pool size
+			topts := ropts
+			if c.conc > 0 {
+				topts.Concurrency = c.conc
+			}
+			t, err := connectWaiting(ctx, o, cfg, topts)
+			if err != nil {
+				if ctx.Err() != nil {
+					return targets, &exitError{exitInterrupted, errors.New("interrupted while connecting")}
+				}
+				return targets, &exitError{exitInput, err}
+			}
+			targets = append(targets, t)
+		}
 	}
 	return targets, nil
+}
+
+// targetPlans gives each of n targets its combination's plan: targets are made -d by -d,
+// each with every combination in order.
+func targetPlans(plans []*plan.Plan, n int) []*plan.Plan {
+	out := make([]*plan.Plan, n)
+	for i := range out {
+		out[i] = plans[i%len(plans)]
+	}
+	return out
 }
 
 // connectWaiting connects to one target, and with --wait keeps trying, with a backoff,
