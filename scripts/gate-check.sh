@@ -8,8 +8,14 @@
 # know. It exits 1 when the slowdown is missed or there are more than MAX_ALARMS false
 # alarms (default: one in ten tries).
 #
+#
+# With HISTORY=N (issue 14) the baseline is a history instead: N reports are saved first,
+# each try compares the candidate with --baseline DIR --history N (the pooled samples of
+# the last N) and then adds it to DIR, as a main branch adds a report per merge.
+#
 #   scripts/gate-check.sh            # 20 tries, --runs 30, --threshold 10%
 #   TRIES=50 RUNS=30 THRESHOLD=5% MAX_ALARMS=5 DSN=postgres://... scripts/gate-check.sh
+#   HISTORY=5 scripts/gate-check.sh  # against the last 5 reports, pooled
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,24 +39,38 @@ SQL
 
 q() { "$work/qrun" -d "$dsn" --quiet --runs "$runs" --warmup 2 --format json "$@" "$work/gate.sql"; }
 
+history=${HISTORY:-0}
+base=(--baseline "$work/base.json")
+if [ "$history" -gt 0 ]; then
+	mkdir -p "$work/history"
+	for i in $(seq 1 "$history"); do q -v secs=0.01 -o "$work/history/seed$i.json"; done
+	base=(--baseline "$work/history" --history "$history")
+fi
+
 alarms=0
 for i in $(seq 1 "$tries"); do
-	q -v secs=0.01 -o "$work/base.json"
+	if [ "$history" -gt 0 ]; then
+		[ "$i" = 1 ] || cp "$work/same.json" "$work/history/try$((i - 1)).json"
+	else
+		q -v secs=0.01 -o "$work/base.json"
+	fi
 	code=0
-	q -v secs=0.01 -o "$work/same.json" --baseline "$work/base.json" --threshold "$threshold" || code=$?
+	q -v secs=0.01 -o "$work/same.json" "${base[@]}" --threshold "$threshold" || code=$?
 	case $code in
 	0) ;;
 	3)
 		alarms=$((alarms + 1))
 		echo "try $i: false alarm:"
-		"$work/qrun" compare --threshold "$threshold" "$work/base.json" "$work/same.json" || true
+		[ "$history" -gt 0 ] || "$work/qrun" compare --threshold "$threshold" "$work/base.json" "$work/same.json" || true
 		;;
 	*) echo "try $i: qrun exited $code" >&2; exit 1 ;;
 	esac
 done
 code=0
-q -v secs=0.02 -o "$work/slower.json" --baseline "$work/base.json" --threshold "$threshold" || code=$?
-echo "same workload: $alarms false alarm(s) in $tries tries (--runs $runs, --threshold $threshold)"
+q -v secs=0.02 -o "$work/slower.json" "${base[@]}" --threshold "$threshold" || code=$?
+against="a fresh single baseline each try"
+[ "$history" -gt 0 ] && against="--history $history"
+echo "same workload: $alarms false alarm(s) in $tries tries (--runs $runs, --threshold $threshold, $against)"
 status=0
 if [ "$code" = 3 ]; then
 	echo "ten_ms made 2x slower: caught (exit 3)"

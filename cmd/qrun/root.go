@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -78,8 +79,12 @@ type Options struct {
 	// "stdout" (only when the report goes to a file) or a file.
 	Echo string
 
-	// Comparing.
+	// Comparing. Baseline is what comparisons name the baseline: the --baseline path,
+	// or with several paths or --history, a description of the history (validate);
+	// Baselines are the --baseline values, History the --history N.
 	Baseline     string
+	Baselines    []string
+	History      int
 	ThresholdPct float64
 	MinDelta     time.Duration
 }
@@ -202,7 +207,8 @@ above a statement name it, start a stage, or make it wait for others.`,
 	out.StringVar(&o.Echo, "echo", "", "where the script's \\echo and \\qecho print: stderr, stdout (with -o) or `FILE`\n(default: stderr; \\warn prints on stderr)")
 
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
-	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
+	cmp.Var(&listValue{list: &o.Baselines, typ: "BASE"}, "baseline", "compare with `BASE`: a JSON report saved earlier; or, repeated or a directory of\nreports, the pooled samples of the saved reports (the last --history N)")
+	cmp.IntVar(&o.History, "history", 0, "with --baseline DIR or several reports: pool the last `N` by start time (0: all)")
 	cmp.Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "with --baseline or several targets: exit 3 when a statement is\nsignificantly slower by more than this")
 	cmp.DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`\n(sub-millisecond noise between two runs is not a regression)")
 
@@ -341,6 +347,13 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	if o.Verbose && o.Quiet {
 		return usagef("--verbose and --quiet cannot be used together")
 	}
+	if o.History < 0 {
+		return usagef("--history must not be negative, got %d", o.History)
+	}
+	if fs.Changed("history") && len(o.Baselines) == 0 {
+		return usagef("--history needs --baseline DIR (or several --baseline reports)")
+	}
+	o.Baseline = baselineLabel(o.Baselines, o.History)
 	if fs.Changed("threshold") && o.Baseline == "" && len(o.Targets) < 2 {
 		return usagef("--threshold needs --baseline or several -d targets")
 	}
@@ -358,4 +371,25 @@ func checkFormat(f string) error {
 		return usagef("unknown format %q (want one of %s)", f, strings.Join(report.Formats, ", "))
 	}
 	return nil
+}
+
+// baselineLabel names the baseline in comparisons: its path, or for a history, its
+// paths and how many reports are pooled.
+func baselineLabel(paths []string, history int) string {
+	switch {
+	case len(paths) == 0:
+		return ""
+	case len(paths) == 1 && history == 0 && !isDir(paths[0]):
+		return paths[0]
+	}
+	l := strings.Join(paths, ", ")
+	if history > 0 {
+		return fmt.Sprintf("%s (the last %d reports, pooled)", l, history)
+	}
+	return l + " (pooled)"
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

@@ -59,6 +59,10 @@ func TestParseOptions(t *testing.T) {
 			o.Labels = map[string]string{"shard": "3", "job": "nightly"}
 			o.StartAt = time.Date(2026, 12, 2, 15, 4, 5, 0, time.UTC)
 		}},
+		{"history", []string{"--baseline", "b1.json", "--baseline", "b2.json", "--history", "5", "a.sql"}, func(o *Options) {
+			o.Baselines, o.History = []string{"b1.json", "b2.json"}, 5
+			o.Baseline = "b1.json, b2.json (the last 5 reports, pooled)"
+		}},
 		{"protocol", []string{"--protocol", "prepared", "--pipeline", "a.sql"}, func(o *Options) { o.Protocol, o.Pipeline = "prepared", true }},
 		{"dependency inference off", []string{"--parallel", "--deps", "none", "a.sql"}, func(o *Options) {
 			o.Parallel, o.Deps = true, "none"
@@ -71,10 +75,10 @@ func TestParseOptions(t *testing.T) {
 		}},
 		{"quiet", []string{"--quiet", "a.sql"}, func(o *Options) { o.Quiet = true }},
 		{"baseline with threshold", []string{"--baseline", "base.json", "--threshold", "10%", "a.sql"}, func(o *Options) {
-			o.Baseline, o.ThresholdPct = "base.json", 10
+			o.Baseline, o.Baselines, o.ThresholdPct = "base.json", []string{"base.json"}, 10
 		}},
 		{"min-delta", []string{"--baseline", "base.json", "--threshold", "10%", "--min-delta", "0", "a.sql"}, func(o *Options) {
-			o.Baseline, o.ThresholdPct, o.MinDelta = "base.json", 10, 0
+			o.Baseline, o.Baselines, o.ThresholdPct, o.MinDelta = "base.json", []string{"base.json"}, 10, 0
 		}},
 		{"threshold between targets", []string{"-d", "a", "-d", "b", "--threshold=2.5", "a.sql"}, func(o *Options) {
 			o.Targets, o.ThresholdPct = []string{"a", "b"}, 2.5
@@ -129,6 +133,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"--scan c not a count", []string{"--parallel", "--scan", "concurrency=1,x", "a.sql"}, "want connection counts of at least 1"},
 		{"--scan without values", []string{"--scan", "n", "a.sql"}, "--scan wants NAME=v1,v2,..."},
 		{"--scan twice", []string{"--scan", "n=1", "--scan", "n=2", "a.sql"}, "--scan n is given twice"},
+		{"--history without --baseline", []string{"--history", "5", "a.sql"}, "--history needs --baseline DIR"},
 		{"unknown --protocol", []string{"--protocol", "binary", "a.sql"}, "--protocol: want simple, extended or prepared"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},

@@ -69,7 +69,13 @@ func run(ctx context.Context, o *Options) error {
 	}
 	var baseline *result.Report
 	if o.Baseline != "" {
-		if baseline, err = compare.Load(o.Baseline); err != nil {
+		if o.Baseline == o.Baselines[0] {
+			baseline, err = compare.Load(o.Baseline)
+		} else {
+			// A history: the pooled samples of the last --history N reports.
+			baseline, _, err = compare.LoadHistory(o.Baselines, o.History)
+		}
+		if err != nil {
 			return &exitError{exitInput, fmt.Errorf("baseline: %w", err)}
 		}
 		if baseline.Mode == "dry-run" {
