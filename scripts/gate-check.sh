@@ -61,7 +61,11 @@ for i in $(seq 1 "$tries"); do
 	3)
 		alarms=$((alarms + 1))
 		echo "try $i: false alarm:"
-		[ "$history" -gt 0 ] || "$work/qrun" compare --threshold "$threshold" "$work/base.json" "$work/same.json" || true
+		if [ "$history" -gt 0 ]; then
+			"$work/qrun" show "$work/same.json" | sed -n '/^comparison:/,/^FAIL/p'
+		else
+			"$work/qrun" compare --threshold "$threshold" "$work/base.json" "$work/same.json" || true
+		fi
 		;;
 	*) echo "try $i: qrun exited $code" >&2; exit 1 ;;
 	esac

@@ -122,7 +122,7 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	if baseline != nil {
-		if err := checkBaseline(o, baseline, targets); err != nil {
+		if err := checkBaseline(o, baseline, targets, scan); err != nil {
 			finish()
 			return err
 		}
@@ -323,18 +323,22 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 
 // checkBaseline checks, before anything runs, that every target can be compared with
 // the baseline: a baseline of several targets holds one of the same label for each.
-func checkBaseline(o *Options, baseline *result.Report, targets []*runner.Target) error {
+func checkBaseline(o *Options, baseline *result.Report, targets []*runner.Target, scan []scanCombo) error {
 	if len(baseline.Targets) == 0 {
 		return nil
 	}
-	for _, t := range targets {
-		if baselineFor(baseline, t.Info().Target) == nil {
+	for i, t := range targets {
+		label := t.Info().Target
+		if scan != nil {
+			label += " " + scan[i%len(scan)].label // as assemble labels it
+		}
+		if baselineFor(baseline, label) == nil {
 			var labels []string
 			for i := range baseline.Targets {
 				labels = append(labels, baseline.Targets[i].Context.Target)
 			}
 			return &exitError{exitInput, fmt.Errorf("baseline: %s holds %d targets (%s) and none is %s: save a baseline of this target, or compare saved reports with qrun compare --target NAME",
-				o.Baseline, len(baseline.Targets), strings.Join(labels, ", "), t.Info().Target)}
+				o.Baseline, len(baseline.Targets), strings.Join(labels, ", "), label)}
 		}
 	}
 	return nil
