@@ -55,9 +55,14 @@
 //   - \echo, \qecho, \warn print at run time; \o is accepted and does nothing.
 //   - Display-only commands (\d..., \pset, \timing, \x, \p, \set without arguments,
 //     ...) are skipped with one warning per command name through Options.Warn.
-//   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch, \lo_import, \lo_export,
-//     \lo_unlink and backquotes are errors that say why; all these have Err
-//     ErrUnsupported. An unknown command is psql's "invalid command".
+//   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch and backquotes are errors
+//     that say why; all these have Err ErrUnsupported. An unknown command is psql's
+//     "invalid command".
+//   - \lo_import FILE [COMMENT], \lo_export OID FILE, \lo_unlink OID and \lo_list[+]
+//     (lo.go) are statements of their own, run where psql runs them (before a statement
+//     being read); Statement.LargeObject says what to do, its arguments read when it
+//     runs (they may use :LASTOID). They are Runtime: psql's query log holds none of
+//     them, \lo_import sets LASTOID, and no parser sees what they touch.
 //   - \copy (clientcopy.go) is a statement of its own: the COPY it sends, and the client
 //     file or stream (Statement.ClientCopy).
 //   - \c and \connect [-reuse-previous=on|off] [db|connstring [user [host [port]]]]

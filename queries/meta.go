@@ -166,7 +166,7 @@ func (l *lexer) backslash() {
 
 // ErrUnsupported is the Err of an Error for valid psql input that qrun does not
 // support: a meta-command that needs a terminal, a shell or client files (\!, \e,
-// \prompt, \lo_import, ...), several COPY ... FROM STDIN in one query string.
+// \prompt, ...).
 var ErrUnsupported = errors.New("not supported by qrun")
 
 // cmdKind says what qrun does with a meta-command.
@@ -198,6 +198,7 @@ const (
 	cmdEndif
 	cmdReset
 	cmdEncoding
+	cmdLargeObject // \lo_import, \lo_export, \lo_unlink, \lo_list (lo.go)
 )
 
 // cmdInfo describes a meta-command: what it does, whether psql reads the rest of the
@@ -253,7 +254,7 @@ func lookupCmd(name string) cmdInfo {
 	case "encoding":
 		return cmdInfo{kind: cmdEncoding}
 	case "pset", "timing", "x", "a", "t", "T", "H", "html", "f", "C",
-		"l", "l+", "list", "list+", "z", "errverbose", "conninfo", "copyright", "?", "p", "print", "lo_list", "lo_list+", "s":
+		"l", "l+", "list", "list+", "z", "errverbose", "conninfo", "copyright", "?", "p", "print", "s":
 		return cmdInfo{kind: cmdDisplay}
 	case "h", "help", "sf", "sf+", "sv", "sv+":
 		return cmdInfo{kind: cmdDisplay, whole: true}
@@ -273,10 +274,8 @@ func lookupCmd(name string) cmdInfo {
 		return cmdInfo{kind: cmdReject, pipe: true, why: "writes the query buffer to a file or a command: not supported"}
 	case "watch":
 		return cmdInfo{kind: cmdReject, why: "repeats a query until it is interrupted: not supported"}
-	case "lo_import", "lo_export":
-		return cmdInfo{kind: cmdReject, why: "moves a large object between the server and a client file: not supported (use the server-side lo_import and lo_export functions)"}
-	case "lo_unlink":
-		return cmdInfo{kind: cmdReject, why: "is not supported (SELECT lo_unlink(oid) does the same)"}
+	case "lo_import", "lo_export", "lo_unlink", "lo_list", "lo_list+":
+		return cmdInfo{kind: cmdLargeObject}
 	case "copy":
 		return cmdInfo{kind: cmdCopy, whole: true}
 	case "c", "connect":
@@ -478,6 +477,8 @@ func (l *lexer) meta(b []byte, i int) int {
 		l.setenv(at, i, args, al)
 	case cmdReset:
 		l.reset()
+	case cmdLargeObject:
+		l.largeObject(name, at, i, end, al)
 	case cmdEncoding:
 		if len(args) == 0 {
 			p.warn(name, at, "")

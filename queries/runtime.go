@@ -26,17 +26,18 @@ const (
 type actKind uint8
 
 const (
-	actSeed    actKind = iota // fill the run-time store with the variables known at load time
-	actSet                    // \set, \unset
-	actGetenv                 // \getenv
-	actSetenv                 // \setenv
-	actEcho                   // \echo, \qecho, \warn
-	actIf                     // the first condition of an \if block decided at run time
-	actElif                   // a later \elif
-	actElse                   // \else
-	actQuit                   // \q
-	actGset                   // the \gset that ends a statement (its prefix)
-	actInclude                // \i of a file named at run time
+	actSeed        actKind = iota // fill the run-time store with the variables known at load time
+	actSet                        // \set, \unset
+	actGetenv                     // \getenv
+	actSetenv                     // \setenv
+	actEcho                       // \echo, \qecho, \warn
+	actIf                         // the first condition of an \if block decided at run time
+	actElif                       // a later \elif
+	actElse                       // \else
+	actQuit                       // \q
+	actGset                       // the \gset that ends a statement (its prefix)
+	actInclude                    // \i of a file named at run time
+	actLargeObject                // the arguments of an \lo_ command (never run as an action)
 )
 
 // Action is a meta-command that acts when the script runs: \echo, \set once the script
@@ -177,15 +178,19 @@ func (s *Statement) guard() *Guard {
 // Runtime reports that the statement's text or effect is known only when the script runs:
 // it reads a variable set at run time (\gset, a built-in such as ROW_COUNT), it stands
 // under an \if whose condition is decided at run time, it feeds \gset or \gexec, or it
-// carries meta-commands that act at run time. Dependency inference treats such a
+// carries meta-commands that act at run time, or it is a large object command (which
+// sets LASTOID, and whose effects no parser sees). Dependency inference treats such a
 // statement as a barrier.
 func (s *Statement) Runtime() bool {
-	return s.src != nil && (s.src.guard != nil || s.src.cold != nil && s.src.cold.rt != nil)
+	return s.src != nil && (s.src.guard != nil || s.src.cold != nil && (s.src.cold.rt != nil || s.src.cold.largeObject != nil))
 }
 
 // RuntimeReason says why the statement is Runtime, for --dry-run ("" when it is not).
 func (s *Statement) RuntimeReason() string {
 	var why []string
+	if lo := s.LargeObject(); lo != nil {
+		why = append(why, "\\"+lo.act.cmd+" moves large objects as it runs")
+	}
 	if rt := s.rt(); rt != nil {
 		var names []string
 		for _, pc := range rt.tmpl {
@@ -271,6 +276,9 @@ type Send struct {
 	// Include names a file to read and run in place of the statement (an \i of a file
 	// named at run time): see LoadInclude.
 	Include string
+	// LargeObject is the large object command to run in place of SQL, its arguments
+	// read with the run-time variables.
+	LargeObject *LOCall
 }
 
 // Prepare runs the meta-commands that come before the statement (\set, \echo, \if
@@ -299,6 +307,10 @@ func (s *Statement) Prepare(st *State) (Send, error) {
 		return send, nil
 	}
 	send.SQL = s.SQL
+	if lo := s.LargeObject(); lo != nil {
+		c := lo.Call(st)
+		send.LargeObject = &c
+	}
 	if rt == nil {
 		return send, nil
 	}

@@ -156,6 +156,8 @@ type stmtCold struct {
 	wide *wideSpan
 	// clientCopy describes a \copy (see ClientCopy).
 	clientCopy *ClientCopy
+	// largeObject is an \lo_ command (see LargeObject).
+	largeObject *LargeObject
 	// rt is what the statement does at run time besides being sent (see Runtime).
 	rt *stmtRT
 }

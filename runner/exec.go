@@ -421,6 +421,11 @@ func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st
 		tag, err = e.clientCopy(ctx, pc, cc, sql)
 		return tag.RowsAffected(), tag, false, err
 	}
+	if lo := st.LargeObject(); lo != nil {
+		// Without a session (lo.go): the arguments as loaded.
+		rows, tag, _, err = largeObject(ctx, pc, lo.Call(nil))
+		return rows, tag, false, err
+	}
 	mrr := pc.Exec(ctx, sql)
 	for mrr.NextResult() {
 		rr := mrr.ResultReader()
