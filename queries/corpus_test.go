@@ -61,7 +61,6 @@ func refusal(err error) string {
 // corpusRefused lists the corpus files that qrun refuses: why (the test's name says
 // it), and the start of the message of the first error.
 var corpusRefused = map[string][2]string{
-	"copyselect": {"two COPY ... FROM STDIN in one query string (pgconn's COPY protocol takes one per query) are not supported", "more than one COPY ... FROM STDIN in one query string"},
 }
 
 // TestCorpus compares the split of each PostgreSQL regression file with the statements

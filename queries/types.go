@@ -148,6 +148,9 @@ type stmtCold struct {
 	after    []string
 	afterPos Pos
 	copyData []byte
+	// copyMore holds the data of the second and later COPY ... FROM STDIN of a query
+	// string of several (see CopyBlocks).
+	copyMore [][]byte
 	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
 	// piece of the file, as it is for all but statements with variables, "\;" or
 	// dropped lines.
@@ -313,6 +316,22 @@ func (s *Statement) CopyData() []byte {
 		return c.copyData
 	}
 	return nil
+}
+
+// CopyBlocks returns the data of each COPY ... FROM STDIN of the statement's query
+// string, in order: psql sends them one after the other, each to the COPY that asks
+// next ("SELECT 0\; COPY a FROM STDIN\; COPY b FROM STDIN" reads two blocks of lines,
+// each ended by "\."). It is nil for a statement that is no COPY FROM STDIN; the first
+// block is CopyData.
+func (s *Statement) CopyBlocks() [][]byte {
+	if !s.IsCopyFromStdin {
+		return nil
+	}
+	blocks := [][]byte{s.CopyData()}
+	if c := s.cold(); c != nil {
+		blocks = append(blocks, c.copyMore...)
+	}
+	return blocks
 }
 
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.

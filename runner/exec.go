@@ -297,6 +297,9 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 				rows, tag, err = w.exec(ctx, e, st, sql, sq)
 				gone = savepoint && savepointGone(tag)
 			} else {
+				if e.t.onSend != nil {
+					e.t.onSend(sql)
+				}
 				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
 			}
 		}
@@ -414,6 +417,10 @@ func (e *execution) execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 // SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
 func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
+		if blocks := st.CopyBlocks(); len(blocks) > 1 {
+			rows, tag, err = copyBlocks(ctx, pc, sql, blocks)
+			return rows, tag, false, err
+		}
 		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
 		return tag.RowsAffected(), tag, false, err
 	}
