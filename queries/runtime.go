@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -158,6 +159,9 @@ type stmtRT struct {
 	send    sendKind
 	gset    *Action
 	include *Action
+	// metaOnly marks the statement of a script that sends nothing but has meta-commands
+	// acting at run time (pre): it runs them and sends nothing, as psql does.
+	metaOnly bool
 }
 
 // rt returns what s does at run time, or nil.
@@ -304,6 +308,10 @@ func (s *Statement) Prepare(st *State) (Send, error) {
 	}
 	if g := s.guard(); g != nil && !g.active(st) {
 		send.Skip = "not sent: its \\if branch was not taken (\\if at " + g.cond.pos.String() + ")"
+		return send, nil
+	}
+	if rt != nil && rt.metaOnly {
+		send.Skip = "nothing to send: the script has only meta-commands"
 		return send, nil
 	}
 	send.SQL = s.SQL
@@ -705,6 +713,42 @@ func relexArgs(a *Action, vars Vars) ([]string, []bool) {
 func (s *Statement) scsAt() bool { return s.src == nil || !s.src.scsOff }
 
 func isAbs(path string) bool { return len(path) > 0 && os.IsPathSeparator(path[0]) }
+
+// metaOnly adds the one statement of a script that sends nothing but whose meta-commands
+// act at run time (\echo, \set once live, ...): it sends nothing and carries them, so
+// that they run as psql runs them. Its text is the meta-commands' lines.
+func (p *parser) metaOnly() {
+	var first, last *Action
+	for _, a := range p.pending {
+		if a.kind != actSeed {
+			if first == nil {
+				first = a
+			}
+			if a.file == first.file {
+				last = a
+			}
+		}
+	}
+	if first == nil {
+		return
+	}
+	f := first.file
+	lineEnd := func(off int) int {
+		if k := bytes.IndexByte(f.src[off:], '\n'); k >= 0 {
+			return off + k
+		}
+		return len(f.src)
+	}
+	start, end := first.off, lineEnd(last.off)
+	s := p.newStmt()
+	s.SQL = strings.TrimSpace(string(f.src[start:end]))
+	s.src = p.source(f, p.oesNow)
+	cold := s.coldPart()
+	cold.rt = &stmtRT{pre: p.pending, metaOnly: true}
+	cold.posMap = []posMark{{sqlOff: 0, src: first.pos, fixed: true}}
+	s.setSpan(first.pos, start, end)
+	p.pending = nil
+}
 
 // newAction makes the action of the meta-command \name whose backslash is at buffer
 // index i and whose arguments are al.

@@ -347,10 +347,6 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
-	// Trailing holds the meta-commands that act at run time after the last statement
-	// when there is no statement to run them (Statement.Finish of the last statement
-	// runs them otherwise).
-	Trailing []*Action
 }
 
 // Options tune Load.
