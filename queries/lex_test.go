@@ -198,6 +198,8 @@ func TestInputErrors(t *testing.T) {
 		{"SJIS", "SET client_encoding TO 'SJIS';\nSELECT '\x95\\';", "t.sql:1:1: client_encoding SJIS is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x95 at t.sql:2:9; convert the file to UTF8)", true},
 		{"BIG5 by another name", "SET NAMES 'Big-5';\nSELECT '\xa4\\';", "t.sql:1:1: client_encoding BIG-5 is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0xa4 at t.sql:2:9; convert the file to UTF8)", true},
 		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
+		{"output to a pipe", "\\o | cat\nSELECT 1;", "t.sql:1:1: \\o |command pipes query output to a shell command: qrun runs no shell commands", true},
+		{"lo_export without a file", "\\lo_export 42\nSELECT 1;", "t.sql:1:1: \\lo_export: missing required argument", false},
 		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},
 		{"empty name", "-- name:\nSELECT 1;", "t.sql:1:1: empty name in -- name: annotation", false},
 		{"name with spaces", "-- name: a b c\nSELECT 1;", "t.sql:1:1: name \"a b c\" must not contain spaces", false},

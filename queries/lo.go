@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -138,13 +139,22 @@ func (l *lexer) largeObject(name string, at Pos, i, end int, al argList) {
 		l.goLive()
 	}
 	lo.act = l.newAction(actLargeObject, at, i, name, al)
-	src := l.f.src
-	s := p.newStmt()
-	if lo.Cmd == LOList {
-		s.SQL = LOListSQL(lo.Verbose)
-	} else {
-		s.SQL = strings.TrimRight(string(src[l.off(i):l.endOff(end)]), " \t\r\n\\")
+	sql := LOListSQL(lo.Verbose)
+	if lo.Cmd != LOList {
+		sql = strings.TrimRight(string(l.f.src[l.off(i):l.endOff(end)]), " \t\r\n\\")
 	}
+	s := l.metaStatement(sql, at, i, end)
+	s.coldPart().largeObject = lo
+}
+
+// metaStatement adds a statement of its own, with text sql, for the meta-command whose
+// backslash is at buffer index i and whose line ends at end: before the statement being
+// read if there is one, as psql runs the command at once. An error position of the server
+// in it points to the command.
+func (l *lexer) metaStatement(sql string, at Pos, i, end int) *Statement {
+	p := l.p
+	s := p.newStmt()
+	s.SQL = sql
 	start := l.off(i)
 	if !l.started && l.prevEnd <= start {
 		start = l.prevEnd
@@ -164,12 +174,37 @@ func (l *lexer) largeObject(name string, at Pos, i, end int, al argList) {
 	}
 	p.vt.statement()
 	s.setSpan(at, start, l.endOff(end))
-	cold.largeObject = lo
-	// An error position of the server points to the command.
 	cold.posMap = []posMark{{sqlOff: 0, src: at, fixed: true}}
 	if !l.started {
 		l.prevEnd = max(l.prevEnd, l.endOff(end))
 	}
+	return s
+}
+
+// slashEncoding runs \encoding ENC, whose backslash is at buffer index i: a statement
+// that sends what libpq's PQsetClientEncoding sends, and the lines after this one are
+// read in the new encoding, as after SET client_encoding.
+func (l *lexer) slashEncoding(enc string, at Pos, i, end int) {
+	p := l.p
+	s := l.metaStatement("set client_encoding to '"+strings.ReplaceAll(enc, "'", "''")+"'", at, i, end)
+	s.coldPart().hidden = true
+	if cleanEncoding(enc) != cleanEncoding(p.enc) {
+		f := l.f
+		off := l.endOff(end)
+		next := len(f.src)
+		if nl := bytes.IndexByte(f.src[off:], '\n'); nl >= 0 {
+			next = off + nl + 1
+		}
+		f.encs = append(f.encs, encChange{off: next, enc: enc, pos: at})
+		p.enc = enc
+	}
+}
+
+// Hidden reports a statement that psql sends outside its query log (psql -L, ECHO
+// all): the SET of \encoding.
+func (s *Statement) Hidden() bool {
+	c := s.cold()
+	return c != nil && (c.hidden || c.largeObject != nil)
 }
 
 // LargeObjectImported records the object an \lo_import made: psql sets LASTOID to it.

@@ -453,7 +453,16 @@ func (l *lexer) meta(b []byte, i int) int {
 		}
 		p.record(a)
 	case cmdOut:
-		p.warn(name, at, "\\o: qrun shows no query results, so there is nothing to redirect: ignored")
+		if len(args) > 0 && strings.HasPrefix(args[0], "|") {
+			p.fail(at, ErrUnsupported, "\\o |command pipes query output to a shell command: qrun runs no shell commands")
+			return end
+		}
+		p.warn(name, at, "\\o: qrun writes no query results: \\qecho output goes to the file, and query results are counted, not written")
+		a := l.newAction(actOut, at, i, name, al)
+		if al.dyn {
+			l.goLive()
+		}
+		p.record(a)
 	case cmdGetenv:
 		if len(args) < 2 {
 			return fail("\\getenv: missing required argument")
@@ -484,7 +493,11 @@ func (l *lexer) meta(b []byte, i int) int {
 			p.warn(name, at, "")
 			return end
 		}
-		p.fail(at, ErrUnsupported, "\\encoding with an argument is not supported (use SET client_encoding)")
+		if al.dynArg[0] {
+			p.fail(at, ErrUnsupported, "\\encoding: an encoding known only at run time is not supported")
+			return end
+		}
+		l.slashEncoding(args[0], at, i, end)
 	case cmdDisplay:
 		if name == "s" && len(args) > 0 {
 			p.fail(at, ErrUnsupported, "\\s FILE writes the command history to a file: not supported")

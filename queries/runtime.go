@@ -39,6 +39,7 @@ const (
 	actGset                       // the \gset that ends a statement (its prefix)
 	actInclude                    // \i of a file named at run time
 	actLargeObject                // the arguments of an \lo_ command (never run as an action)
+	actOut                        // \o [FILE]: where \qecho writes
 )
 
 // Action is a meta-command that acts when the script runs: \echo, \set once the script
@@ -383,6 +384,7 @@ type State struct {
 	branch map[*Cond]int
 	quit   *Action
 	print  func(Stream, string)
+	qout   string // the file of \o, where \qecho writes ("": StreamQuery)
 
 	includes int // depth of \i of files named at run time
 }
@@ -642,7 +644,25 @@ func (st *State) do(a *Action) error {
 			args, quoted := relexArgs(a, st)
 			text = echoText(args, quoted)
 		}
+		if a.cmd == "qecho" && st.qout != "" {
+			return appendFile(st.qout, text)
+		}
 		st.print(echoStream(a.cmd), text)
+	case actOut:
+		// psql opens the file (created, or emptied) for the query output, which
+		// \qecho writes to; without a file it goes back to the standard output.
+		st.qout = ""
+		if args := st.args(a); len(args) > 0 && args[0] != "" {
+			path := expandTilde(args[0])
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o666)
+			if err != nil {
+				return fmt.Errorf("%s: %s", path, pathErr(err))
+			}
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("%s: %s", path, pathErr(err))
+			}
+			st.qout = path
+		}
 	case actIf, actElif, actElse:
 		if a.kind == actIf {
 			delete(st.branch, a.cond)
@@ -663,6 +683,22 @@ func (st *State) do(a *Action) error {
 		}
 	case actQuit:
 		st.quit = a
+	}
+	return nil
+}
+
+// appendFile adds text at the end of the file at path (\qecho under \o).
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %s", path, pathErr(err))
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", path, pathErr(err))
 	}
 	return nil
 }

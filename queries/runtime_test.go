@@ -290,3 +290,26 @@ func TestPosOfRuntime(t *testing.T) {
 		t.Errorf("PosOf(15) = %s, want the statement's start", got)
 	}
 }
+
+// TestSlashEncoding checks \encoding: a statement of its own sending what libpq sends,
+// outside psql's log, and the lines after it read in the new encoding.
+func TestSlashEncoding(t *testing.T) {
+	s, err := Parse("t.sql", []byte("SELECT 1\n\\encoding LATIN1\n;\nSELECT 'caf\xe9';\n\\encoding 'UTF8'\nSELECT 'caf\u00e9';\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range s.Statements {
+		got = append(got, fmt.Sprintf("%s %q hidden=%v", st.Pos(), st.SQL, st.Hidden()))
+	}
+	want := []string{
+		`t.sql:2:1 "set client_encoding to 'LATIN1'" hidden=true`,
+		`t.sql:1:1 "SELECT 1\n;" hidden=false`,
+		`t.sql:4:1 "SELECT 'caf\xe9';" hidden=false`,
+		`t.sql:5:1 "set client_encoding to 'UTF8'" hidden=true`,
+		`t.sql:6:1 "SELECT 'café';" hidden=false`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -161,6 +161,8 @@ type stmtCold struct {
 	clientCopy *ClientCopy
 	// largeObject is an \lo_ command (see LargeObject).
 	largeObject *LargeObject
+	// hidden: psql sends it outside its query log (see Hidden).
+	hidden bool
 	// rt is what the statement does at run time besides being sent (see Runtime).
 	rt *stmtRT
 }
