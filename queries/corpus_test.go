@@ -58,9 +58,9 @@ func compareCorpus(script *Script, want []string) (resyncs []int, fail string) {
 	var pats []*regexp.Regexp
 	var copies []bool
 	for _, s := range script.Statements {
-		if normalizeOne(s.SQL) == "" || s.LargeObject() != nil {
-			// psql's log holds no large object command: it runs them through libpq's
-			// large object calls and hidden queries.
+		if normalizeOne(s.SQL) == "" || s.Hidden() {
+			// psql's log holds no large object command (it runs them through libpq's
+			// large object calls and hidden queries), nor the SET of \encoding.
 			continue
 		}
 		got = append(got, normalizeOne(s.SQL))

@@ -136,7 +136,7 @@ func loExport(ctx context.Context, pc *pgconn.PgConn, oid uint32, path string) e
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o666)
 	if err != nil {
 		return fmt.Errorf("could not open file %q: %s", path, pathReason(err))
 	}
