@@ -385,6 +385,8 @@ type State struct {
 	quit   *Action
 	print  func(Stream, string)
 	qout   string // the file of \o, where \qecho writes ("": StreamQuery)
+	// noFiles: \o neither creates nor writes its file (NoFiles).
+	noFiles bool
 
 	includes int // depth of \i of files named at run time
 }
@@ -397,6 +399,11 @@ func NewState(print func(Stream, string)) *State {
 	}
 	return &State{vars: map[string]string{}, branch: map[*Cond]int{}, print: print}
 }
+
+// NoFiles makes the meta-commands of st touch no file: \o neither creates nor empties
+// its file and \qecho under it writes nothing (for tests and fuzzing, which run scripts'
+// meta-commands without a run).
+func (st *State) NoFiles() { st.noFiles = true }
 
 // Lookup returns the value of variable name.
 func (st *State) Lookup(name string) (string, bool) {
@@ -645,6 +652,9 @@ func (st *State) do(a *Action) error {
 			text = echoText(args, quoted)
 		}
 		if a.cmd == "qecho" && st.qout != "" {
+			if st.noFiles {
+				return nil
+			}
 			return appendFile(st.qout, text)
 		}
 		st.print(echoStream(a.cmd), text)
@@ -654,6 +664,10 @@ func (st *State) do(a *Action) error {
 		st.qout = ""
 		if args := st.args(a); len(args) > 0 && args[0] != "" {
 			path := expandTilde(args[0])
+			if st.noFiles {
+				st.qout = path
+				return nil
+			}
 			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o666)
 			if err != nil {
 				return fmt.Errorf("%s: %s", path, pathErr(err))
