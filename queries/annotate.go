@@ -221,6 +221,7 @@ func (p *parser) finish() (*Script, error) {
 	}
 	if len(p.pending) > 0 && p.n == 0 {
 		p.metaOnly()
+		p.pending = nil // (only the seed of the run-time variables: nothing runs)
 	}
 	p.nameStatements()
 	script := &Script{Statements: p.statements(), Files: p.files}
