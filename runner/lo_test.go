@@ -61,6 +61,11 @@ ROLLBACK;
 \lo_import {{dir}}/in.txt 'after failures'
 INSERT INTO r(t) SELECT count(*) FROM pg_largeobject_metadata;
 `},
+	{name: "ON_ERROR_STOP stops at a failed one", src: `INSERT INTO r(t) VALUES ('before');
+\set ON_ERROR_STOP on
+\lo_import {{dir}}/missing.txt
+INSERT INTO r(t) VALUES ('not reached');
+`},
 	{name: "comment with standard_conforming_strings off", src: `SET standard_conforming_strings = off;
 \lo_import {{dir}}/in.txt 'back\\slash '' quote'
 RESET standard_conforming_strings;
