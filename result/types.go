@@ -348,6 +348,10 @@ type ComparisonRow struct {
 	// PlanDiff names the first differing node, new ← base.
 	Plan     string `json:"plan,omitempty"`
 	PlanDiff string `json:"plan_diff,omitempty"`
+	// PlanBase and PlanNew are the two plan shapes of a changed plan, for the plan diff
+	// of the markdown and HTML; empty unless Plan is PlanChanged.
+	PlanBase []string `json:"plan_base,omitempty"`
+	PlanNew  []string `json:"plan_new,omitempty"`
 	// PlanRegression: a changed plan that fails the gate (--gate-plan).
 	PlanRegression bool   `json:"plan_regression,omitempty"`
 	Note           string `json:"note,omitempty"` // e.g. "too few samples"
