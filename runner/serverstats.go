@@ -40,6 +40,8 @@ type serverPass struct {
 	deltas map[string]*result.StatDelta
 
 	passMs float64
+	// held says that the explain pass holds its savepoint, to be released before the next.
+	held bool
 	// stmts[u][k] is the result of the k-th statement of unit u (nil: not reached).
 	stmts [][]*stmtStats
 }
@@ -242,6 +244,7 @@ func (t *Target) explainOnce(ctx context.Context, pc *pgconn.PgConn, p *plan.Pla
 	if _, err := pc.Exec(ctx, begin).ReadAll(); err != nil {
 		return err
 	}
+	t.server.held = false
 	if t.pooler != "" {
 		// Behind a transaction pooler the setup is not the session's: give it to the
 		// transaction, which holds one server connection to its end.
@@ -266,32 +269,39 @@ func (t *Target) explainOnce(ctx context.Context, pc *pgconn.PgConn, p *plan.Pla
 }
 
 // explainStmt explains (or runs, or skips) one statement under the pass's savepoint.
+// The savepoint of the statement before is released, and this one's set, in the query
+// string that carries the statement: one round trip per statement (COPY aside), so
+// that the pass costs little more than a run.
 func (t *Target) explainStmt(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, ss *stmtStats) error {
 	kind, note := explainKind(st)
 	ss.note = note
 	if kind == skipStmt {
 		return nil
 	}
-	if _, err := pc.Exec(ctx, "SAVEPOINT "+explainSavepoint).ReadAll(); err != nil {
-		return err
+	sp := t.server
+	prefix := "SAVEPOINT " + explainSavepoint + "; "
+	if sp.held {
+		prefix = "RELEASE SAVEPOINT " + explainSavepoint + "; " + prefix
 	}
 	var out []byte
 	var err error
 	switch {
 	case kind == runStmt && st.IsCopyFromStdin:
-		_, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), st.SQL)
+		if _, err = pc.Exec(ctx, prefix).ReadAll(); err == nil {
+			sp.held = true
+			_, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), st.SQL)
+		}
 	case kind == runStmt:
-		_, err = pc.Exec(ctx, st.SQL).ReadAll()
+		_, err = pc.Exec(ctx, prefix+st.SQL).ReadAll()
 	default:
 		var res []*pgconn.Result
-		res, err = pc.Exec(ctx, explainPrefix+st.SQL).ReadAll()
-		if err == nil && len(res) > 0 && len(res[0].Rows) > 0 && len(res[0].Rows[0]) > 0 {
-			out = res[0].Rows[0][0]
-		}
+		res, err = pc.Exec(ctx, prefix+explainPrefix+st.SQL).ReadAll()
+		out = explainResult(res)
 	}
 	if pc.IsClosed() || ctx.Err() != nil {
 		return errors.Join(ctx.Err(), err, errors.New("connection lost"))
 	}
+	sp.held = true
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) {
@@ -302,10 +312,10 @@ func (t *Target) explainStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 			what = "failed in the explain pass"
 		}
 		ss.note = joinNote(note, what+": "+pgErr.Code+" "+pgErr.Message)
-		if _, err := pc.Exec(ctx, "ROLLBACK TO SAVEPOINT "+explainSavepoint).ReadAll(); err != nil {
-			return err
-		}
-	} else if out != nil {
+		_, err := pc.Exec(ctx, "ROLLBACK TO SAVEPOINT "+explainSavepoint).ReadAll()
+		return err
+	}
+	if out != nil {
 		s, perr := compare.ParseExplain(out)
 		if perr != nil {
 			ss.note = joinNote(note, perr.Error())
@@ -315,8 +325,18 @@ func (t *Target) explainStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 			ss.planMs = append(ss.planMs, s.PlanMs)
 		}
 	}
-	_, err = pc.Exec(ctx, "RELEASE SAVEPOINT "+explainSavepoint).ReadAll()
-	return err
+	return nil
+}
+
+// explainResult is EXPLAIN's output among the results of a query string: the first
+// "QUERY PLAN" column's first row.
+func explainResult(res []*pgconn.Result) []byte {
+	for _, r := range res {
+		if len(r.FieldDescriptions) == 1 && r.FieldDescriptions[0].Name == "QUERY PLAN" && len(r.Rows) > 0 && len(r.Rows[0]) > 0 {
+			return r.Rows[0][0]
+		}
+	}
+	return nil
 }
 
 func joinNote(a, b string) string {
