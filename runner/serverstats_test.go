@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,44 @@ func TestServerStatsNoObserverEffect(t *testing.T) {
 	}
 	if pass < 3*50 {
 		t.Errorf("server_pass_ms %v, want at least the 3 explained sleeps of 50ms", pass)
+	}
+}
+
+// TestServerStatsBlock: a transaction block's statements are explained one by one inside
+// the pass's own transaction; the block sums them and joins their plan shapes, and its
+// BEGIN and COMMIT are noted, not run.
+func TestServerStatsBlock(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	c := admin(t, url)
+	exec(t, c, "CREATE TABLE acct (id int PRIMARY KEY, bal int)")
+	exec(t, c, "INSERT INTO acct SELECT g, 100 FROM generate_series(1, 100) g")
+	tg := connect(t, url, Config{}, Options{})
+	p := buildPlan(t, false,
+		src{name: "move", sql: "BEGIN;"},
+		src{sql: "UPDATE acct SET bal = bal - 1 WHERE id = 1;"},
+		src{sql: "SELECT bal FROM acct WHERE id = 1;"},
+		src{sql: "COMMIT;"})
+	rep := benchReports(t, []*Target{tg}, p, BenchOptions{Runs: 2, ServerStats: true})[0]
+	q := byName(t, rep, "move")
+	if q.ServerStats == nil || len(q.Statements) != 4 {
+		t.Fatalf("got %+v with %d statements", q.ServerStats, len(q.Statements))
+	}
+	upd, sel := q.Statements[1].ServerStats, q.Statements[2].ServerStats
+	if upd == nil || sel == nil || len(upd.ServerRunsMs) != 2 || len(q.ServerRunsMs) != 2 {
+		t.Fatalf("statements: %+v, %+v", upd, sel)
+	}
+	if got, want := strings.Join(q.PlanShape, "|"), strings.Join(append(slices.Clone(upd.PlanShape), sel.PlanShape...), "|"); got != want || upd.PlanShape[0] != "Update on acct" {
+		t.Errorf("block plan shape %q, want its statements' %q", got, want)
+	}
+	if d := q.ServerRunsMs[0] - upd.ServerRunsMs[0] - sel.ServerRunsMs[0]; d > 1e-9 || d < -1e-9 {
+		t.Errorf("block pass 1: %v, want the sum of its statements' %v + %v", q.ServerRunsMs[0], upd.ServerRunsMs[0], sel.ServerRunsMs[0])
+	}
+	for _, k := range []int{0, 3} {
+		if s := q.Statements[k].ServerStats; s == nil || !strings.Contains(s.Note, "transaction control") {
+			t.Errorf("statement %d: got %+v, want a transaction-control note", k, s)
+		}
+	}
+	if got := scalar[int64](t, url, "SELECT bal FROM acct WHERE id = 1"); got != 98 {
+		t.Errorf("balance %d, want 98: the two measured runs only", got)
 	}
 }
