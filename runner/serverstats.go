@@ -479,8 +479,8 @@ func (sp *serverPass) stmtResult(ss *stmtStats) *result.ServerStats {
 	}
 	s := *ss.last
 	s.ServerRunsMs = slices.Clone(ss.execMs)
-	s.ServerMs = median(ss.execMs)
-	s.PlanMs = median(ss.planMs)
+	s.ServerMs = median(slices.Clone(ss.execMs)) // median sorts
+	s.PlanMs = median(slices.Clone(ss.planMs))
 	s.Note = ss.note
 	if d := sp.deltas[s.QueryID]; d != nil && s.QueryID != "" && s.QueryID != "0" {
 		c := *d
@@ -527,7 +527,7 @@ func blockStats(parts []*result.ServerStats, stmts []*stmtStats) *result.ServerS
 		return &result.ServerStats{Note: "transaction block: no statement explained"}
 	}
 	b.ServerRunsMs = runs
-	b.ServerMs = median(runs)
+	b.ServerMs = median(slices.Clone(runs)) // median sorts
 	b.PlanMs = median(plans)
 	b.PlanFingerprint = compare.Fingerprint(b.PlanShape)
 	if explained < len(parts) {

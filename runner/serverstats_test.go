@@ -307,7 +307,7 @@ func TestServerStatsBlock(t *testing.T) {
 		t.Errorf("block plan shape %q, want its statements' %q", got, want)
 	}
 	if d := q.ServerRunsMs[0] - upd.ServerRunsMs[0] - sel.ServerRunsMs[0]; d > 1e-9 || d < -1e-9 {
-		t.Errorf("block pass 1: %v, want the sum of its statements' %v + %v", q.ServerRunsMs[0], upd.ServerRunsMs[0], sel.ServerRunsMs[0])
+		t.Errorf("block pass 1: %v, want the sum of its statements' %v + %v", q.ServerRunsMs, upd.ServerRunsMs, sel.ServerRunsMs)
 	}
 	for _, k := range []int{0, 3} {
 		if s := q.Statements[k].ServerStats; s == nil || !strings.Contains(s.Note, "transaction control") {
