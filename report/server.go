@@ -366,7 +366,7 @@ func htmlPlans(c *result.Comparison) template.HTML {
 		if row.Plan != result.PlanChanged || len(row.PlanBase)+len(row.PlanNew) == 0 {
 			continue
 		}
-		b.WriteString("<h4>Plan of " + e(row.Name) + ": " + e(row.PlanDiff) + "</h4>\n<pre class=\"plandiff\">" + e(planDiffText(row.PlanBase, row.PlanNew)) + "</pre>\n")
+		b.WriteString("<h4>Plan of " + e(row.Name) + ": " + e(row.PlanDiff) + "</h4>\n<pre class=\"plandiff\" style=\"background:#f6f8fa;padding:6px 10px\">" + e(planDiffText(row.PlanBase, row.PlanNew)) + "</pre>\n")
 	}
 	return template.HTML(b.String())
 }
