@@ -322,6 +322,12 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	if fs.Changed("threshold") && o.Baseline == "" && len(o.Targets) < 2 {
 		return usagef("--threshold needs --baseline or several -d targets")
 	}
+	if o.GatePlan && !o.ServerStats && !o.DryRun {
+		return usagef("--gate-plan compares plans: it needs --server-stats (and a baseline made with it, or several -d targets)")
+	}
+	if o.GatePlan && o.Baseline == "" && len(o.Targets) < 2 {
+		return usagef("--gate-plan needs --baseline or several -d targets")
+	}
 	if o.DryRun && o.Baseline != "" {
 		return usagef("--dry-run cannot be compared with --baseline")
 	}

@@ -103,3 +103,16 @@ func TestServerStatsTable(t *testing.T) {
 		}
 	}
 }
+
+func TestGatePlanNeedsServerStats(t *testing.T) {
+	file := writeSQL(t, "one.sql", "SELECT 1;\n")
+	for _, args := range [][]string{
+		{"--gate-plan", "--baseline", "base.json", file},
+		{"--gate-plan", "--server-stats", file},
+	} {
+		inv := qrun(t, context.Background(), "", nil, args...)
+		if inv.code != exitInput || !strings.Contains(inv.stderr, "--gate-plan") {
+			t.Errorf("%v: exit %d, stderr %q: want 2 and a line about --gate-plan", args, inv.code, inv.stderr)
+		}
+	}
+}
