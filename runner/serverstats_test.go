@@ -318,3 +318,23 @@ func TestServerStatsBlock(t *testing.T) {
 		t.Errorf("balance %d, want 98: the two measured runs only", got)
 	}
 }
+
+// TestServerStatsExtensionNotLoaded: pg_stat_statements created in the database but its
+// library not preloaded (the shared test server) is said unusable, with why; the
+// explain pass goes on.
+func TestServerStatsExtensionNotLoaded(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	c := admin(t, url)
+	if loaded := scalar[bool](t, url, "SELECT current_setting('shared_preload_libraries') LIKE '%pg_stat_statements%'"); loaded {
+		t.Skip("the test server preloads pg_stat_statements")
+	}
+	exec(t, c, "CREATE EXTENSION pg_stat_statements")
+	tg := connect(t, url, Config{}, Options{})
+	rep := benchReports(t, []*Target{tg}, buildPlan(t, false, src{name: "one", sql: "SELECT 1;"}), BenchOptions{Runs: 1, ServerStats: true})[0]
+	if !strings.HasPrefix(rep.PgStatStatements, "unusable: ") || !strings.Contains(rep.PgStatStatements, "shared_preload_libraries") {
+		t.Errorf("pg_stat_statements: got %q, want unusable and why", rep.PgStatStatements)
+	}
+	if q := byName(t, rep, "one"); q.ServerStats == nil || q.PlanFingerprint == "" || q.StatStatements != nil {
+		t.Errorf("one: got %+v, want a plan and no deltas", q.ServerStats)
+	}
+}
