@@ -66,21 +66,20 @@ func (t *Target) serverStatsOn(ctx context.Context) {
 	}
 	defer c.Release()
 	pc := c.Conn().PgConn()
-	rows, err := simpleRows(ctx, pc, "SELECT n.nspname, current_database() FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'")
+	row, err := simpleRow(ctx, pc, "SELECT current_database(), coalesce((SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'), '')")
 	switch {
 	case err != nil:
 		sp.pgss = "not read: " + Redact(err.Error())
 		return
-	case len(rows) == 0:
-		db, _ := simpleRow(ctx, pc, "SELECT current_database()")
-		name := ""
-		if len(db) > 0 {
-			name = " " + db[0]
+	case len(row) < 2 || row[1] == "":
+		db := ""
+		if len(row) > 0 {
+			db = " " + row[0]
 		}
-		sp.pgss = "not installed in database" + name + " (CREATE EXTENSION pg_stat_statements; the server needs shared_preload_libraries = 'pg_stat_statements')"
+		sp.pgss = "not installed in database" + db + " (CREATE EXTENSION pg_stat_statements; the server needs shared_preload_libraries = 'pg_stat_statements')"
 		return
 	}
-	sp.schema = rows[0][0]
+	sp.schema = row[1]
 	if _, err := sp.snapshot(ctx, pc); err != nil {
 		sp.pgss = "unusable: " + Redact(err.Error())
 		return
