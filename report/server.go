@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"html"
 	"html/template"
+	"io"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,21 @@ func addServerColumns(t *grid, r *result.Report) {
 			t.rows[i] = append(t.rows[i], serverCell(q), gapCell(q), buffersCell(q))
 		}
 	}
+}
+
+// serverTable is, under a several-target table (which shows the client times side by
+// side), one target's server side: client and server time, the gap and buffers per
+// unit; nothing without server stats.
+func serverTable(w io.Writer, r *result.Report) error {
+	if !hasServerStats(r) {
+		return nil
+	}
+	t := newGrid([]tw.Align{tw.AlignLeft, tw.AlignRight}, "NAME", "CLIENT")
+	for i := range r.Queries {
+		t.add(unitName(&r.Queries[i]), timeCell(&r.Queries[i]))
+	}
+	addServerColumns(t, r)
+	return t.render(w)
 }
 
 // serverLine is the summary line of --server-stats: the explain pass's cost and whether

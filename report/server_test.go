@@ -12,7 +12,39 @@ func init() {
 	fixtures = append(fixtures, struct {
 		name   string
 		report func() *result.Report
-	}{"serverstats", serverStatsRun})
+	}{"serverstats", serverStatsRun}, struct {
+		name   string
+		report func() *result.Report
+	}{"servertargets", serverStatsTargets})
+}
+
+// serverStatsTargets is the lunch on two targets with --server-stats, the second's plan
+// of prepare_salad changed.
+func serverStatsTargets() *result.Report {
+	r := twoTargets()
+	for i := range r.Targets {
+		tr := &r.Targets[i]
+		tr.ServerPassMs = 40.5 + float64(i)
+		tr.PgStatStatements = "ok"
+		for k := range tr.Queries {
+			shape := []string{"Result"}
+			if k == 1 && i == 1 {
+				shape = []string{"Seq Scan on orders"}
+			}
+			tr.Queries[k].ServerStats = &result.ServerStats{ServerMs: tr.Queries[k].WallMs - 0.5, PlanMs: 0.125,
+				ServerRunsMs: []float64{tr.Queries[k].WallMs - 0.5}, Buffers: &result.Buffers{SharedHit: int64(10 * (k + 1))},
+				PlanShape: shape, GapMs: 0.375, QueryID: "-4242",
+				StatStatements: &result.StatDelta{Calls: 10, TotalExecMs: 10 * tr.Queries[k].WallMs, MeanExecMs: tr.Queries[k].WallMs}}
+		}
+	}
+	c := &r.Comparison[0]
+	for k := range c.Rows {
+		c.Rows[k].Plan = result.PlanSame
+	}
+	c.Rows[1].Plan, c.Rows[1].PlanDiff = result.PlanChanged, "Seq Scan on orders ← Result"
+	c.Rows[1].PlanBase, c.Rows[1].PlanNew = []string{"Result"}, []string{"Seq Scan on orders"}
+	c.PlanChanges = 1
+	return r
 }
 
 // serverStatsRun is a sequential run of three statements, 10 times, with

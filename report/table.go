@@ -136,6 +136,8 @@ func writeOneTable(w *bufio.Writer, r *result.Report, opts Options, withStatemen
 		if err := statementsTable(w, r, opts); err != nil {
 			return err
 		}
+	} else if err := serverTable(w, r); err != nil { // --server-stats, beside the targets' table
+		return err
 	}
 	writeProblems(w, r, opts)
 	writeSummary(w, r, opts)
