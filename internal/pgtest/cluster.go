@@ -262,6 +262,16 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// portFree reports whether nothing listens on 127.0.0.1:port.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -280,7 +290,7 @@ func (n *Node) HostPort() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
 // NewServer starts a lone PostgreSQL server of the test's own (initdb on a loopback
 // port; port 0 picks a free one) with conf appended to its postgresql.conf — for what
 // the shared test server lacks, such as shared_preload_libraries — and stops it when the
-// test ends. It skips the test (fails it under CI=true) when that cannot be done here.
+// test ends. A port already taken is replaced by a free one. It skips the test (fails it under CI=true) when that cannot be done here.
 func NewServer(t testing.TB, port int, conf string) *Node {
 	t.Helper()
 	unavailable := func(format string, args ...any) *Node {
@@ -312,8 +322,8 @@ func NewServer(t testing.TB, port int, conf string) *Node {
 			return unavailable("%v", err)
 		}
 	}
-	if port == 0 {
-		port = freePort(t)
+	if port == 0 || !portFree(port) {
+		port = freePort(t) // the port asked for is taken: any other will do
 	}
 	n := &Node{Port: port, Dir: filepath.Join(root, "data"), c: c}
 	n.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=5", n.Port)
