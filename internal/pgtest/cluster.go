@@ -290,7 +290,8 @@ func (n *Node) HostPort() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
 // NewServer starts a lone PostgreSQL server of the test's own (initdb on a loopback
 // port; port 0 picks a free one) with conf appended to its postgresql.conf — for what
 // the shared test server lacks, such as shared_preload_libraries — and stops it when the
-// test ends. A port already taken is replaced by a free one. It skips the test (fails it under CI=true) when that cannot be done here.
+// test ends. A port already taken is replaced by a free one. It skips the test (fails
+// it under CI=true) when that cannot be done here.
 func NewServer(t testing.TB, port int, conf string) *Node {
 	t.Helper()
 	unavailable := func(format string, args ...any) *Node {
