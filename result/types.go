@@ -256,7 +256,7 @@ type Report struct {
 	// the measured runs (outside them); PgStatStatements says whether pg_stat_statements
 	// deltas were taken: "ok", or why not ("not installed in database app", ...).
 	ServerPassMs     float64 `json:"server_pass_ms,omitempty"`
-	PgStatStatements string  `json:"pg_stat_statements,omitempty"`
+	PgStatStatements string  `json:"pg_stat_statements_status,omitempty"`
 
 	// Targets holds one full report per server when qrun ran against several; the
 	// top-level Queries is then empty and Comparison compares the first target with
