@@ -300,6 +300,9 @@ func (t *Target) explainStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 	if pc.IsClosed() || ctx.Err() != nil {
 		return errors.Join(ctx.Err(), err, errors.New("connection lost"))
 	}
+	if pc.TxStatus() == 'I' {
+		return fmt.Errorf("%s ended the explain pass's transaction", st.Name)
+	}
 	sp.held = true
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -366,6 +369,10 @@ func explainKind(st *queries.Statement) (stmtKind, string) {
 		return skipStmt, "run-time meta-commands or variables (" + st.RuntimeReason() + "): not explained"
 	case st.IsCopyFromStdin:
 		return runStmt, "COPY: run, not explained"
+	case plan.ControlsTransaction(st.SQL):
+		// Also a COMMIT joined to other commands with "\;": it would end the pass's
+		// transaction and keep what the pass wrote.
+		return skipStmt, "transaction control (the explain pass runs in a transaction of its own)"
 	}
 	w, w2 := leadingWords(st.SQL)
 	switch w {

@@ -69,6 +69,8 @@ func TestExplainKind(t *testing.T) {
 		{"SAVEPOINT a;", skipStmt},
 		{"ROLLBACK TO a;", skipStmt},
 		{"DISCARD ALL;", skipStmt},
+		{"UPDATE t SET x = 1; COMMIT;", skipStmt},
+		{"SELECT 1; BEGIN;", skipStmt},
 		{";", skipStmt},
 	}
 	for _, tt := range tests {
@@ -252,6 +254,18 @@ func TestServerStatsKeepNothing(t *testing.T) {
 		}
 		if q := byName(t, rep, "ins"); q.ServerStats == nil || !strings.Contains(q.Note, "read-only") {
 			t.Errorf("ins: got %+v, want the read-only error as a note", q.ServerStats)
+		}
+	})
+	t.Run("joined commit", func(t *testing.T) {
+		exec(t, c, "TRUNCATE kept")
+		tg := connect(t, url, Config{}, Options{})
+		p := buildPlan(t, false, src{name: "joined", sql: "INSERT INTO kept VALUES (1); COMMIT;"}, src{name: "after", sql: "INSERT INTO kept VALUES (2);"})
+		rep := benchReports(t, []*Target{tg}, p, BenchOptions{Runs: 1, ServerStats: true})[0]
+		if got := count(); got != 2 {
+			t.Errorf("got %d rows, want the run's 2: a COMMIT joined by \\; must not end the explain pass's transaction", got)
+		}
+		if q := byName(t, rep, "joined"); q.ServerStats == nil || !strings.Contains(q.Note, "transaction control") {
+			t.Errorf("joined: got %+v", q.ServerStats)
 		}
 	})
 	if got := scalar[bool](t, url, "SELECT to_regclass('made_here') IS NULL"); !got {
