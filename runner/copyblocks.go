@@ -1,13 +1,26 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/qrunhq/qrun/queries"
 )
+
+// copyStdin sends sql, the text of COPY ... FROM STDIN statement st, with st's data: through
+// pgconn's COPY protocol, or copyBlocks for a query string of several.
+func copyStdin(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string) (int64, pgconn.CommandTag, error) {
+	if blocks := st.CopyBlocks(); len(blocks) > 1 {
+		return copyBlocks(ctx, pc, sql, blocks)
+	}
+	tag, err := pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
+	return tag.RowsAffected(), tag, err
+}
 
 // copyBlocks sends sql, a query string with several COPY ... FROM STDIN ("COPY a FROM
 // STDIN\; COPY b FROM STDIN"), and answers each CopyInResponse with the next of blocks,

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -417,12 +416,8 @@ func (e *execution) execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 // SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
 func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
-		if blocks := st.CopyBlocks(); len(blocks) > 1 {
-			rows, tag, err = copyBlocks(ctx, pc, sql, blocks)
-			return rows, tag, false, err
-		}
-		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
-		return tag.RowsAffected(), tag, false, err
+		rows, tag, err = copyStdin(ctx, pc, st, sql)
+		return rows, tag, false, err
 	}
 	if cc := st.ClientCopy(); cc != nil {
 		tag, err = e.clientCopy(ctx, pc, cc, sql)

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -288,7 +287,7 @@ func (t *Target) explainStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 	case kind == runStmt && st.IsCopyFromStdin:
 		if _, err = pc.Exec(ctx, prefix).ReadAll(); err == nil {
 			sp.held = true
-			_, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), st.SQL)
+			_, _, err = copyStdin(ctx, pc, st, st.SQL)
 		}
 	case kind == runStmt:
 		_, err = pc.Exec(ctx, prefix+st.SQL).ReadAll()
