@@ -148,6 +148,9 @@ type stmtCold struct {
 	after    []string
 	afterPos Pos
 	copyData []byte
+	// copyMore holds the data of the second and later COPY ... FROM STDIN of a query
+	// string of several (see CopyBlocks).
+	copyMore [][]byte
 	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
 	// piece of the file, as it is for all but statements with variables, "\;" or
 	// dropped lines.
@@ -156,6 +159,10 @@ type stmtCold struct {
 	wide *wideSpan
 	// clientCopy describes a \copy (see ClientCopy).
 	clientCopy *ClientCopy
+	// largeObject is an \lo_ command (see LargeObject).
+	largeObject *LargeObject
+	// hidden: psql sends it outside its query log (see Hidden).
+	hidden bool
 	// rt is what the statement does at run time besides being sent (see Runtime).
 	rt *stmtRT
 }
@@ -313,6 +320,22 @@ func (s *Statement) CopyData() []byte {
 	return nil
 }
 
+// CopyBlocks returns the data of each COPY ... FROM STDIN of the statement's query
+// string, in order: psql sends them one after the other, each to the COPY that asks
+// next ("SELECT 0\; COPY a FROM STDIN\; COPY b FROM STDIN" reads two blocks of lines,
+// each ended by "\."). It is nil for a statement that is no COPY FROM STDIN; the first
+// block is CopyData.
+func (s *Statement) CopyBlocks() [][]byte {
+	if !s.IsCopyFromStdin {
+		return nil
+	}
+	blocks := [][]byte{s.CopyData()}
+	if c := s.cold(); c != nil {
+		blocks = append(blocks, c.copyMore...)
+	}
+	return blocks
+}
+
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.
 // Between marks, bytes correspond one to one.
 type posMark struct {
@@ -326,10 +349,6 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
-	// Trailing holds the meta-commands that act at run time after the last statement
-	// when there is no statement to run them (Statement.Finish of the last statement
-	// runs them otherwise).
-	Trailing []*Action
 }
 
 // Options tune Load.

@@ -87,6 +87,12 @@ type Options struct {
 	History      int
 	ThresholdPct float64
 	MinDelta     time.Duration
+	// GatePlan (--gate-plan) fails the gate when a statement's plan changed.
+	GatePlan bool
+
+	// ServerStats (--server-stats): the server's side of every statement, from an
+	// explain pass after the measured runs and pg_stat_statements.
+	ServerStats bool
 }
 
 // defaultMinDelta is the gate's default absolute floor (--min-delta).
@@ -188,6 +194,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.StringVar(&o.Protocol, "protocol", "simple", "send statements with `PROTO` simple (psql's), extended (Parse/Bind/Execute, unnamed)\nor prepared (each distinct statement prepared once per connection, outside the timings)")
 	exec.StringArrayVar(&o.Scan, "scan", nil, "run the workload for every combination of `NAME=v1,v2,...` (repeatable): c or concurrency\nthe pool size of --parallel, any other name a psql variable; side by side, interleaved")
 	exec.BoolVar(&o.Pipeline, "pipeline", false, "with --protocol extended or prepared: send transaction blocks, and in sequential\nmode runs of single statements, in pipelines (times are completion to completion)")
+	exec.BoolVar(&o.ServerStats, "server-stats", false, "after the measured runs, EXPLAIN ANALYZE every statement (rolled back) for server\ntime, buffers and plan; pg_stat_statements deltas over the measured runs")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
@@ -210,6 +217,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	cmp.Var(&listValue{list: &o.Baselines, typ: "BASE"}, "baseline", "compare with `BASE`: a JSON report saved earlier; or, repeated or a directory of\nreports, the pooled samples of the saved reports (the last --history N)")
 	cmp.IntVar(&o.History, "history", 0, "with --baseline DIR or several reports: pool the last `N` by start time (0: all)")
 	cmp.Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "with --baseline or several targets: exit 3 when a statement is\nsignificantly slower by more than this")
+	cmp.BoolVar(&o.GatePlan, "gate-plan", false, "with --server-stats on both sides: exit 3 when a statement's plan changed")
 	cmp.DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`\n(sub-millisecond noise between two runs is not a regression)")
 
 	other := pflag.NewFlagSet("other", pflag.ContinueOnError)
@@ -356,6 +364,12 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	o.Baseline = baselineLabel(o.Baselines, o.History)
 	if fs.Changed("threshold") && o.Baseline == "" && len(o.Targets) < 2 {
 		return usagef("--threshold needs --baseline or several -d targets")
+	}
+	if o.GatePlan && !o.ServerStats && !o.DryRun {
+		return usagef("--gate-plan compares plans: it needs --server-stats (and a baseline made with it, or several -d targets)")
+	}
+	if o.GatePlan && o.Baseline == "" && len(o.Targets) < 2 {
+		return usagef("--gate-plan needs --baseline or several -d targets")
 	}
 	if o.DryRun && o.Baseline != "" {
 		return usagef("--dry-run cannot be compared with --baseline")

@@ -133,7 +133,8 @@ func run(ctx context.Context, o *Options) error {
 			base.Context.StartedAt = time.Now()
 		}
 	}
-	bo := runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration, BeforeEach: beforeEach, AfterEach: afterEach}
+	bo := runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration, BeforeEach: beforeEach, AfterEach: afterEach,
+		ServerStats: o.ServerStats}
 	var runs [][]result.Run
 	if scan != nil {
 		runs, err = runner.BenchPlans(ctx, targets, targetPlans(plans, len(targets)), bo)
@@ -304,6 +305,7 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 			tp = plans[i%len(scan)]
 		}
 		reps[i] = runner.Summarize(tp, b, tr)
+		t.AddServerStats(tp, &reps[i]) // --server-stats
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
 		if needIDs {
 			compare.Identify(reps[i].Queries, named) // a scan's plans share the statements' names
@@ -375,7 +377,7 @@ func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 
 // compareOptions are the gate's settings from the command line.
 func compareOptions(o *Options) compare.Options {
-	return compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)}
+	return compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta), GatePlan: o.GatePlan}
 }
 
 // ms converts d to milliseconds.
@@ -396,10 +398,15 @@ func outcome(rep *result.Report) error {
 // comparisonOutcome is the exit status of comparisons: 1 when a statement failed in the
 // new report, else 3 for a gated regression.
 func comparisonOutcome(cs []result.Comparison) error {
-	failures, regressions := 0, 0
+	failures, regressions, plans := 0, 0, 0
 	for _, c := range cs {
 		failures += c.Failures
 		regressions += c.Regressions
+		for i := range c.Rows {
+			if c.Rows[i].PlanRegression {
+				plans++ // --gate-plan
+			}
+		}
 	}
 	if failures > 0 {
 		what := "statements"
@@ -410,6 +417,13 @@ func comparisonOutcome(cs []result.Comparison) error {
 	}
 	if regressions > 0 {
 		return &exitError{exitRegression, regressionError(regressions, cs[0].ThresholdPct)}
+	}
+	if plans > 0 {
+		what := "plans"
+		if plans == 1 {
+			what = "plan"
+		}
+		return &exitError{exitRegression, fmt.Errorf("%d %s changed (--gate-plan)", plans, what)}
 	}
 	return nil
 }
