@@ -30,6 +30,7 @@ func writeMarkdown(w io.Writer, r *result.Report) error {
 	bw.WriteString("## qrun: " + md(headline(r)) + "\n")
 	if len(r.Targets) > 0 {
 		mdTargets(bw, r)
+		mdScan(bw, r) // --scan (scan.go)
 	}
 	for i, t := range reports {
 		if labels[i] != "" {

@@ -253,3 +253,17 @@ func scanTableHTML(r *result.Report) template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// mdScan writes the scaling summary as a markdown table.
+func mdScan(w *bufio.Writer, r *result.Report) {
+	pts := scanPoints(r)
+	if pts == nil {
+		return
+	}
+	w.WriteString("\n**Scan**: per combination, the median run, statements ok per second, and latency over every execution\n\n")
+	w.WriteString("| combination | target | run | statements/s | p50 | p95 | p99 |\n|---|---|---:|---:|---:|---:|---:|\n")
+	for _, p := range pts {
+		fmt.Fprintf(w, "| %s | %s | %s | %.1f | %s | %s | %s |\n", md(p.Label), md(strings.TrimSpace(strings.TrimSuffix(p.Series, otherValues(p)))),
+			Duration(p.TotalMs), p.Throughput, Duration(p.P50), Duration(p.P95), Duration(p.P99))
+	}
+}
