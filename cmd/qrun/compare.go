@@ -11,6 +11,7 @@ import (
 
 	"github.com/qrunhq/qrun/compare"
 	"github.com/qrunhq/qrun/report"
+	"github.com/qrunhq/qrun/result"
 )
 
 // CompareOptions is a parsed qrun compare command line.
@@ -23,6 +24,7 @@ type CompareOptions struct {
 	Output       string
 	Target       string // one target of a several-target report
 	GatePlan     bool   // --gate-plan
+	History      int    // --history N: BASE is a directory of reports, the last N pooled
 }
 
 func newCompareCmd(env *Env) *cobra.Command {
@@ -39,7 +41,9 @@ file's name and its SQL's fingerprint, so edited comments, moved lines and anoth
 directory change nothing. A statement that failed in any run of NEW is "failed in new" and
 makes the exit status 1. With --threshold, exit 3 when any statement is significantly
 slower by more than P%. Reports that cannot be compared (a --dry-run plan, one target
-against several) are an error, exit 2; --target picks one target of a several-target report.`,
+against several) are an error, exit 2; --target picks one target of a several-target report.
+BASE may be a directory of saved reports: the pooled samples of the last --history N of them
+(by start time; all without --history) are the base.`,
 		Example: `  qrun --runs 30 --format json -o base.json bench.sql
   # ... change the schema, the server, the query ...
   qrun --runs 30 --format json -o new.json bench.sql
@@ -64,12 +68,25 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 	cmd.Flags().BoolVar(&o.GatePlan, "gate-plan", false, "exit 3 when a statement's plan changed (reports made with --server-stats)")
 	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
+	cmd.Flags().IntVar(&o.History, "history", 0, "when BASE is a directory of reports: pool the last `N` by start time (0: all)")
 	cmd.Flags().StringVar(&o.Target, "target", "", "compare target `NAME` (its label, user@host:port/db, or its number) of a report of several targets")
 	return cmd
 }
 
 func runCompare(_ context.Context, o *CompareOptions) error {
-	base, err := compare.Load(o.Base)
+	if o.History < 0 {
+		return usagef("--history must not be negative, got %d", o.History)
+	}
+	label := baselineLabel([]string{o.Base}, o.History)
+	var (
+		base *result.Report
+		err  error
+	)
+	if label == o.Base {
+		base, err = compare.Load(o.Base)
+	} else {
+		base, _, err = compare.LoadHistory([]string{o.Base}, o.History) // a history (compare/history.go)
+	}
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
@@ -77,7 +94,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
-	cs, err := compare.Reports(o.Base, base, o.New, next, o.Target, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta), GatePlan: o.GatePlan})
+	cs, err := compare.Reports(label, base, o.New, next, o.Target, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta), GatePlan: o.GatePlan})
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +29,14 @@ func TestHistoryBaselineCatchesRegression(t *testing.T) {
 	r := decode(t, slow.Stdout)
 	if len(r.Comparison) != 1 || !strings.Contains(r.Comparison[0].Base, "the last 3 reports, pooled") || r.Comparison[0].Rows[0].BaseN != 24 {
 		t.Errorf("comparison %+v: want the history named and 3 x 8 pooled samples", r.Comparison)
+	}
+	// qrun compare takes the history as its BASE too.
+	slowFile := filepath.Join(t.TempDir(), "slow.json")
+	if err := os.WriteFile(slowFile, []byte(slow.Stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c := qrun(t, db.URL, "compare", dir, slowFile, "--history", "3", "--threshold", "20%"); c.Code != 3 || !strings.Contains(c.Stdout, "the last 3 reports, pooled") {
+		t.Errorf("qrun compare DIR --history 3: exit %d, want 3 and the history named\n%s", c.Code, c.Stdout)
 	}
 	same := qrun(t, db.URL, "-v", "secs=0.01", "--runs", "8", "--baseline", dir, "--history", "3", "--threshold", "20%", sql)
 	if same.Code != 0 {
