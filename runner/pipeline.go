@@ -28,7 +28,7 @@ import (
 //     order (no "-- after:" waits on a unit of the run, no stage barrier inside it);
 //
 // and never for a statement the runner must see the outcome of before sending the next:
-// COPY and \copy, \connect, a \; string (which the extended protocol cannot carry), psql's
+// COPY and \copy, \lo_* large object commands, \connect, a \; string (which the extended protocol cannot carry), psql's
 // ON_ERROR_ROLLBACK savepoints and ON_ERROR_STOP, run-time meta-commands (\gset, \if, ...),
 // nor with --stop-on-error, --rollback, --read-only, --retries or --timeout between units,
 // nor behind a transaction pooler with --setup. Those run as without --pipeline.
@@ -53,7 +53,7 @@ type pipeItem struct {
 
 // pipeStatement reports whether statement st may be sent ahead in a pipeline.
 func (e *execution) pipeStatement(st *queries.Statement) bool {
-	return !st.IsCopyFromStdin && st.ClientCopy() == nil && st.Connect() == nil &&
+	return !st.IsCopyFromStdin && st.ClientCopy() == nil && st.Connect() == nil && st.LargeObject() == nil &&
 		!st.OnErrorRollback && !st.OnErrorStop(nil) && plan.ExtendedFallback(st.SQL) == ""
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -336,18 +335,4 @@ func prepare(ctx context.Context, pc *pgconn.PgConn, s *pcState, sql string) (st
 	}
 	s.names[sql] = name
 	return name, nil
-}
-
-// preparedNames lists the statement names prepared on pc, for tests.
-func preparedNames(pc *pgconn.PgConn) []string {
-	s, ok := pc.CustomData()[pcStateKey].(*pcState)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, n := range s.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -95,6 +95,7 @@ func TestProtocolsAgreeOnCorpus(t *testing.T) {
 			plain = append(plain, s.Statements...)
 		}
 	}
+	t.Logf("%d corpus files", ran)
 	if ran < 40 {
 		t.Errorf("only %d corpus files ran, want at least 40", ran)
 	}
