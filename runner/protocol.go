@@ -269,6 +269,10 @@ func (e *execution) send(ctx context.Context, pc *pgconn.PgConn, st *queries.Sta
 		return pc.Exec(ctx, sql)
 	}
 	if why := plan.ExtendedFallback(sql); why != "" {
+		if st != nil && sql != st.SQL && plan.ExtendedFallback(st.SQL) == "" {
+			// Behind a transaction pooler the --setup shares the statement's query string.
+			why = "the --setup sent with each statement behind a transaction pooler shares its query string"
+		}
 		e.t.protoWarn.add(why, st)
 		return pc.Exec(ctx, sql)
 	}
