@@ -1,6 +1,9 @@
 package plan
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestExtendedFallback(t *testing.T) {
 	for _, tc := range []struct {
@@ -23,4 +26,22 @@ func TestExtendedFallback(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzExtendedFallback: ExtendedFallback and LeadingWord never panic; text without a ";"
+// is never "several commands"; a COPY reason only for text whose leading word is COPY.
+func FuzzExtendedFallback(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "SELECT 1; SELECT 2", "copy t from stdin", "/* c */ COPY x", "SELECT ';'", "$$;$$", "-- ;\nSELECT", "\"a;b\"", "E'\\';'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		why := ExtendedFallback(sql)
+		w := LeadingWord(sql)
+		if !strings.Contains(sql, ";") && strings.Contains(why, "several") {
+			t.Errorf("ExtendedFallback(%q) = %q without a semicolon", sql, why)
+		}
+		if strings.HasPrefix(why, "COPY") && w != "COPY" {
+			t.Errorf("ExtendedFallback(%q) = %q, but the leading word is %q", sql, why, w)
+		}
+	})
 }

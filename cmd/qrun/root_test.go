@@ -132,6 +132,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"--scan c and -c", []string{"--parallel", "-c", "2", "--scan", "c=1,2", "a.sql"}, "drop -c/--concurrency"},
 		{"--scan c not a count", []string{"--parallel", "--scan", "concurrency=1,x", "a.sql"}, "want connection counts of at least 1"},
 		{"--scan without values", []string{"--scan", "n", "a.sql"}, "--scan wants NAME=v1,v2,..."},
+		{"--scan value twice", []string{"--scan", "n=1,2,1", "a.sql"}, `--scan n lists "1" twice`},
 		{"--scan twice", []string{"--scan", "n=1", "--scan", "n=2", "a.sql"}, "--scan n is given twice"},
 		{"--history without --baseline", []string{"--history", "5", "a.sql"}, "--history needs --baseline DIR"},
 		{"unknown --protocol", []string{"--protocol", "binary", "a.sql"}, "--protocol: want simple, extended or prepared"},

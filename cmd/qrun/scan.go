@@ -38,6 +38,12 @@ func parseScan(specs []string, parallel bool) ([]scanAxis, error) {
 			return nil, fmt.Errorf("--scan wants NAME=v1,v2,..., got %q", spec)
 		}
 		a := scanAxis{name: name, values: strings.Split(list, ",")}
+		for i, v := range a.values {
+			a.values[i] = strings.TrimSpace(v)
+			if slices.Contains(a.values[:i], a.values[i]) {
+				return nil, fmt.Errorf("--scan %s lists %q twice", name, a.values[i])
+			}
+		}
 		if name == "c" || name == "concurrency" {
 			a.name, a.conc = "c", true
 			if !parallel {
