@@ -264,6 +264,15 @@ func (e *execution) pipeline(ctx context.Context, pc *pgconn.PgConn, items []pip
 	err := pl.Flush()
 	prev := start
 	for i := 0; i < n && err == nil; i++ {
+		if i > 0 && e.stopCtx.Err() != nil {
+			// Stopped (Ctrl-C, --max-time, --stop-on-error elsewhere): the statements
+			// after the cancelled one are on the server's wire already and would run. The
+			// connection is closed instead; the worker replaces it if it runs again.
+			err = e.stopCtx.Err()
+			n = i
+			_ = pc.Close(context.WithoutCancel(ctx))
+			break
+		}
 		it := &items[i]
 		var (
 			rows int64

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
 	"github.com/qrunhq/qrun/result"
@@ -76,5 +78,32 @@ func TestPipelineOverlapsRoundTrips(t *testing.T) {
 	}
 	if wall[true] > wall[false]/3 {
 		t.Errorf("with --pipeline: %.0f ms against %.0f ms without: the round trips do not overlap", wall[true], wall[false])
+	}
+}
+
+// An interrupt stops a pipeline: the statements already sent after the cancelled one do
+// not run on (the connection is closed), and are reported cancelled.
+func TestPipelineStopsOnInterrupt(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	exec(t, admin(t, url), "CREATE TABLE t (n int)")
+	var srcs []src
+	for range 10 {
+		srcs = append(srcs, src{sql: "INSERT INTO t SELECT 1 FROM pg_sleep(0.1)"})
+	}
+	p := buildPlan(t, false, srcs...)
+	tg := connect(t, url, Config{}, Options{Protocol: ProtocolExtended, Pipeline: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	r, err := tg.Run(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || r.Queries[9].Status != result.StatusCancelled {
+		t.Fatalf("interrupted %v, statuses %s: want the last ones cancelled", r.Interrupted, statuses(r))
+	}
+	time.Sleep(time.Second) // what the server would still run, had it the chance
+	if n := scalar[int64](t, url, "SELECT count(*) FROM t"); n > 5 {
+		t.Errorf("%d of 10 inserts ran after an interrupt at about the third: the pipeline ran on", n)
 	}
 }
