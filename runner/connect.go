@@ -130,7 +130,9 @@ func poolConfig(cfg Config, n int, now func() time.Time) (*pgxpool.Config, error
 	}
 	// Raw socket reads and writes: one context switch per round trip, as libpq makes,
 	// instead of up to two (see rawconn.go).
-	cc.DialFunc = withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port))
+	// Each socket counts what it writes, so that a retry knows whether a unit was sent
+	// (sent.go).
+	cc.DialFunc = countWrites(withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port)))
 	// pgconn's CancelRequestContextWatcherHandler, noting when a cancelled statement's
 	// reply came (cancel.go).
 	cc.BuildContextWatcherHandler = newCancelHandlers(now)

@@ -42,9 +42,24 @@ type worker struct {
 func (w *worker) release() {
 	w.closeSide()
 	if w.conn != nil {
-		w.conn.Release()
+		drop(w.conn)
 		w.conn = nil
 	}
+}
+
+// drop gives a connection back to the pool, or, when it has died, takes it out of the
+// pool and closes its socket at once. The pool's own destruction of a dead connection
+// waits up to 15 s — pgconn's close sends a cancel request and drains the socket, on a
+// network that may no longer answer — and holds the pool's slot meanwhile, so that its
+// replacement (bounded by --connect-timeout) and the exit after Ctrl-C would wait too.
+func drop(c *pgxpool.Conn) {
+	pc := c.Conn().PgConn()
+	if !pc.IsClosed() {
+		c.Release()
+		return
+	}
+	c.Hijack()
+	_ = pc.Conn().Close()
 }
 
 // ready makes sure the worker has a connection to run on: it replaces one that was lost.
@@ -71,7 +86,7 @@ func (w *worker) lost() {
 		w.side.pc = nil
 		return
 	}
-	w.conn.Release()
+	drop(w.conn)
 	w.conn = nil
 }
 
@@ -91,6 +106,11 @@ func (w *worker) do(e *execution, j job) outcome {
 	for attempt := 1; ; attempt++ {
 		q.Attempts = attempt
 		if err := w.ready(e); err != nil {
+			// The lost connection could not be replaced. Nothing of the unit was sent:
+			// --retries tries again after a pause, each try bounded by --connect-timeout.
+			if e.stopCtx.Err() == nil && attempt <= opts.Retries && sleep(e.stopCtx, backoff(attempt)) == nil {
+				continue
+			}
 			at := ms(opts.Now().Sub(e.start))
 			if first {
 				q.StartMs = at
@@ -119,13 +139,16 @@ func (w *worker) do(e *execution, j job) outcome {
 		if opts.OnEvent != nil {
 			e.emit(result.Event{Kind: result.EventStart, Name: u.Name()})
 		}
+		pc := w.pgConn()
+		before, counted := bytesWritten(pc)
 		failed, err := w.attempt(ctx, e, u, q, first, cancel == nil)
 		ctxErr := ctx.Err() // before cancel: was it the timeout?
 		if cancel != nil {
 			cancel()
 		}
 		first = false
-		pc := w.pgConn()
+		after, _ := bytesWritten(pc)
+		sent := !counted || after != before
 		if err != nil && !opts.SingleTransaction && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
@@ -137,7 +160,7 @@ func (w *worker) do(e *execution, j job) outcome {
 			q.Status, q.Error = result.StatusOK, nil // a Reason says why it was not sent
 			return outcome{unit: j.unit, ok: true}
 		}
-		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err) {
+		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err, sent, pc.IsClosed()) {
 			if sleep(e.stopCtx, backoff(attempt)) == nil {
 				continue
 			}
@@ -504,10 +527,12 @@ func toError(err error, st *queries.Statement) *result.Error {
 	return &result.Error{Message: Redact(err.Error()), Position: st.Pos().String()}
 }
 
-// retryable reports whether a unit that failed with err may be sent again: a
-// serialization failure or deadlock (the server rolled it back), or an error before
-// anything was sent; never a transaction block that committed after its error.
-func retryable(err error) bool {
+// retryable reports whether a unit that failed with err may be sent again: after a
+// serialization failure or deadlock (the server rolled it back), or after a connection
+// error when not a byte of the attempt had been written (sent false; see sent.go) —
+// never after the unit was sent, whatever the driver says of the error, and never a
+// transaction block that committed after its error. closed says the connection died.
+func retryable(err error, sent, closed bool) bool {
 	var committed *committedError
 	if errors.As(err, &committed) {
 		return false
@@ -516,7 +541,7 @@ func retryable(err error) bool {
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
 	}
-	return pgconn.SafeToRetry(err)
+	return !sent && (closed || pgconn.SafeToRetry(err))
 }
 
 // backoff is the pause before retry number attempt: exponential from retryBase, capped

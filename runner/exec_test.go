@@ -18,20 +18,26 @@ func (notSent) SafeToRetry() bool { return true }
 func TestRetryable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		err  error
-		want bool
+		name         string
+		err          error
+		sent, closed bool
+		want         bool
 	}{
-		{"serialization failure", &pgconn.PgError{Code: "40001"}, true},
-		{"deadlock", fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "40P01"}), true},
-		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
-		{"cancelled", &pgconn.PgError{Code: "57014"}, false},
-		{"not sent", fmt.Errorf("connect: %w", notSent{}), true},
-		{"lost mid-statement", errors.New("unexpected EOF"), false},
+		{"serialization failure", &pgconn.PgError{Code: "40001"}, true, false, true},
+		{"deadlock", fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "40P01"}), true, false, true},
+		{"unique violation", &pgconn.PgError{Code: "23505"}, true, false, false},
+		{"cancelled", &pgconn.PgError{Code: "57014"}, true, false, false},
+		{"not sent", fmt.Errorf("connect: %w", notSent{}), false, false, true},
+		{"not sent, connection closed", errors.New("write: broken pipe"), false, true, true},
+		// The driver's predicate is not trusted once a byte has been written.
+		{"sent, driver says safe", fmt.Errorf("receive: %w", notSent{}), true, true, false},
+		{"lost mid-statement", errors.New("unexpected EOF"), true, true, false},
+		{"not sent, local error", errors.New("no such file"), false, false, false},
+		{"committed block", &committedError{&pgconn.PgError{Code: "40001"}}, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := retryable(tt.err); got != tt.want {
+			if got := retryable(tt.err, tt.sent, tt.closed); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

@@ -171,7 +171,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.DurationVar(&o.MaxTime, "max-time", 0, "stop the whole run after `D`, as Ctrl-C would (0: no limit)")
 	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
 	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
-	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
+	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, a\nconnection error before a byte of it was sent, or a failed reconnection")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 
