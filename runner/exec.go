@@ -35,6 +35,9 @@ type worker struct {
 	// side is the connection a \connect opened, which the worker runs on instead of
 	// conn until the run ends (connect_meta.go); nil on its own.
 	side *side
+	// groups maps each session group (plan.Inferred.Session) this worker has started to
+	// the connection it started on: the group's later units need that session.
+	groups map[int32]*pgconn.PgConn
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
@@ -90,6 +93,33 @@ func (w *worker) lost() {
 	w.conn = nil
 }
 
+// sessionLost says why unit u cannot run on the worker's connection: its session group
+// started on a connection of this worker that has since been lost. It records the
+// connection of a group's first unit. "" means it can run.
+func (w *worker) sessionLost(e *execution, u int) string {
+	inf := e.p.Inferred
+	if inf == nil || inf.Sessions == 0 {
+		return ""
+	}
+	g := inf.Session[u]
+	if g == 0 {
+		return ""
+	}
+	pc := w.pgConn()
+	started, ok := w.groups[g]
+	if !ok {
+		if w.groups == nil {
+			w.groups = map[int32]*pgconn.PgConn{}
+		}
+		w.groups[g] = pc
+		return ""
+	}
+	if started != pc {
+		return fmt.Sprintf("the session its statements share was lost with connection %d", w.n)
+	}
+	return ""
+}
+
 // do runs unit j.unit, retrying as Options.Retries allows, and fills its result.Query.
 func (w *worker) do(e *execution, j job) outcome {
 	u := e.p.Units[j.unit]
@@ -117,6 +147,15 @@ func (w *worker) do(e *execution, j job) outcome {
 			}
 			q.EndMs = at
 			w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
+			return outcome{unit: j.unit}
+		}
+		if lost := w.sessionLost(e, j.unit); lost != "" {
+			// What the group made on its session (a temporary table, a prepared statement,
+			// a SET) died with the connection: on the new one the unit could reach other
+			// objects (a temporary table's permanent namesake). It is not run.
+			at := ms(opts.Now().Sub(e.start))
+			q.StartMs, q.EndMs = at, at
+			q.Status, q.Reason = result.StatusSkipped, lost
 			return outcome{unit: j.unit}
 		}
 		if e.replays != nil {
@@ -152,15 +191,20 @@ func (w *worker) do(e *execution, j job) outcome {
 		if err != nil && !opts.SingleTransaction && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
+		// In sequential mode a lost connection ends the run, as psql -f ends: the session
+		// (search_path, SET ROLE, temporary tables) is gone, and what follows was written
+		// for it. --reconnect goes on on a new connection instead.
+		endsRun := pc.IsClosed() && !opts.Parallel && !opts.Reconnect
 		if pc.IsClosed() {
 			w.lost()
+			e.connLost = e.connLost || endsRun
 		}
 		if err == nil {
 			w.ranReplay(e, j.unit, pc)
 			q.Status, q.Error = result.StatusOK, nil // a Reason says why it was not sent
 			return outcome{unit: j.unit, ok: true}
 		}
-		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err, sent, pc.IsClosed()) {
+		if !endsRun && e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err, sent, pc.IsClosed()) {
 			if sleep(e.stopCtx, backoff(attempt)) == nil {
 				continue
 			}

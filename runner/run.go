@@ -51,6 +51,9 @@ type execution struct {
 	replays []int
 	ranOn   []*pgconn.PgConn
 	sess    *session // psql's variables and meta-commands, when the script has any at run time
+	// connLost says the one connection of a sequential run died (without --reconnect):
+	// the run ends there, as psql's does.
+	connLost bool
 }
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
@@ -186,6 +189,13 @@ func (e *execution) sequential(w *worker) time.Duration {
 			continue
 		}
 		last = max(last, e.finish(s, w.do(e, j)))
+		if e.connLost {
+			e.checkInterrupt() // an interrupt that closed the connection says so instead
+			if e.stopped == "" {
+				e.stopped = "the connection to the server was lost"
+			}
+			break
+		}
 	}
 	return last
 }

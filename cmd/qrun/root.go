@@ -46,6 +46,7 @@ type Options struct {
 	ConnectTimeout time.Duration
 	Wait           time.Duration // keep trying to connect for this long while the server is not up
 	Retries        int
+	Reconnect      bool // sequential mode: replace a lost connection and go on
 	ReadOnly       bool
 	Rollback       bool
 
@@ -172,6 +173,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
 	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, a\nconnection error before a byte of it was sent, or a failed reconnection")
+	exec.BoolVar(&o.Reconnect, "reconnect", false, "sequential mode: replace a lost connection and go on (the session's state is gone);\nwithout it a lost connection ends the run, as in psql")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 
@@ -270,6 +272,9 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Single && o.Parallel {
 		return usagef("--single-transaction runs the file as one transaction on one connection: it cannot be used with --parallel")
+	}
+	if o.Single && o.Reconnect {
+		return usagef("--single-transaction and --reconnect cannot be used together: the transaction dies with its connection, and what follows would run outside it")
 	}
 	if o.Single && o.Rollback {
 		return usagef("--single-transaction and --rollback cannot be used together (--rollback already runs each statement in a transaction it rolls back)")

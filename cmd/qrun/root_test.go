@@ -124,6 +124,7 @@ func TestParseUsageErrors(t *testing.T) {
 		{"unknown --deps", []string{"--deps", "maybe", "a.sql"}, "--deps must be auto or none"},
 		{"negative warmup", []string{"--warmup=-1", "a.sql"}, "--warmup"},
 		{"negative retries", []string{"--retries=-1", "a.sql"}, "--retries"},
+		{"-1 and --reconnect", []string{"-1", "--reconnect", "a.sql"}, "--reconnect cannot be used together"},
 		{"negative timeout", []string{"--timeout=-1s", "a.sql"}, "--timeout"},
 		{"negative max-time", []string{"--max-time=-1s", "a.sql"}, "--max-time"},
 		{"negative connect-timeout", []string{"--connect-timeout=-1s", "a.sql"}, "--connect-timeout"},

@@ -73,6 +73,7 @@ func run(ctx context.Context, o *Options) error {
 		SingleTransaction: o.Single,
 		Timeout:           o.Timeout,
 		Retries:           o.Retries,
+		Reconnect:         o.Reconnect,
 		Rollback:          o.Rollback,
 		ReadOnly:          o.ReadOnly,
 	}
