@@ -344,6 +344,10 @@ func (e *execution) emitDone(q *result.Query) {
 		Elapsed: time.Duration(q.WallMs * float64(time.Millisecond))})
 }
 
+// Interrupted is the run of a plan interrupted before it could start (while connecting,
+// say): every unit not run, the run marked Interrupted.
+func Interrupted(p *plan.Plan, now time.Time) result.Run { return interrupted(p, now) }
+
 // interrupted is the run of a plan interrupted before it could start.
 func interrupted(p *plan.Plan, now time.Time) result.Run {
 	r := Describe(p)

@@ -80,7 +80,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
 	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
-	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+	err = writeOutput(o.Env, o.Output, func(w io.Writer) error {
 		return report.WriteComparisons(w, cs, ropts)
 	})
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 // file at path. A regular file is written atomically: into a temporary file beside it
 // that is renamed over path only once complete, so a reader never sees half a report.
 // Anything else (/dev/null, a pipe) is written in place.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+func writeOutput(env *Env, path string, write func(io.Writer) error) error {
+	stdout := env.Out
 	if path == "" || path == "-" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {
@@ -31,12 +32,14 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 		return fmt.Errorf("write report: %w", err)
 	}
 	tmp := f.Name()
+	env.Temps.add(tmp)
 	ok := false
 	defer func() {
 		if !ok {
 			f.Close()
 			os.Remove(tmp)
 		}
+		env.Temps.remove(tmp)
 	}()
 	bw := bufio.NewWriter(f)
 	if err := write(bw); err != nil {

@@ -38,7 +38,7 @@ func TestWriteOutput(t *testing.T) {
 				}
 			}
 			var stdout bytes.Buffer
-			err := writeOutput(&stdout, path, tt.render)
+			err := writeOutput(&Env{Out: &stdout}, path, tt.render)
 			if !errors.Is(err, tt.wantError) {
 				t.Errorf("got error %v, want %v", err, tt.wantError)
 			}
@@ -64,7 +64,7 @@ func TestWriteOutputStdoutAndDevices(t *testing.T) {
 	for _, path := range []string{"", "-", os.DevNull} {
 		t.Run(fmt.Sprintf("%q", path), func(t *testing.T) {
 			var stdout bytes.Buffer
-			if err := writeOutput(&stdout, path, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+			if err := writeOutput(&Env{Out: &stdout}, path, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
 				t.Fatalf("got error %v, want nil", err)
 			}
 			want := "x"

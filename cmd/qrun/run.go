@@ -97,6 +97,15 @@ func run(ctx context.Context, o *Options) error {
 	}()
 	if err != nil {
 		finish()
+		if ctx.Err() != nil {
+			// Interrupted while connecting (a signal, --max-time): nothing ran, and the
+			// report still says so.
+			rep := runner.Summarize(p, base, []result.Run{runner.Interrupted(p, time.Now())})
+			rep.Interrupted = true
+			if werr := writeReport(o, &rep); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	if err := checkPoolers(o, p, targets, &base); err != nil {
@@ -556,7 +565,7 @@ func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
 	// Ranges of units are described and rendered on every CPU, and written in order.
 	const chunk = 512
 	n := (len(p.Units) + chunk - 1) / chunk
-	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+	err := writeOutput(o.Env, o.Output, func(w io.Writer) error {
 		return report.WriteJSONChunks(w, &rep, n, func(i int) iter.Seq[*result.Query] {
 			return runner.DescribeRange(p, i*chunk, min((i+1)*chunk, len(p.Units)))
 		})
@@ -577,7 +586,7 @@ func writeReport(o *Options, rep *result.Report) error {
 // show all do with a finished report.
 func renderReport(env *Env, output, format string, rep *result.Report) error {
 	ropts := report.Options{Format: format, Color: useColor(env, output), Width: env.Width}
-	err := writeOutput(env.Out, output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
+	err := writeOutput(env, output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
 	if err != nil {
 		return &exitError{exitFailed, err}
 	}
