@@ -67,6 +67,9 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 }
 
 func runCompare(_ context.Context, o *CompareOptions) error {
+	if err := checkOutput(o.Output, []string{o.Base, o.New}); err != nil {
+		return &exitError{exitInput, err}
+	}
 	base, err := compare.Load(o.Base)
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -87,8 +88,12 @@ func useColor(env *Env, output string) bool {
 	return (output == "" || output == "-") && env.OutIsTerminal && env.getenv("NO_COLOR") == ""
 }
 
-// checkOutputDir reports an error when the directory that --output names does not exist.
-func checkOutputDir(path string) error {
+// checkOutput checks, before anything runs, that the report can go to path (--output):
+// its directory exists and takes a new file — the temporary file the report is written
+// into, tried now, so that a run does not commit its writes only to find it cannot
+// report them — path is no directory, and it names none of inputs (the files the command
+// reads: the report would replace the SQL it came from). Its errors are for exit 2.
+func checkOutput(path string, inputs []string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
@@ -100,5 +105,43 @@ func checkOutputDir(path string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("output: %s is not a directory", dir)
 	}
+	out, err := os.Stat(path)
+	if err == nil {
+		if out.IsDir() {
+			return fmt.Errorf("output: %s is a directory", path)
+		}
+		for _, in := range inputs {
+			if in == "" || in == "-" {
+				continue
+			}
+			if fi, err := os.Stat(in); err == nil && os.SameFile(fi, out) {
+				return fmt.Errorf("output: %s is the input file %s: the report would replace it", path, in)
+			}
+		}
+		if !out.Mode().IsRegular() {
+			return nil // written in place (/dev/null, a pipe): opening a FIFO would block
+		}
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("output: cannot write the report in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
 	return nil
+}
+
+// ctxWriter is a writer that fails once ctx has ended: a report being written stops at
+// an interrupt, and writeOutput removes its temporary file.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(b)
 }

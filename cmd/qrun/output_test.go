@@ -152,28 +152,58 @@ func TestExitCodeRedactsPasswords(t *testing.T) {
 	}
 }
 
-func TestCheckOutputDir(t *testing.T) {
+func TestCheckOutput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
+	input := filepath.Join(dir, "in.sql")
+	link := filepath.Join(dir, "link.sql")
+	hard := filepath.Join(dir, "hard.sql")
+	for _, p := range []string{file, input} {
+		if err := os.WriteFile(p, []byte("SELECT 1;\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(input, link); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Link(input, hard); err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{"-", input}
 	tests := []struct {
 		name    string
 		path    string
-		wantErr bool
+		wantErr string // "" for none
 	}{
-		{"stdout", "", false},
-		{"dash", "-", false},
-		{"existing directory", filepath.Join(dir, "r.json"), false},
-		{"relative", "r.json", false},
-		{"missing directory", filepath.Join(dir, "nope", "r.json"), true},
-		{"a file as directory", filepath.Join(file, "r.json"), true},
+		{"stdout", "", ""},
+		{"dash", "-", ""},
+		{"existing directory", filepath.Join(dir, "r.json"), ""},
+		{"relative", "r.json", ""},
+		{"existing report", file, ""},
+		{"/dev/null", os.DevNull, ""},
+		{"missing directory", filepath.Join(dir, "nope", "r.json"), "no such file"},
+		{"a file as directory", filepath.Join(file, "r.json"), "not a directory"},
+		{"a directory", dir, "is a directory"},
+		{"the input", input, "is the input file"},
+		{"the input by a symlink", link, "is the input file"},
+		{"the input by a hard link", hard, "is the input file"},
+		{"the input by another path", filepath.Join(dir, ".", "in.sql"), "is the input file"},
+	}
+	if fi, err := os.Stat("/proc/self"); err == nil && fi.IsDir() {
+		// No file can be created in /proc, even by root.
+		tests = append(tests, struct{ name, path, wantErr string }{"unwritable directory", "/proc/qrun-report.json", "cannot write"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := checkOutputDir(tt.path); (err != nil) != tt.wantErr {
-				t.Errorf("checkOutputDir(%q) = %v, want error %t", tt.path, err, tt.wantErr)
+			err := checkOutput(tt.path, inputs)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("checkOutput(%q) = %v, want nil", tt.path, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("checkOutput(%q) = %v, want an error with %q", tt.path, err, tt.wantErr)
+			}
+			if tmps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(tmps) > 0 {
+				t.Errorf("temporary files left: %v", tmps)
 			}
 		})
 	}
