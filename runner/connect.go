@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,9 +47,12 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 	if opts.Parallel {
 		n = max(opts.Concurrency, 1)
 	}
+	if err := checkConnURL(cfg.ConnString); err != nil {
+		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: err}
+	}
 	pc, err := poolConfig(cfg, n, now)
 	if err != nil {
-		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: redacted(fmt.Errorf("invalid connection settings: %w", err))}
+		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: parseConfigError(err)}
 	}
 	host, port := pc.ConnConfig.Host, pc.ConnConfig.Port
 	fail := func(err error) error {
@@ -460,18 +462,6 @@ func redacted(err error) error {
 		return nil
 	}
 	return &redactedError{msg: Redact(err.Error()), err: err}
-}
-
-var (
-	urlPassword = regexp.MustCompile(`(://[^:/@\s]*):[^@\s]*@`)
-	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)`)
-)
-
-// Redact removes passwords from s: from URLs (postgres://user:PASSWORD@host), from
-// keyword/value strings and URL parameters (password=PASSWORD), each replaced by "xxxxx".
-func Redact(s string) string {
-	s = urlPassword.ReplaceAllString(s, "$1:xxxxx@")
-	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
