@@ -217,7 +217,7 @@ func TestCheckConnURL(t *testing.T) {
 		{"postgres://bob:s3cret@db:5432/app", true},
 		{"postgres://bob:p%40ss@db/app", true},
 		{"postgres://db/app?user=me@server", true}, // an '@' in the query is no userinfo
-		{"host=a password=p@ss@x", true},          // keyword form: libpq reads it whole
+		{"host=a password=p@ss@x", true},           // keyword form: libpq reads it whole
 		{"", true},
 		{"postgres://bob:SECRA@SECRB@db/app", false},
 		{"postgresql://bob:SECRA@S@SECRB@db", false},
