@@ -38,6 +38,8 @@ type worker struct {
 	// groups maps each session group (plan.Inferred.Session) this worker has started to
 	// the connection it started on: the group's later units need that session.
 	groups map[int32]*pgconn.PgConn
+	// timedOut says a statement of the block being run hit --timeout (block).
+	timedOut bool
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
@@ -172,9 +174,15 @@ func (w *worker) do(e *execution, j job) outcome {
 		// Without a timeout the unit runs on a context that never ends, under the run's
 		// watch on stopCtx (cancel.go): pgconn then adds no context watcher per statement.
 		ctx, cancel := e.unwatched, context.CancelFunc(nil)
-		if opts.Timeout > 0 {
+		switch {
+		case opts.Timeout > 0 && u.Tx:
+			// --timeout is per statement: each statement of the block gets its own
+			// (block), so the unit runs on stopCtx, which pgconn watches.
+			ctx, cancel = context.WithCancel(e.stopCtx)
+		case opts.Timeout > 0:
 			ctx, cancel = context.WithTimeout(e.stopCtx, opts.Timeout)
 		}
+		w.timedOut = false
 		if opts.OnEvent != nil {
 			e.emit(result.Event{Kind: result.EventStart, Name: u.Name()})
 		}
@@ -182,6 +190,9 @@ func (w *worker) do(e *execution, j job) outcome {
 		before, counted := bytesWritten(pc)
 		failed, err := w.attempt(ctx, e, u, q, first, cancel == nil)
 		ctxErr := ctx.Err() // before cancel: was it the timeout?
+		if w.timedOut {
+			ctxErr = context.DeadlineExceeded // a statement of the block timed out
+		}
 		if cancel != nil {
 			cancel()
 		}
@@ -334,7 +345,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 	)
 	last := len(u.Statements) - 1
 	for i, st := range u.Statements {
-		if firstErr != nil && (e.opts.StopOnError || e.stmtStops(failed) || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
+		if firstErr != nil && (e.opts.StopOnError || e.stmtStops(failed) || w.timedOut || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
 			for j := i; j < len(q.Statements); j++ {
 				q.Statements[j].Reason = "the transaction block failed"
 			}
@@ -359,12 +370,33 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 			gone bool
 		)
 		if err == nil {
+			// --timeout bounds each statement of a block, as it bounds a statement alone.
+			sctx, scancel := ctx, context.CancelFunc(nil)
+			if e.opts.Timeout > 0 {
+				sctx, scancel = context.WithTimeout(ctx, e.opts.Timeout)
+			}
 			if e.sess != nil {
 				// The script has meta-commands acting at run time (session.go).
-				rows, tag, err = w.exec(ctx, e, st, sql, sq)
+				rows, tag, err = w.exec(sctx, e, st, sql, sq)
 				gone = savepoint && savepointGone(tag)
 			} else {
-				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
+				rows, tag, gone, err = e.execStmtSavepoint(sctx, pc, st, sql, savepoint)
+			}
+			timedOut := false
+			if scancel != nil {
+				timedOut = err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+				scancel()
+			}
+			if timedOut && !w.timedOut {
+				w.timedOut = true
+				defer func() {
+					// This statement, not the ones the server ignored after it, timed out.
+					sq.Status, sq.Error = result.StatusTimeout, &result.Error{
+						SQLState: "57014",
+						Message:  fmt.Sprintf("cancelled on the server after --timeout %s", e.opts.Timeout),
+						Position: st.Pos().String(),
+					}
+				}()
 			}
 		}
 		end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start)
@@ -462,6 +494,9 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 	}
 	for i := range q.Statements {
 		sq := &q.Statements[i]
+		if w.timedOut && q.Status == result.StatusTimeout {
+			break // the block marked the statement that timed out (block)
+		}
 		if sq.Status == result.StatusError && q.Status != result.StatusError {
 			sq.Status, sq.Error, sq.Reason = q.Status, q.Error, q.Reason
 		}

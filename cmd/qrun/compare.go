@@ -54,6 +54,9 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 			if err := checkFormat(o.Format); err != nil {
 				return err
 			}
+			if o.MinDelta < 0 {
+				return usagef("--min-delta must not be negative, got %s", o.MinDelta)
+			}
 			return runCompare(cmd.Context(), o)
 		},
 	}

@@ -265,6 +265,15 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	if len(o.Commands) > 0 && slices.Contains(o.Files, "-") {
 		return usagef("--command and - (standard input) cannot be used together: --command is read as standard input")
 	}
+	if n := countStdin(o.Files); n > 1 {
+		return usagef("- (standard input) is given %d times: it can be read once", n)
+	}
+	if fs.Changed("port") && o.Port == 0 {
+		return usagef("--port must be from 1 to 65535, got 0 (leave it out for $PGPORT or 5432)")
+	}
+	if o.MinDelta < 0 {
+		return usagef("--min-delta must not be negative, got %s", o.MinDelta)
+	}
 	if fs.Changed("concurrency") && o.Concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", o.Concurrency)
 	}
@@ -327,6 +336,17 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 		return usagef("--echo stdout needs -o FILE: the report goes to stdout")
 	}
 	return nil
+}
+
+// countStdin counts the files that are standard input ("-").
+func countStdin(files []string) int {
+	n := 0
+	for _, f := range files {
+		if f == "-" {
+			n++
+		}
+	}
+	return n
 }
 
 func checkFormat(f string) error {
