@@ -135,7 +135,13 @@ type Target struct {
 	sessPlan   *plan.Plan // the plan needsSession last looked at, and its answer
 	sessNeeded bool
 	onSend     func(sql string) // tests: sees each query string sent for the script
+	sideDoors  []string         // sidedoors.go
 }
+
+// SideDoors lists, one sentence each, what the connected role can still do that
+// --read-only and --rollback do not stop (server files, programs, dblink, lo_import); it
+// is asked only under those modes. Empty when the role has none of those privileges.
+func (t *Target) SideDoors() []string { return t.sideDoors }
 
 // Info describes the target for reports, without its password.
 func (t *Target) Info() result.Context { return t.info }

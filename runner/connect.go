@@ -74,6 +74,13 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		pool.Close()
 		return nil, fail(err)
 	}
+	var doors []string
+	if cfg.ReadOnly || opts.ReadOnly || opts.Rollback {
+		if c, err := pool.Acquire(ctx); err == nil {
+			doors = sideDoors(ctx, c.Conn().PgConn())
+			c.Release()
+		}
+	}
 	db := pc.ConnConfig.Database
 	if db == "" {
 		db = pc.ConnConfig.User // libpq's default, which the server applied too
@@ -83,6 +90,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		opts:      opts,
 		setup:     cfg.Setup,
 		pooler:    id.pooler,
+		sideDoors: doors,
 		cfg:       cfg,
 		conns:     n,
 		connectMs: ms(now().Sub(start)),

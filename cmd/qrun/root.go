@@ -174,7 +174,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, a\nconnection error before a byte of it was sent, or a failed reconnection")
 	exec.BoolVar(&o.Reconnect, "reconnect", false, "sequential mode: replace a lost connection and go on (the session's state is gone);\nwithout it a lost connection ends the run, as in psql")
-	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
+	exec.BoolVar(&o.ReadOnly, "read-only", false, "run every statement in a READ ONLY transaction the file cannot undo: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)

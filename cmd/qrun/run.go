@@ -122,6 +122,7 @@ func run(ctx context.Context, o *Options) error {
 		finish()
 		return err
 	}
+	warnSideDoors(o, targets, &base)
 	if baseline != nil {
 		if err := checkBaseline(o, baseline, targets); err != nil {
 			finish()
@@ -660,6 +661,22 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// warnSideDoors says, under --read-only or --rollback, what the connected role can still
+// do that they do not stop: in the report's warnings, and on stderr unless --quiet (or
+// the table on the terminal shows them at its end).
+func warnSideDoors(o *Options, targets []*runner.Target, base *result.Report) {
+	early := !o.Quiet && !(o.Output == "" && (o.Format == "" || o.Format == "table"))
+	for _, t := range targets {
+		for _, d := range t.SideDoors() {
+			msg := fmt.Sprintf("%s under --read-only/--rollback: %s", t.Info().Target, d)
+			base.Warnings = append(base.Warnings, msg)
+			if early {
+				fmt.Fprintf(o.Env.ErrOut, "qrun: warning: %s\n", msg)
+			}
+		}
 	}
 }
 
