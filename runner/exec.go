@@ -249,11 +249,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	ro := e.opts.ReadOnly && !e.opts.SingleTransaction
 	wrap := (rb || ro) && !u.Tx
 	if wrap {
-		begin := "BEGIN"
-		if ro {
-			begin = "BEGIN READ ONLY"
-		}
-		if _, err := pc.Exec(ctx, begin).ReadAll(); err != nil {
+		if _, err := pc.Exec(ctx, e.opts.begin()).ReadAll(); err != nil {
 			return u.Statements[0], err
 		}
 	}
@@ -320,6 +316,16 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 		}
 	}
 	return failed, err
+}
+
+// begin is the BEGIN of a transaction qrun opens itself (a unit's under --rollback or
+// --read-only, --single-transaction's): READ ONLY under --read-only, so that the server
+// refuses every write whatever the session's defaults have become.
+func (o *Options) begin() string {
+	if o.ReadOnly {
+		return "BEGIN READ ONLY"
+	}
+	return "BEGIN"
 }
 
 // block runs a transaction block statement by statement, each with its own times, as

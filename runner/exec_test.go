@@ -66,3 +66,25 @@ func TestBackoff(t *testing.T) {
 		})
 	}
 }
+
+func TestBegin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"plain", Options{}, "BEGIN"},
+		{"--rollback", Options{Rollback: true}, "BEGIN"},
+		{"--read-only", Options{ReadOnly: true}, "BEGIN READ ONLY"},
+		{"--read-only --single-transaction", Options{ReadOnly: true, SingleTransaction: true}, "BEGIN READ ONLY"},
+		{"--read-only --rollback", Options{ReadOnly: true, Rollback: true}, "BEGIN READ ONLY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.opts.begin(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

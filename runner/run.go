@@ -105,11 +105,7 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	e.emit(result.Event{Kind: result.EventRunStart})
 	if opts.SingleTransaction {
 		// psql -1: the whole file in one transaction, opened and ended outside the times.
-		begin := "BEGIN"
-		if opts.ReadOnly {
-			begin = "BEGIN READ ONLY"
-		}
-		if _, err := workers[0].pgConn().Exec(ctx, begin).ReadAll(); err != nil {
+		if _, err := workers[0].pgConn().Exec(ctx, opts.begin()).ReadAll(); err != nil {
 			return result.Run{}, redacted(fmt.Errorf("--single-transaction: BEGIN: %w", err))
 		}
 	}
