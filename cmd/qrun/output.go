@@ -28,12 +28,11 @@ func writeOutput(env *Env, path string, write func(io.Writer) error) error {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return writeInPlace(path, write)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := env.Temps.create(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	tmp := f.Name()
-	env.Temps.add(tmp)
 	ok := false
 	defer func() {
 		if !ok {

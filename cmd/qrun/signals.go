@@ -96,12 +96,24 @@ type tempFiles struct {
 	paths map[string]bool
 }
 
-func (t *tempFiles) add(path string) {
+// create makes a temporary file as os.CreateTemp does and registers it, under the lock:
+// a second signal removes it or comes before it exists, never between the two.
+func (t *tempFiles) create(dir, pattern string) (*os.File, error) {
 	if t == nil {
-		return
+		return os.CreateTemp(dir, pattern)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	t.add(f.Name())
+	return f, nil
+}
+
+// add registers path; t.mu is held.
+func (t *tempFiles) add(path string) {
 	if t.paths == nil {
 		t.paths = map[string]bool{}
 	}

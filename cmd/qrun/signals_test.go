@@ -38,13 +38,13 @@ func TestTempFilesRemoveAll(t *testing.T) {
 	dir := t.TempDir()
 	var temps tempFiles
 	var paths []string
-	for _, name := range []string{"a.tmp", "b.tmp", "kept.tmp"} {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, nil, 0o600); err != nil {
+	for range 3 {
+		f, err := temps.create(dir, ".r.*.tmp")
+		if err != nil {
 			t.Fatal(err)
 		}
-		temps.add(p)
-		paths = append(paths, p)
+		f.Close()
+		paths = append(paths, f.Name())
 	}
 	temps.remove(paths[2]) // renamed into place, say
 	temps.removeAll()

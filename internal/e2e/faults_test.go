@@ -321,3 +321,42 @@ func TestTooManyConnections(t *testing.T) {
 		t.Errorf("stderr does not speak of connections:\n%s", res.Stderr)
 	}
 }
+
+// TestNoRetryAfterSend resets the connection of a statement that has already committed
+// its row (a procedure commits, then sleeps): with --retries it is still not sent again,
+// whatever the error looks like: one row, one attempt, exit 1.
+func TestNoRetryAfterSend(t *testing.T) {
+	t.Parallel()
+	for _, mode := range [][]string{{"--reconnect"}, {"--parallel", "-c", "1"}} {
+		t.Run(strings.Join(mode, " "), func(t *testing.T) {
+			t.Parallel()
+			db := newDB(t)
+			checkConnectionCheck(t, db)
+			db.exec(t, `CREATE TABLE t (x int);
+CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMMIT; PERFORM pg_sleep(60); END $$`)
+			px := newResetProxy(t, db.URL)
+			path := writeFile(t, "call.sql", "-- name: call\nCALL p() /* qrun-e2e-sent */;\n-- name: after\nSELECT count(*) FROM t;\n")
+			report := filepath.Join(t.TempDir(), "report.json")
+			args := append([]string{"--retries", "3", "--format", "json", "-o", report}, mode...)
+			p := startQrun(t, call{Args: append(args, path), DB: px.URL(t, db.URL)})
+			b := db.waitActive(t, "qrun-e2e-sent", 20*time.Second)
+			for deadline := time.Now().Add(10 * time.Second); scalar[int64](t, db, "SELECT count(*) FROM t") == 0 && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := px.reset(clientPort(t, db, b.PID)); err != nil {
+				t.Fatal(err)
+			}
+			res := p.wait(30 * time.Second)
+			if res.Code != 1 {
+				t.Errorf("exit %d, want 1", res.Code)
+			}
+			q := query(t, readReport(t, report), "call")
+			if q.Status != result.StatusError || q.Attempts != 1 {
+				t.Errorf("call: status %s after %d attempts, want error after 1", q.Status, q.Attempts)
+			}
+			if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 1 {
+				t.Errorf("t has %d rows, want 1: the sent statement was sent again", n)
+			}
+		})
+	}
+}

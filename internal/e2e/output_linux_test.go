@@ -60,45 +60,57 @@ func bigScript(t *testing.T, n int) string {
 // temporary file appears. After a run, one signal lets the report be finished: valid,
 // no temporary file, no backend. During a --dry-run the signal stops it (exit 130, no
 // report, no temporary file); two signals exit at once, and remove the temporary file.
+// Whatever the timing, no temporary file is ever left.
 func TestSignalDuringOutput(t *testing.T) {
 	t.Parallel()
-	t.Run("after a run, one signal", func(t *testing.T) {
-		t.Parallel()
-		db := newDB(t)
-		path := bigScript(t, 3000)
-		dir := t.TempDir()
-		report := filepath.Join(dir, "report.json")
-		p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: db.URL})
-		onTempCreated(t, dir, func() { p.cmd.Process.Signal(syscall.SIGTERM) })
-		res := p.wait(60 * time.Second)
-		if res.Code != 0 && res.Code != 130 {
-			t.Errorf("exit %d, want 0 (the run had ended) or 130", res.Code)
-		}
-		r := readReport(t, report)
-		if len(r.Queries) != 3000 {
-			t.Errorf("report has %d queries, want 3000", len(r.Queries))
-		}
-		noTemp(t, dir)
-	})
-	for _, signals := range []int{1, 2} {
-		t.Run(fmt.Sprintf("dry run, %d signal(s)", signals), func(t *testing.T) {
+	for _, sig := range stopSignals {
+		t.Run(sig.String()+" after a run", func(t *testing.T) {
+			t.Parallel()
+			db := newDB(t)
+			path := bigScript(t, 1000)
+			dir := t.TempDir()
+			report := filepath.Join(dir, "report.json")
+			p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: db.URL})
+			onTempCreated(t, dir, func() { p.cmd.Process.Signal(sig) })
+			res := p.wait(60 * time.Second)
+			if res.Code != 0 && res.Code != 130 {
+				t.Errorf("exit %d, want 0 (the run had ended) or 130", res.Code)
+			}
+			r := readReport(t, report)
+			if len(r.Queries) != 1000 {
+				t.Errorf("report has %d queries, want 1000", len(r.Queries))
+			}
+			noTemp(t, dir)
+		})
+	}
+	for _, sigs := range [][]syscall.Signal{{syscall.SIGINT}, {syscall.SIGHUP}, {syscall.SIGINT, syscall.SIGINT}, {syscall.SIGTERM, syscall.SIGPIPE}} {
+		t.Run(fmt.Sprintf("dry run, %v", sigs), func(t *testing.T) {
 			t.Parallel()
 			path := bigScript(t, 300_000)
 			dir := t.TempDir()
 			report := filepath.Join(dir, "report.json")
 			p := startQrun(t, call{Args: []string{"--dry-run", "--format", "json", "-o", report, path}})
 			onTempCreated(t, dir, func() {
-				for range signals {
-					p.cmd.Process.Signal(syscall.SIGINT)
+				for _, sig := range sigs {
+					p.cmd.Process.Signal(sig)
 					time.Sleep(5 * time.Millisecond)
 				}
 			})
 			res := p.wait(60 * time.Second)
-			if res.Code != 130 {
-				t.Errorf("exit %d, want 130", res.Code)
-			}
-			if _, err := os.Stat(report); err == nil {
-				t.Error("a report was written although the dry run was interrupted while writing it")
+			switch res.Code {
+			case 130:
+				if _, err := os.Stat(report); err == nil {
+					t.Error("a report was written although the dry run was interrupted while writing it")
+				}
+			case 0:
+				// On a loaded machine the write can end before the signal is handled:
+				// then the report must be whole.
+				t.Logf("the report was written before the signal was handled")
+				if r := readReport(t, report); len(r.Queries) != 300_000 {
+					t.Errorf("report has %d queries, want 300000", len(r.Queries))
+				}
+			default:
+				t.Errorf("exit %d, want 130 (or 0 when the write ended first)", res.Code)
 			}
 			noTemp(t, dir)
 		})

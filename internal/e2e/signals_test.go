@@ -117,6 +117,35 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 	}
 }
 
+// TestMaxTimeWhileConnecting ends the run with --max-time while qrun still waits for a
+// server that never answers: exit 130 within a few seconds, and the (empty,
+// interrupted) report is written.
+func TestMaxTimeWhileConnecting(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	x := newToxi(t, db.URL)
+	x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+	table, first := witness(0)
+	path := writeFile(t, "w.sql", "-- name: quick\n"+first)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	res := qrunCall(t, call{Args: []string{"--max-time", "1s", "--connect-timeout", "30s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL), Limit: 30 * time.Second})
+	if res.Code != 130 {
+		t.Errorf("exit %d, want 130", res.Code)
+	}
+	if res.Elapsed > 6*time.Second {
+		t.Errorf("qrun took %v with --max-time 1s", res.Elapsed)
+	}
+	r := readReport(t, report)
+	if q := query(t, r, "quick"); !r.Interrupted || q.Status != result.StatusNotRun {
+		t.Errorf("report: interrupted %v, quick %s; want true, not_run", r.Interrupted, q.Status)
+	}
+	if db.tableExists(t, table) {
+		t.Error("the witness table exists")
+	}
+	noTemp(t, dir)
+}
+
 // TestClosedStderr runs with --verbose while the reader of qrun's stderr has gone: the
 // narration's writes fail (SIGPIPE, EPIPE), and the run goes on to its end and its
 // report, exit 0.
