@@ -94,7 +94,7 @@ func TestConnectErrors(t *testing.T) {
 		{
 			name: "bad url",
 			cfg:  Config{ConnString: "postgres://postgres:s3cret@127.0.0.1:notaport/postgres"},
-			want: "invalid connection settings",
+			want: "invalid connection string: invalid port",
 		},
 		{
 			name: "more connections than the server allows",
