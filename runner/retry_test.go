@@ -69,10 +69,14 @@ CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMM
 	app := appName(t)
 	tg := connect(t, url, Config{ApplicationName: app}, Options{Parallel: true, Concurrency: 1, Retries: 3})
 	sock := sockets(t, tg)[0]
+	watch := admin(t, url)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		// Once the row is committed, the reply can no longer come.
 		for range 500 {
-			if scalar[int64](t, url, "SELECT count(*) FROM t") > 0 {
+			var n int64
+			if err := watch.QueryRow(context.Background(), "SELECT count(*) FROM t").Scan(&n); err != nil || n > 0 {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -80,6 +84,7 @@ CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMM
 		sock.Close()
 	}()
 	r := run(t, tg, buildPlan(t, true, src{name: "call", sql: "CALL p();"}))
+	<-done
 	q := r.Queries[0]
 	if q.Status != result.StatusError || q.Attempts != 1 {
 		t.Errorf("got %s after %d attempts, want error after 1", q.Status, q.Attempts)
@@ -109,11 +114,17 @@ func TestRetryReconnect(t *testing.T) {
 	for _, c := range sockets(t, tg) {
 		c.Close()
 	}
+	reopen := admin(t, other)
+	done := make(chan error, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		exec(t, admin(t, other), `ALTER DATABASE "`+db+`" ALLOW_CONNECTIONS true`)
+		_, err := reopen.Exec(context.Background(), `ALTER DATABASE "`+db+`" ALLOW_CONNECTIONS true`)
+		done <- err
 	}()
 	r := run(t, tg, buildPlan(t, true, src{name: "ins", sql: "INSERT INTO t VALUES (1);"}))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 	q := r.Queries[0]
 	if q.Status != result.StatusOK || q.Attempts < 3 {
 		t.Errorf("got %s after %d attempts (error %+v), want ok after at least 3", q.Status, q.Attempts, q.Error)
