@@ -208,7 +208,9 @@ func (w *worker) do(e *execution, j job) outcome {
 		endsRun := pc.IsClosed() && !opts.Parallel && !opts.Reconnect
 		if pc.IsClosed() {
 			w.lost()
-			e.connLost = e.connLost || endsRun
+		}
+		if endsRun {
+			e.connLost = true // sequential mode: the one goroutine
 		}
 		if err == nil {
 			w.ranReplay(e, j.unit, pc)
