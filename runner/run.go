@@ -118,7 +118,9 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		last = e.parallel(workers)
 	}
 	if opts.SingleTransaction {
-		endSingleTransaction(ctx, workers[0].pgConn(), e.interrupted || e.userCtx.Err() != nil)
+		if w := workers[0]; w.conn != nil && (w.side == nil || w.side.pc != nil) { // not lost
+			endSingleTransaction(ctx, w.pgConn(), e.interrupted || e.userCtx.Err() != nil)
+		}
 	}
 	e.run.WallMs = ms(last)
 	e.finishNotRun()

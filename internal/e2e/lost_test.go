@@ -41,6 +41,7 @@ func TestLostConnection(t *testing.T) {
 		s1     bool // s1.victim still exists afterwards
 	}{
 		{"sequential", lostSQL, nil, result.StatusNotRun, true, true},
+		{"sequential -1", lostSQL, []string{"-1"}, result.StatusNotRun, true, true},
 		{"sequential --reconnect", lostSQL, []string{"--reconnect"}, result.StatusOK, false, true},
 		{"sequential --reconnect --setup", setupSQL, []string{"--reconnect", "--setup", "SET search_path = s1"}, result.StatusOK, true, false},
 		{"parallel -c 1", lostSQL, []string{"--parallel", "-c", "1"}, result.StatusOK, true, false},
