@@ -208,3 +208,34 @@ func TestCheckOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestSubcommandsOutputNotInput checks that merge, compare and show refuse an -o that
+// names one of the reports they read (exit 2), and leave it as it was.
+func TestSubcommandsOutputNotInput(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := [][]string{
+		{"merge", a, b, "-o", b},
+		{"compare", a, b, "-o", a},
+		{"show", a, "-o", a},
+	}
+	for _, args := range tests {
+		t.Run(args[0], func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := Main(context.Background(), args, &Env{Out: &stdout, ErrOut: &stderr}, nil)
+			if code != exitInput || !strings.Contains(stderr.String(), "is the input file") {
+				t.Errorf("exit %d, stderr %q; want 2 and the input named", code, stderr.String())
+			}
+			for _, p := range []string{a, b} {
+				if got, _ := os.ReadFile(p); string(got) != "{}" {
+					t.Errorf("%s was changed: %q", filepath.Base(p), got)
+				}
+			}
+		})
+	}
+}
