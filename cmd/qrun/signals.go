@@ -30,7 +30,13 @@ const pipeSettle = 50 * time.Millisecond
 func watchSignals(parent context.Context, stderr *quietWriter, temps *tempFiles, exit func(int)) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, stopSignals...)
+	for _, sig := range stopSignals {
+		// Under nohup SIGHUP is ignored, and must stay so: Notify would undo that.
+		if sig == syscall.SIGHUP && signal.Ignored(sig) {
+			continue
+		}
+		signal.Notify(sigs, sig)
+	}
 	go func() {
 		n := 0
 		for sig := range sigs {

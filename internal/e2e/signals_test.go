@@ -225,3 +225,31 @@ func TestInterruptBlackHole(t *testing.T) {
 		})
 	}
 }
+
+// TestNohup starts qrun with SIGHUP ignored, as nohup does: a SIGHUP then leaves the run
+// alone, to its end and exit 0.
+func TestNohup(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	path := writeFile(t, "s.sql", "-- name: a\nSELECT pg_sleep(1) /* qrun-e2e-nohup */;\n-- name: b\nSELECT 1;\n")
+	report := filepath.Join(t.TempDir(), "report.json")
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		t.Skip("no nohup")
+	}
+	cmd := exec.Command(nohup, binary(t), "--format", "json", "-o", report, path)
+	cmd.Env = environ(t, call{DB: db.URL})
+	cmd.Dir = t.TempDir()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db.waitActive(t, "qrun-e2e-nohup", 20*time.Second)
+	cmd.Process.Signal(syscall.SIGHUP)
+	res := wait(t, cmd, 30*time.Second)
+	if res.Code != 0 {
+		t.Errorf("exit %d, want 0: SIGHUP under nohup must be ignored", res.Code)
+	}
+	if r := readReport(t, report); r.Interrupted {
+		t.Error("report: interrupted")
+	}
+}
