@@ -34,24 +34,30 @@ func noTemp(t *testing.T, dir string) {
 func TestKillSignals(t *testing.T) {
 	t.Parallel()
 	for _, sig := range stopSignals {
-		t.Run(sig.String()+" mid-statement", func(t *testing.T) {
-			t.Parallel()
-			db := newDB(t)
-			mark := "qrun-e2e-kill-" + strings.ReplaceAll(sig.String(), " ", "-")
-			path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
-			dir := t.TempDir()
-			report := filepath.Join(dir, "report.json")
-			p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: db.URL})
-			db.waitActive(t, mark, 20*time.Second)
-			p.signal(sig)
-			res := p.wait(30 * time.Second)
-			noneRunning(t, db, mark)
-			if res.Code != 130 {
-				t.Errorf("exit %d, want 130", res.Code)
-			}
-			checkInterrupted(t, readReport(t, report))
-			noTemp(t, dir)
-		})
+		for _, mode := range []string{"sequential", "parallel"} {
+			t.Run(sig.String()+" mid-statement "+mode, func(t *testing.T) {
+				t.Parallel()
+				db := newDB(t)
+				mark := "qrun-e2e-kill-" + strings.ReplaceAll(sig.String()+"-"+mode, " ", "-")
+				path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+				dir := t.TempDir()
+				report := filepath.Join(dir, "report.json")
+				args := []string{"--format", "json", "-o", report}
+				if mode == "parallel" {
+					args = append(args, "--parallel", "-c", "1") // "never" waits behind "long"
+				}
+				p := startQrun(t, call{Args: append(args, path), DB: db.URL})
+				db.waitActive(t, mark, 20*time.Second)
+				p.signal(sig)
+				res := p.wait(30 * time.Second)
+				noneRunning(t, db, mark)
+				if res.Code != 130 {
+					t.Errorf("exit %d, want 130", res.Code)
+				}
+				checkInterrupted(t, readReport(t, report))
+				noTemp(t, dir)
+			})
+		}
 		t.Run(sig.String()+" mid-COPY", func(t *testing.T) {
 			t.Parallel()
 			db := newDB(t)
