@@ -42,6 +42,21 @@ const cancelSettle = 100 * time.Millisecond
 // deadline ends the statement and its connection.
 const stopGrace = time.Second
 
+// runStopKey is the context key under which a run's stopCtx carries itself, so that a
+// statement's context can tell the run's end (Ctrl-C, --max-time) from its own timeout.
+type runStopKey struct{}
+
+// withRunStop returns stop carrying itself under runStopKey.
+func withRunStop(stop context.Context) context.Context {
+	return context.WithValue(stop, runStopKey{}, stop)
+}
+
+// runStopped reports whether the run that ctx belongs to has been stopped.
+func runStopped(ctx context.Context) bool {
+	stop, ok := ctx.Value(runStopKey{}).(context.Context)
+	return ok && stop.Err() != nil
+}
+
 // guard is a worker's side of the run's watch: which connection, if any, is executing a
 // statement on the never-ending context, and whether the watch cancelled it.
 type guard struct {
@@ -153,8 +168,8 @@ func newCancelHandlers(now func() time.Time) func(*pgconn.PgConn) ctxwatch.Handl
 // as pgconn's handler does.
 func (h *cancelHandler) HandleCancel(ctx context.Context) {
 	grace := cancelGrace
-	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		grace = stopGrace // the run was stopped, not the statement timed out
+	if runStopped(ctx) || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		grace = stopGrace // the run was stopped (--max-time too), not the statement timed out
 	}
 	deadline := time.Now().Add(grace)
 	_ = h.pc.Conn().SetDeadline(deadline)

@@ -94,6 +94,7 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		e.ranOn = make([]*pgconn.PgConn, len(p.Units))
 	}
 	e.stopCtx, e.stop = context.WithCancel(ctx)
+	e.stopCtx = withRunStop(e.stopCtx)
 	defer e.stop()
 	e.unwatched = context.WithoutCancel(e.stopCtx)
 	if opts.Timeout == 0 {

@@ -230,6 +230,34 @@ func TestInterruptBlackHole(t *testing.T) {
 			x.remove(t, "hole-up")
 		})
 	}
+	// --max-time ends the run as SIGINT does, a --timeout of its own on the statement
+	// included: the cancel gets the stopped run's short grace, not a timeout's.
+	t.Run("--max-time with --timeout", func(t *testing.T) {
+		t.Parallel()
+		db := newDB(t)
+		checkConnectionCheck(t, db)
+		x := newToxi(t, db.URL)
+		mark := "qrun-e2e-hole-max-time"
+		path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+		report := filepath.Join(t.TempDir(), "report.json")
+		p := startQrun(t, call{Args: []string{"--max-time", "3s", "--timeout", "60s", "--connect-timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
+		db.waitActive(t, mark, 20*time.Second)
+		x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+		x.add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
+		res := p.wait(40 * time.Second)
+		// 3 s of --max-time from the start, then at most --connect-timeout + 2 s.
+		if res.Elapsed > 6*time.Second {
+			t.Errorf("qrun took %v with --max-time 3s on a black-holed connection", res.Elapsed)
+		}
+		if res.Code != 130 {
+			t.Errorf("exit %d, want 130", res.Code)
+		}
+		if r := readReport(t, report); !r.Interrupted {
+			t.Error("report: interrupted is false")
+		}
+		x.remove(t, "hole")
+		x.remove(t, "hole-up")
+	})
 }
 
 // TestNohup starts qrun with SIGHUP ignored, as nohup does: a SIGHUP then leaves the run
