@@ -296,3 +296,21 @@ func TestEngineOf(t *testing.T) {
 		}
 	}
 }
+
+// TestAmbiguousURLNotResolved gives Connect a URL whose password holds an unencoded '@':
+// a parser taking the first '@' would look up "SECRB.invalid@127.0.0.1" as a host. It is
+// refused before any parse or lookup, and the error holds nothing of the string.
+func TestAmbiguousURLNotResolved(t *testing.T) {
+	t.Parallel()
+	_, err := Connect(context.Background(), Config{ConnString: "postgres://bob:SECRA@SECRB.invalid@127.0.0.1:1/db"}, Options{})
+	if !errors.Is(err, errAmbiguousURL) {
+		t.Fatalf("got %v, want errAmbiguousURL", err)
+	}
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		t.Errorf("got %T, want a *ConnectError", err)
+	}
+	if strings.Contains(err.Error(), "SECR") || strings.Contains(err.Error(), "invalid@") {
+		t.Errorf("got %q, which holds part of the string", err)
+	}
+}
