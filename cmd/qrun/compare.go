@@ -59,6 +59,9 @@ BASE may be a directory of saved reports: the pooled samples of the last --histo
 			if err := checkFormat(o.Format); err != nil {
 				return err
 			}
+			if o.MinDelta < 0 {
+				return usagef("--min-delta must not be negative, got %s", o.MinDelta)
+			}
 			return runCompare(cmd.Context(), o)
 		},
 	}
@@ -74,6 +77,9 @@ BASE may be a directory of saved reports: the pooled samples of the last --histo
 }
 
 func runCompare(_ context.Context, o *CompareOptions) error {
+	if err := checkOutput(o.Output, []string{o.Base, o.New}); err != nil {
+		return &exitError{exitInput, err}
+	}
 	if o.History < 0 {
 		return usagef("--history must not be negative, got %d", o.History)
 	}
@@ -99,7 +105,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
 	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
-	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+	err = writeOutput(o.Env, o.Output, func(w io.Writer) error {
 		return report.WriteComparisons(w, cs, ropts)
 	})
 	if err != nil {

@@ -107,7 +107,7 @@ func scanPlans(o *Options, combos []scanCombo, first *plan.Plan) ([]*plan.Plan, 
 			oc := *o
 			oc.Vars = c.vars
 			var err error
-			if p, _, err = load(&oc); err != nil {
+			if p, _, _, err = load(&oc); err != nil {
 				return nil, err
 			}
 		}
