@@ -196,6 +196,8 @@ func (e *execution) sequentialPipeline(w *worker, s *plan.Scheduler, first int) 
 		if err != nil {
 			if pc.IsClosed() {
 				w.lost()
+				// As do: a lost connection ends a sequential run unless --reconnect.
+				e.connLost = e.connLost || !e.opts.Reconnect
 			}
 			fail(units[done:], err)
 			return last

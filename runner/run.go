@@ -192,9 +192,9 @@ func (e *execution) sequential(w *worker) time.Duration {
 		}
 		if e.pipeUnit(u) { // --pipeline: u and the units after it (pipeline.go)
 			last = max(last, e.sequentialPipeline(w, s, u))
-			continue
+		} else {
+			last = max(last, e.finish(s, w.do(e, j)))
 		}
-		last = max(last, e.finish(s, w.do(e, j)))
 		if e.connLost {
 			e.checkInterrupt() // an interrupt that closed the connection says so instead
 			if e.stopped == "" {
