@@ -109,3 +109,37 @@ func TestPipelineStopsOnInterrupt(t *testing.T) {
 		t.Errorf("%d of 10 inserts ran after an interrupt at about the third: the pipeline ran on", n)
 	}
 }
+
+// A connection lost mid-pipeline fails the statement it was reading and ends the
+// sequential run, as without --pipeline (no --reconnect): nothing hangs, nothing after it
+// is reported ok, and the next run gets a fresh connection.
+func TestPipelineLostConnection(t *testing.T) {
+	t.Parallel()
+	px, u := proxied(t, pgtest.NewDatabase(t))
+	tg := connect(t, u, Config{}, Options{Protocol: ProtocolExtended, Pipeline: true})
+	var srcs []src
+	for range 5 {
+		srcs = append(srcs, src{sql: "SELECT pg_sleep(0.05)"})
+	}
+	p := buildPlan(t, false, srcs...)
+	addToxic(t, px, `{"name":"reset","type":"reset_peer","stream":"downstream","attributes":{"timeout":0}}`)
+	start := time.Now()
+	r := run(t, tg, p)
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %s, want the reset noticed at once", d)
+	}
+	for i, q := range r.Queries {
+		if q.Status == result.StatusOK {
+			t.Errorf("statement %d ok after the connection was reset: %s", i+1, statuses(r))
+		}
+	}
+	if q := r.Queries[0]; q.Status != result.StatusError || q.Error == nil {
+		t.Errorf("the first: %s %+v, want the lost connection's error", q.Status, q.Error)
+	}
+	if err := px.Toxics.RemoveToxic(context.Background(), "reset"); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, tg, p); statuses(r) != "ok ok ok ok ok" {
+		t.Errorf("after the reset: %s, want ok", statuses(r))
+	}
+}
