@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/xml"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -40,8 +42,20 @@ func TestScanPointsAndChart(t *testing.T) {
 		t.Fatalf("%d lines, want 4", len(doc.Polylines))
 	}
 	for _, l := range doc.Polylines {
-		if n := len(strings.Fields(l.Points)); n != 3 {
-			t.Errorf("a line with %d points, want 3", n)
+		pts := strings.Fields(l.Points)
+		if len(pts) != 3 {
+			t.Errorf("a line with %d points, want 3", len(pts))
+		}
+		for _, pt := range pts {
+			var x, y float64
+			if _, err := fmt.Sscanf(pt, "%f,%f", &x, &y); err != nil {
+				t.Fatalf("point %q: %v", pt, err)
+			}
+			// Inside a panel's plot area: x from its left axis to its right end, y
+			// between the title and the axis labels (a panel is 460 wide, 260 high).
+			if px := math.Mod(x, 460+24); px < 56 || px > 460-12 || y < 26 || y > 260-40 {
+				t.Errorf("point %q outside the plot area", pt)
+			}
 		}
 	}
 	if r.Targets[0].Context.Scan = nil; scanPoints(r) != nil || scanChartHTML(r) != "" {
