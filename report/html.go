@@ -198,18 +198,19 @@ func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline 
 		}
 		t.Ticks = append(t.Ticks, svgTick{X: px(x0 + ax.at(v)), Label: lbl})
 	}
-	for _, st := range stages(r.Queries) {
+	sts := drawnStages(r.Queries)
+	for _, st := range sts {
 		t.Stages = append(t.Stages, svgTick{X: px(x0 + ax.at(st.openMs)), Label: st.name})
 	}
 	var hw htmlWriter
 	hw.b.Grow(600 * len(r.Queries))
-	stageOpen := map[string]float64{}
-	for _, st := range stages(r.Queries) {
-		stageOpen[st.name] = st.openMs
-	}
+	si := 0 // the stage of unit i
 	var b strings.Builder
 	for i := range r.Queries {
 		q := &r.Queries[i]
+		for si+1 < len(sts) && sts[si+1].first <= i {
+			si++
+		}
 		y := float64(svgTop + i*svgRowH)
 		bar := svgBar{Name: q.Name, Status: string(q.Status), Label: shorten(q.Name, 28),
 			Y: px(y + (svgRowH-svgBarH)/2), TextY: px(y + svgRowH/2 + 4)}
@@ -234,7 +235,11 @@ func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline 
 			}
 		} else {
 			// A unit that never ran gets a small marker where its stage opened.
-			bar.X, bar.W = px(x0+ax.at(stageOpen[q.Stage])), 6
+			open := 0.0
+			if si < len(sts) {
+				open = sts[si].openMs
+			}
+			bar.X, bar.W = px(x0+ax.at(open)), 6
 			bar.Time = string(q.Status)
 		}
 		if msg, ok := problem(q); ok {

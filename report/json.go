@@ -459,6 +459,9 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	if q.Stage != "" {
 		o.str("stage", q.Stage)
 	}
+	if q.StageIndex != 0 {
+		o.int("stage_index", int64(q.StageIndex))
+	}
 	if len(q.After) > 0 {
 		o.key("after")
 		o.b = appendStringArray(o.b, q.After, indent+"  ")

@@ -263,11 +263,7 @@ func writeProblems(w *bufio.Writer, r *result.Report, opts Options) {
 func summaryLines(r *result.Report) []string {
 	var lines []string
 	if isDryRun(r) {
-		stages := map[string]bool{}
-		for i := range r.Queries {
-			stages[r.Queries[i].Stage] = true
-		}
-		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(stages), "stage") + " · nothing was run"}
+		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(stages(r.Queries)), "stage") + " · nothing was run"}
 	}
 	l := "mode " + r.Mode + " · concurrency " + strconv.Itoa(r.Concurrency) + " · connect " + Duration(r.ConnectMs)
 	if r.Context.Target != "" {

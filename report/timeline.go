@@ -92,30 +92,41 @@ func ran(q *result.Query) bool {
 	return q.EndMs > 0 || q.StartMs > 0
 }
 
-// stage is a stage of a run as drawn on a timeline: the time its barrier opened.
+// stage is a stage of a run as drawn on a timeline: the time its barrier opened, and
+// its first unit.
 type stage struct {
 	name   string
 	openMs float64
+	first  int // the index of its first unit in the report's queries
 }
 
-// stages returns the run's stages in order of appearance, each opening when every unit
-// of the earlier stages had ended. A run with one stage has none to draw.
+// newStage reports whether q, the unit after prev, starts a stage: by the plan's stage
+// index, or in a report of an older version (no index) by a change of label.
+func newStage(prev, q *result.Query) bool {
+	return q.StageIndex != prev.StageIndex || q.Stage != prev.Stage
+}
+
+// stages returns the run's stages in order, each opening when every unit of the earlier
+// stages had ended.
 func stages(qs []result.Query) []stage {
 	var out []stage
-	seen := map[string]bool{}
 	end := 0.0
 	for i := range qs {
 		q := &qs[i]
-		if !seen[q.Stage] {
-			seen[q.Stage] = true
-			out = append(out, stage{name: q.Stage, openMs: end})
+		if i == 0 || newStage(&qs[i-1], q) {
+			out = append(out, stage{name: q.Stage, openMs: end, first: i})
 		}
 		end = math.Max(end, q.EndMs)
 	}
-	if len(out) < 2 {
-		return nil
-	}
 	return out
+}
+
+// drawnStages is stages as a timeline draws them: a run with one stage has none to draw.
+func drawnStages(qs []result.Query) []stage {
+	if sts := stages(qs); len(sts) > 1 {
+		return sts
+	}
+	return nil
 }
 
 // niceStep returns a round tick interval (1, 2 or 5 × 10^k ms) that puts about n ticks
@@ -156,7 +167,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 	if !ok {
 		return
 	}
-	sts := stages(r.Queries)
+	sts := drawnStages(r.Queries)
 	stageCols := make([]int, len(sts))
 	for i, s := range sts {
 		stageCols[i] = min(barW-1, int(math.Round(ax.at(s.openMs))))

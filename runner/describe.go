@@ -52,6 +52,7 @@ func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Qu
 	if int(u.Stage) < len(p.Stages) {
 		q.Stage = p.Stages[u.Stage]
 	}
+	q.StageIndex = int(u.Stage)
 	q.After = u.AfterNames()
 	if p.Inferred != nil {
 		for _, d := range p.Deps(int(u.Index)) {
