@@ -58,7 +58,7 @@ func writeCSV(w io.Writer, r *result.Report) error {
 	v := newView(r)
 	for i := range v.sections {
 		s := &v.sections[i]
-		if err := csvTarget(cw, row, s.r, s.label, rowIndex(s.columns())); err != nil {
+		if err := csvTarget(cw, row, s.r, s.label, rowIndex(s.comparisonColumns())); err != nil {
 			return err
 		}
 	}

@@ -80,20 +80,15 @@ func splitPosition(p string) (file string, line, col int, ok bool) {
 
 func writeGitHub(w io.Writer, r *result.Report) error {
 	bw := newBufWriter(w)
-	reports := []*result.Report{r}
-	if len(r.Targets) > 0 {
-		reports = nil
-		for i := range r.Targets {
-			reports = append(reports, &r.Targets[i])
-		}
-	}
-	for i, t := range reports {
+	v := newView(r)
+	for i := range v.sections {
+		s := &v.sections[i]
 		prefix := ""
-		if len(r.Targets) > 0 {
-			prefix = label(t, i) + ": "
+		if v.several {
+			prefix = s.label + ": "
 		}
-		for k := range t.Queries {
-			q := &t.Queries[k]
+		for k := range s.r.Queries {
+			q := &s.r.Queries[k]
 			if msg, ok := problem(q); ok && failed(q.Status) {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" "+string(q.Status), prefix+q.Name+": "+msg)
 			} else if failedSomeRun(q) {
@@ -101,8 +96,8 @@ func writeGitHub(w io.Writer, r *result.Report) error {
 			}
 		}
 	}
-	for i := range r.Comparison {
-		ghComparison(bw, r, &r.Comparison[i])
+	for _, c := range v.comparisons {
+		ghComparison(bw, v.sectionOf(c), c)
 	}
 	for _, wn := range r.Warnings {
 		ghCommand(bw, "warning", nil, "qrun", wn)
@@ -112,20 +107,15 @@ func writeGitHub(w io.Writer, r *result.Report) error {
 }
 
 // ghComparison annotates a comparison's regressions and significant slowdowns at their
-// statements, found by name in the report (or in the report of the comparison's target).
-func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
+// statements, found by name in the section of the comparison's new side (s; nil for
+// qrun compare, which has no statements to point at).
+func ghComparison(w *bufio.Writer, s *section, c *result.Comparison) {
 	where := map[string]*result.Query{}
-	add := func(rep *result.Report) {
-		for k := range rep.Queries {
-			if _, ok := where[rep.Queries[k].Name]; !ok {
-				where[rep.Queries[k].Name] = &rep.Queries[k]
+	if s != nil {
+		for k := range s.r.Queries {
+			if _, ok := where[s.r.Queries[k].Name]; !ok {
+				where[s.r.Queries[k].Name] = &s.r.Queries[k]
 			}
-		}
-	}
-	add(r)
-	for i := range r.Targets {
-		if r.Targets[i].Context.Target == c.New {
-			add(&r.Targets[i])
 		}
 	}
 	for i := range c.Rows {
@@ -163,9 +153,8 @@ func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
 
 func writeComparisonsGitHub(w io.Writer, cs []result.Comparison) error {
 	bw := newBufWriter(w)
-	r := &result.Report{}
 	for i := range cs {
-		ghComparison(bw, r, &cs[i])
+		ghComparison(bw, nil, &cs[i])
 		line, _ := gate(&cs[i])
 		ghCommand(bw, "notice", nil, "qrun compare", cs[i].Base+" → "+cs[i].New+": "+line)
 	}

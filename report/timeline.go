@@ -122,8 +122,8 @@ func stages(qs []result.Query) []stage {
 }
 
 // drawnStages is stages as a timeline draws them: a run with one stage has none to draw.
-func drawnStages(qs []result.Query) []stage {
-	if sts := stages(qs); len(sts) > 1 {
+func drawnStages(sts []stage) []stage {
+	if len(sts) > 1 {
 		return sts
 	}
 	return nil
@@ -151,7 +151,8 @@ type cell struct {
 // writeTimeline draws the (last) run as text: one line per unit, its wait as ░ and its
 // run as █ on a time axis opts.Width columns wide, a status mark and the time, stage
 // boundaries as ┊, and a ruler with ticks.
-func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
+func writeTimeline(w *bufio.Writer, s *section, opts Options) {
+	r := s.r
 	if len(r.Queries) == 0 {
 		return
 	}
@@ -167,7 +168,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 	if !ok {
 		return
 	}
-	sts := drawnStages(r.Queries)
+	sts := drawnStages(s.stages)
 	stageCols := make([]int, len(sts))
 	for i, s := range sts {
 		stageCols[i] = min(barW-1, int(math.Round(ax.at(s.openMs))))

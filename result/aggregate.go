@@ -295,6 +295,12 @@ func cloneQuery(q Query) Query {
 	return q
 }
 
+// Plus returns the sum of c and o, status by status.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{OK: c.OK + o.OK, Error: c.Error + o.Error, Timeout: c.Timeout + o.Timeout,
+		Cancelled: c.Cancelled + o.Cancelled, Skipped: c.Skipped + o.Skipped, NotRun: c.NotRun + o.NotRun}
+}
+
 func (c *Counts) add(s Status) {
 	switch s {
 	case StatusOK:
