@@ -90,7 +90,7 @@ func csvRow(row []string, target, block string, q *result.Query, dry bool, c *re
 	row[0], row[1], row[2] = target, q.Name, q.File
 	row[3], row[4] = strconv.Itoa(q.Line), strconv.Itoa(q.Col)
 	row[5], row[6], row[7], row[8] = q.Stage, block, string(q.Status), q.Reason
-	if !dry && q.Status != result.StatusSkipped && q.Status != result.StatusNotRun {
+	if !dry && !neverRan(q.Status) {
 		row[9], row[10] = ms(q.WallMs), ms(q.WaitMs)
 		row[11] = strconv.FormatInt(q.Rows, 10)
 		row[12], row[13] = ms(q.StartMs), ms(q.EndMs)

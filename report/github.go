@@ -89,7 +89,7 @@ func writeGitHub(w io.Writer, r *result.Report) error {
 		}
 		for k := range s.r.Queries {
 			q := &s.r.Queries[k]
-			if msg, ok := problem(q); ok && failed(q.Status) {
+			if msg, ok := problem(q); ok && q.Status.OwnFailure() {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" "+string(q.Status), prefix+q.Name+": "+msg)
 			} else if failedSomeRun(q) {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" failed", prefix+q.Name+": "+statusCell(q, false))
@@ -231,7 +231,7 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 	for _, t := range each {
 		for k := range t.Queries {
 			q := &t.Queries[k]
-			if msg, ok := problem(q); ok && failed(q.Status) {
+			if msg, ok := problem(q); ok && q.Status.OwnFailure() {
 				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(msg))
 			} else if failedSomeRun(q) {
 				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(statusCell(q, false)))
@@ -262,16 +262,6 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 	}
 }
 
-// failedSomeRun reports whether a statement that ended ok in the last run failed in an
-// earlier one.
-func failedSomeRun(q *result.Query) bool {
-	if failed(q.Status) {
-		return false
-	}
-	for _, st := range q.RunsStatus {
-		if failed(st) {
-			return true
-		}
-	}
-	return false
-}
+// failedSomeRun reports whether a statement that did not fail of itself in the last
+// run did in an earlier one.
+func failedSomeRun(q *result.Query) bool { return !q.Status.OwnFailure() && q.OwnFailure() }

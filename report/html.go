@@ -331,7 +331,7 @@ func htmlComparisonOf(c *result.Comparison) htmlComparison {
 
 // shorten cuts s to n runes with an ellipsis.
 func shorten(s string, n int) string {
-	s = oneLine(s)
+	s = OneLine(s)
 	if len(s) <= n {
 		return s
 	}

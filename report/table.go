@@ -69,7 +69,7 @@ const (
 
 // unitName is a unit's name in the table, marked when it is a transaction block.
 func unitName(q *result.Query) string {
-	name := oneLine(q.Name)
+	name := OneLine(q.Name)
 	if n := len(q.Statements); n > 0 {
 		name += " (tx, " + strconv.Itoa(n) + " statements)"
 	}
@@ -209,7 +209,7 @@ func statementsTable(w *bufio.Writer, s *section, opts Options) error {
 		for k := range cols {
 			row[k] = cols[k].cell(i, q, opts.Color)
 			if cols[k].text {
-				row[k] = oneLine(row[k])
+				row[k] = OneLine(row[k])
 			}
 		}
 		t.rows[i] = row
@@ -233,16 +233,14 @@ func statementsTable(w *bufio.Writer, s *section, opts Options) error {
 
 // timeCell is a unit's time, or a dash when it never ran.
 func timeCell(q *result.Query) string {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+	if neverRan(q.Status) {
 		return "-"
 	}
 	return Duration(q.WallMs)
 }
 
 func rowsCell(q *result.Query) string {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+	if neverRan(q.Status) {
 		return "-"
 	}
 	return strconv.FormatInt(q.Rows, 10)
@@ -257,9 +255,9 @@ func writeProblems(w *bufio.Writer, s *section, opts Options) {
 		}
 		w.WriteString(position(p.q))
 		w.WriteString(": ")
-		w.WriteString(oneLine(p.q.Name))
+		w.WriteString(OneLine(p.q.Name))
 		w.WriteString(": ")
-		w.WriteString(paint(opts.Color, statusStyle(p.q.Status), oneLine(p.msg)))
+		w.WriteString(paint(opts.Color, statusStyle(p.q.Status), OneLine(p.msg)))
 		w.WriteByte('\n')
 	}
 }
@@ -372,12 +370,8 @@ func countsLine(c result.Counts, interrupted bool) string {
 	return l
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
+// plural is result.Plural of a noun whose plural takes an s: "1 unit", "3 units".
+func plural(n int, noun string) string { return result.Plural(n, noun, noun+"s") }
 
 func writeSummary(w *bufio.Writer, s *section) {
 	w.WriteByte('\n')
@@ -394,7 +388,7 @@ func writeWarnings(w *bufio.Writer, warnings []string, opts Options) {
 	w.WriteByte('\n')
 	for _, s := range warnings {
 		w.WriteString(paint(opts.Color, ansiYellow, "warning: "))
-		w.WriteString(oneLine(s))
+		w.WriteString(OneLine(s))
 		w.WriteByte('\n')
 	}
 }
@@ -463,7 +457,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 		t.add(name, base, nw, delta, p, v)
 	}
 	for i := range c.Rows {
-		add(&c.Rows[i], oneLine(c.Rows[i].Name))
+		add(&c.Rows[i], OneLine(c.Rows[i].Name))
 	}
 	if c.Total != nil {
 		add(c.Total, "(total)")

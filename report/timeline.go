@@ -85,11 +85,7 @@ func runTime(r *result.Report, q *result.Query) float64 {
 
 // ran reports whether a unit has a place on the timeline.
 func ran(q *result.Query) bool {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
-		return false
-	}
-	return q.EndMs > 0 || q.StartMs > 0
+	return !neverRan(q.Status) && (q.EndMs > 0 || q.StartMs > 0)
 }
 
 // stage is a stage of a run as drawn on a timeline: the time its barrier opened, and
@@ -281,7 +277,7 @@ func writeTimeline(w *bufio.Writer, s *section, opts Options) {
 
 // writeName writes a name padded or cut with … to n columns.
 func writeName(w *bufio.Writer, name string, n int) {
-	name = oneLine(name)
+	name = OneLine(name)
 	width := displayWidth(name)
 	if width > n {
 		name = twwidth.Truncate(name, n-1, "") + "…"

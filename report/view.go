@@ -48,7 +48,7 @@ func newView(r *result.Report) *view {
 	} else {
 		v.sections = make([]section, len(r.Targets))
 		for i := range r.Targets {
-			v.sections[i] = section{label: label(&r.Targets[i], i), r: &r.Targets[i]}
+			v.sections[i] = section{label: r.TargetLabel(i), r: &r.Targets[i]}
 		}
 	}
 	for i := range v.sections {
@@ -235,7 +235,7 @@ func (s *section) why() []string {
 	for i := range s.r.Queries {
 		q := &s.r.Queries[i]
 		for _, d := range q.Deps {
-			out = append(out, unitName(q)+" waits for "+oneLine(d.After)+": "+oneLine(d.Reason))
+			out = append(out, unitName(q)+" waits for "+OneLine(d.After)+": "+OneLine(d.Reason))
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
 	"github.com/qrunhq/qrun/result"
+	"github.com/qrunhq/qrun/stats"
 )
 
 // Describe returns the plan as a run in which every unit is planned: names, positions,
@@ -113,7 +114,7 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 					samples = append(samples, r.Queries[i].WallMs)
 				}
 			}
-			med[i] = median(samples)
+			med[i] = stats.Median(samples)
 		}
 		if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
 			units, total = plan.CriticalPath(p, med)
@@ -136,29 +137,8 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 		}
 	}
 	rep.CriticalPathMs = total
-	wall := rep.TotalWallMs
-	if wall == 0 {
-		totals := make([]float64, len(runs))
-		for i, r := range runs {
-			totals[i] = r.WallMs
-		}
-		wall = median(totals)
-	}
-	if wall > 0 {
-		rep.Efficiency = total / wall
+	if rep.TotalWallMs > 0 {
+		rep.Efficiency = total / rep.TotalWallMs
 	}
 	return rep
-}
-
-// median returns the median of xs, reordering them; 0 when xs is empty.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }
