@@ -107,6 +107,11 @@ func position(q *result.Query) string {
 	if e := firstError(q); e != nil && e.Position != "" {
 		return e.Position
 	}
+	return written(q)
+}
+
+// written is where q is written: file:line:col.
+func written(q *result.Query) string {
 	return q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)
 }
 

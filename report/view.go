@@ -155,7 +155,7 @@ var (
 		return afterNames(q)
 	}}
 	colPosition = column{name: "position", text: true, cell: func(_ int, q *result.Query, _ bool) string {
-		return q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)
+		return written(q)
 	}}
 	colStatus = column{name: "status", text: true, cell: func(_ int, q *result.Query, color bool) string {
 		return statusCell(q, color)

@@ -21,16 +21,10 @@ func Describe(p *plan.Plan) result.Run {
 	return result.Run{Queries: qs}
 }
 
-// DescribeSeq yields the queries of Describe(p) one at a time, without holding them all:
-// --dry-run streams them into its report. The *result.Query yielded (and the slice of a
-// block's statements in it) is reused for the next unit, so a consumer must copy what
-// it keeps.
-func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
-	return DescribeRange(p, 0, len(p.Units))
-}
-
-// DescribeRange is DescribeSeq for the units [lo, hi) only: --dry-run describes a long
-// plan in ranges that are rendered concurrently.
+// DescribeRange yields the queries of Describe(p) for the units [lo, hi), one at a time,
+// without holding them all: --dry-run describes a long plan in ranges that are rendered
+// concurrently into its report. The *result.Query yielded (and the slice of a block's
+// statements in it) is reused for the next unit, so a consumer must copy what it keeps.
 func DescribeRange(p *plan.Plan, lo, hi int) iter.Seq[*result.Query] {
 	return func(yield func(*result.Query) bool) {
 		var q result.Query
