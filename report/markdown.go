@@ -22,15 +22,19 @@ func writeMarkdown(w io.Writer, r *result.Report) error {
 	bw.WriteString("## qrun: " + md(headline(r)) + "\n")
 	if v.several {
 		cols, _ := v.sideColumns()
-		rows := v.sideRows(false)
-		for _, row := range rows {
-			for k := range row {
+		mdHead(bw, cols)
+		for _, row := range v.sideRows(false) {
+			bw.WriteByte('|')
+			for k, c := range row {
+				bw.WriteByte(' ')
 				if cols[k].text {
-					row[k] = md(row[k])
+					c = md(c)
 				}
+				bw.WriteString(c)
+				bw.WriteString(" |")
 			}
+			bw.WriteByte('\n')
 		}
-		mdTable(bw, cols, rows)
 	}
 	for i := range v.sections {
 		s := &v.sections[i]
@@ -89,19 +93,21 @@ func headline(r *result.Report) string {
 // units wait.
 func mdStatements(w *bufio.Writer, s *section) {
 	cols := s.columns()
-	rows := make([][]string, len(s.r.Queries))
+	mdHead(w, cols)
 	for i := range s.r.Queries {
 		q := &s.r.Queries[i]
-		row := make([]string, len(cols))
+		w.WriteByte('|')
 		for k := range cols {
-			row[k] = cols[k].cell(i, q, false)
-			if cols[k].text {
-				row[k] = md(row[k])
+			w.WriteByte(' ')
+			if c := cols[k].cell(i, q, false); cols[k].text {
+				w.WriteString(md(c))
+			} else {
+				w.WriteString(c)
 			}
+			w.WriteString(" |")
 		}
-		rows[i] = row
+		w.WriteByte('\n')
 	}
-	mdTable(w, cols, rows)
 	if why := s.why(); len(why) > 0 {
 		w.WriteString("\n**Why units wait**\n\n")
 		for _, l := range why {
@@ -110,9 +116,8 @@ func mdStatements(w *bufio.Writer, s *section) {
 	}
 }
 
-// mdTable writes a table of cols (their names, escaped, as the head) and rows, whose
-// text cells the caller escaped.
-func mdTable(w *bufio.Writer, cols []column, rows [][]string) {
+// mdHead writes the head of a table of cols: their names, escaped, and alignments.
+func mdHead(w *bufio.Writer, cols []column) {
 	w.WriteString("\n|")
 	for k := range cols {
 		w.WriteString(" " + md(cols[k].name) + " |")
@@ -126,9 +131,6 @@ func mdTable(w *bufio.Writer, cols []column, rows [][]string) {
 		}
 	}
 	w.WriteByte('\n')
-	for _, row := range rows {
-		w.WriteString("| " + strings.Join(row, " | ") + " |\n")
-	}
 }
 
 func mdProblems(w *bufio.Writer, s *section) {
