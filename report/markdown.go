@@ -21,7 +21,7 @@ func writeMarkdown(w io.Writer, r *result.Report) error {
 	v := newView(r)
 	bw.WriteString("## qrun: " + md(headline(r)) + "\n")
 	if v.several {
-		cols, _ := v.sideColumns()
+		cols := v.sideColumns()
 		mdHead(bw, cols)
 		for _, row := range v.sideRows(false) {
 			bw.WriteByte('|')

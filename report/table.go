@@ -193,15 +193,7 @@ func writeSection(w *bufio.Writer, s *section, opts Options) {
 // units wait.
 func statementsTable(w *bufio.Writer, s *section, opts Options) error {
 	cols := s.columns()
-	aligns := make([]tw.Align, len(cols))
-	headers := make([]string, len(cols))
-	for k := range cols {
-		aligns[k], headers[k] = left, cols[k].header()
-		if cols[k].right {
-			aligns[k] = right
-		}
-	}
-	t := newGrid(aligns, headers...)
+	t := gridOf(cols)
 	t.rows = make([][]string, len(s.r.Queries))
 	for i := range s.r.Queries {
 		q := &s.r.Queries[i]
@@ -478,22 +470,23 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	return nil
 }
 
-// writeSideBySide renders the statements of several targets side by side, with each
-// other target's ratio to the first and the verdict.
-func writeSideBySide(w *bufio.Writer, v *view, opts Options) error {
-	cols, asIs := v.sideColumns()
+// gridOf is an empty grid headed by cols.
+func gridOf(cols []column) *grid {
 	aligns := make([]tw.Align, len(cols))
 	headers := make([]string, len(cols))
 	for k := range cols {
-		aligns[k], headers[k] = left, cols[k].name
+		aligns[k], headers[k] = left, cols[k].header()
 		if cols[k].right {
 			aligns[k] = right
 		}
-		if !asIs[k] {
-			headers[k] = cols[k].header()
-		}
 	}
-	t := newGrid(aligns, headers...)
+	return newGrid(aligns, headers...)
+}
+
+// writeSideBySide renders the statements of several targets side by side, with each
+// other target's ratio to the first and the verdict.
+func writeSideBySide(w *bufio.Writer, v *view, opts Options) error {
+	t := gridOf(v.sideColumns())
 	t.rows = v.sideRows(opts.Color)
 	return t.render(w)
 }

@@ -132,13 +132,19 @@ type column struct {
 	name  string
 	right bool // a number, aligned right
 	text  bool // free text: flattened to one line in the table, escaped in markdown
+	asIs  bool // headed by its name as it is in the table too (a target's label)
 	// cell is the column's cell for q, the i-th unit; color asks for ANSI colour (the
 	// table's status).
 	cell func(i int, q *result.Query, color bool) string
 }
 
 // header is the column's name as the table heads it.
-func (c *column) header() string { return strings.ToUpper(strings.ReplaceAll(c.name, " ", "")) }
+func (c *column) header() string {
+	if c.asIs {
+		return c.name
+	}
+	return strings.ToUpper(strings.ReplaceAll(c.name, " ", ""))
+}
 
 // The columns of the statements tables.
 var (
@@ -242,20 +248,17 @@ func (s *section) why() []string {
 }
 
 // sideColumns head the side-by-side table of several targets: the name, then each
-// target's time, and for each target after the first its ratio to the first and the
-// verdict. A target's column is headed by its label as it is (asIs).
-func (v *view) sideColumns() (cols []column, asIs []bool) {
-	cols = []column{{name: "name", text: true}}
-	asIs = []bool{false}
+// target's time, headed by its label, and for each target after the first its ratio to
+// the first and the verdict.
+func (v *view) sideColumns() []column {
+	cols := []column{{name: "name", text: true}}
 	for i := range v.sections {
-		cols = append(cols, column{name: v.sections[i].label, right: true})
-		asIs = append(asIs, true)
+		cols = append(cols, column{name: v.sections[i].label, right: true, asIs: true})
 		if i > 0 {
 			cols = append(cols, column{name: "ratio", right: true}, column{name: "verdict", text: true})
-			asIs = append(asIs, false, false)
 		}
 	}
-	return cols, asIs
+	return cols
 }
 
 // sideRows are the rows of the side-by-side table, one per unit of the first target,
