@@ -219,7 +219,7 @@ func svgTimelineOf(sec *section, id string, axisEndMs float64) *svgTimeline {
 		}
 		t.Ticks = append(t.Ticks, svgTick{X: px(x0 + ax.at(v)), Label: lbl})
 	}
-	sts := drawnStages(sec.stages)
+	sts := drawnStages(sec.stages())
 	for _, st := range sts {
 		t.Stages = append(t.Stages, svgTick{X: px(x0 + ax.at(st.openMs)), Label: st.name})
 	}

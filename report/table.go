@@ -260,7 +260,7 @@ func summaryLines(s *section) []string {
 	r := s.r
 	var lines []string
 	if s.dry {
-		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(s.stages), "stage") + " · nothing was run"}
+		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(s.stages()), "stage") + " · nothing was run"}
 	}
 	l := "mode " + r.Mode + " · concurrency " + strconv.Itoa(r.Concurrency) + " · connect " + Duration(r.ConnectMs)
 	if r.Context.Target != "" {

@@ -102,21 +102,6 @@ func newStage(prev, q *result.Query) bool {
 	return q.StageIndex != prev.StageIndex || q.Stage != prev.Stage
 }
 
-// stages returns the run's stages in order, each opening when every unit of the earlier
-// stages had ended.
-func stages(qs []result.Query) []stage {
-	var out []stage
-	end := 0.0
-	for i := range qs {
-		q := &qs[i]
-		if i == 0 || newStage(&qs[i-1], q) {
-			out = append(out, stage{name: q.Stage, openMs: end, first: i})
-		}
-		end = math.Max(end, q.EndMs)
-	}
-	return out
-}
-
 // drawnStages is stages as a timeline draws them: a run with one stage has none to draw.
 func drawnStages(sts []stage) []stage {
 	if len(sts) > 1 {
@@ -164,7 +149,7 @@ func writeTimeline(w *bufio.Writer, s *section, opts Options) {
 	if !ok {
 		return
 	}
-	sts := drawnStages(s.stages)
+	sts := drawnStages(s.stages())
 	stageCols := make([]int, len(sts))
 	for i, s := range sts {
 		stageCols[i] = min(barW-1, int(math.Round(ax.at(s.openMs))))

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,8 +31,11 @@ type section struct {
 	r        *result.Report
 	dry      bool // a --dry-run plan: no times
 	repeated bool // Runs > 1: statistics per query
-	// stages are the plan's stages, in order (see stages).
-	stages []stage
+	// stageList and moved cache scan: the stages, and whether a \connect moved some
+	// units to another target; scanned says whether they are set.
+	stageList []stage
+	moved     bool
+	scanned   bool
 	// vsFirst is the comparison of this target with the first one (several targets,
 	// not the first); nil otherwise.
 	vsFirst *result.Comparison
@@ -54,7 +58,6 @@ func newView(r *result.Report) *view {
 	for i := range v.sections {
 		s := &v.sections[i]
 		s.dry, s.repeated = isDryRun(s.r), s.r.Runs > 1
-		s.stages = stages(s.r.Queries)
 	}
 	v.comparisons = tiedComparisons(r)
 	for _, c := range v.comparisons {
@@ -113,6 +116,33 @@ func (v *view) sectionOf(c *result.Comparison) *section {
 	return nil
 }
 
+// stages are the plan's stages of the section, in order, each opening when every unit
+// of the earlier stages had ended (newStage tells where one starts).
+func (s *section) stages() []stage {
+	s.scan()
+	return s.stageList
+}
+
+// scan finds, in one pass over the units and on first use (csv, junit and github need
+// neither), the section's stages and whether a \connect moved some units to another
+// target.
+func (s *section) scan() {
+	if s.scanned {
+		return
+	}
+	s.scanned = true
+	qs := s.r.Queries
+	end := 0.0
+	for i := range qs {
+		q := &qs[i]
+		if i == 0 || newStage(&qs[i-1], q) {
+			s.stageList = append(s.stageList, stage{name: q.Stage, openMs: end, first: i})
+		}
+		end = math.Max(end, q.EndMs)
+		s.moved = s.moved || q.Target != ""
+	}
+}
+
 // comparisonColumns is the comparison whose numbers fill a section's comparison
 // columns (csv): the one with a saved report (--baseline) when there is one, else the
 // one with the first target.
@@ -163,7 +193,8 @@ var (
 	colPosition = column{name: "position", text: true, cell: func(_ int, q *result.Query, _ bool) string {
 		return written(q)
 	}}
-	colStatus = column{name: "status", text: true, cell: func(_ int, q *result.Query, color bool) string {
+	// colStatus is a status word or "error in 2 of 3 runs": nothing to escape or flatten.
+	colStatus = column{name: "status", cell: func(_ int, q *result.Query, color bool) string {
 		return statusCell(q, color)
 	}}
 	colTime   = column{name: "time", right: true, cell: func(_ int, q *result.Query, _ bool) string { return timeCell(q) }}
@@ -201,11 +232,11 @@ func (s *section) columns() []column {
 		cols = repeatedColumns
 	default:
 		cols = singleColumns
-		if len(s.stages) > 1 {
+		if len(s.stages()) > 1 {
 			cols = append(slices.Clip(cols), colStage)
 		}
 	}
-	if slices.ContainsFunc(s.r.Queries, func(q result.Query) bool { return q.Target != "" }) {
+	if s.scan(); s.moved {
 		cols = append(slices.Clip(cols), colTarget)
 	}
 	return cols
