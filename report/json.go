@@ -137,12 +137,10 @@ func (s *jsonStreamer) value(v reflect.Value, indent string) error {
 				return err
 			}
 			if i < v.Len()-1 {
-				s.bw.WriteByte(',')
+				s.bw.WriteString(",\n")
 			}
-			s.bw.WriteByte('\n')
 		}
-		s.bw.WriteString(indent)
-		s.bw.WriteByte(']')
+		s.end(indent, ']')
 		return nil
 	}
 	s.buf.Reset()
@@ -205,9 +203,7 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 		s.bw.WriteString("{}")
 		return nil
 	}
-	s.bw.WriteByte('\n')
-	s.bw.WriteString(indent)
-	s.bw.WriteByte('}')
+	s.end(indent, '}')
 	return nil
 }
 
@@ -235,6 +231,14 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// end closes a non-empty object or array (closer is '}' or ']') on a line of its own at
+// indent.
+func (s *jsonStreamer) end(indent string, closer byte) {
+	s.bw.WriteByte('\n')
+	s.bw.WriteString(indent)
+	s.bw.WriteByte(closer)
 }
 
 // query writes q, indented as if it started at indent.
@@ -319,9 +323,7 @@ func (s *jsonStreamer) queryChunks(c *queryChunks, indent string) error {
 		s.bw.WriteString("[]")
 		return nil
 	}
-	s.bw.WriteByte('\n')
-	s.bw.WriteString(indent)
-	s.bw.WriteByte(']')
+	s.end(indent, ']')
 	return nil
 }
 
@@ -577,19 +579,10 @@ func deeper(indent string) string {
 // appendStringArray appends a non-empty []string laid out as MarshalIndent does, the
 // array starting at indent.
 func appendStringArray(b []byte, ss []string, indent string) []byte {
-	b = append(b, '[')
 	for i, x := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
-		b = append(b, indent...)
-		b = append(b, ' ', ' ')
-		b = appendJSONString(b, x)
+		b = appendJSONString(appendElem(b, i, indent), x)
 	}
-	b = append(b, '\n')
-	b = append(b, indent...)
-	return append(b, ']')
+	return appendArrayEnd(b, indent)
 }
 
 // appendJSONFloat appends f as encoding/json encodes a float64 (ES6 number
