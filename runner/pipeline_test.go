@@ -31,11 +31,9 @@ func TestPipelineOverlapsRoundTrips(t *testing.T) {
 	for _, pipe := range []bool{false, true} {
 		for _, proto := range []Protocol{ProtocolExtended, ProtocolPrepared} {
 			tg := connect(t, u, Config{}, Options{Protocol: proto, Pipeline: pipe})
-			addToxic(t, px, `{"name":"lat","type":"latency","stream":"downstream","attributes":{"latency":30}}`)
+			px.Add(t, "lat", "latency", "downstream", `{"latency":30}`)
 			r := run(t, tg, p)
-			if err := px.Toxics.RemoveToxic(t.Context(), "lat"); err != nil {
-				t.Fatal(err)
-			}
+			px.Remove(t, "lat")
 			var b string
 			for i, q := range r.Queries {
 				b += protoOutcome(p.Units[i], q)
@@ -122,7 +120,7 @@ func TestPipelineLostConnection(t *testing.T) {
 		srcs = append(srcs, src{sql: "SELECT pg_sleep(0.05)"})
 	}
 	p := buildPlan(t, false, srcs...)
-	addToxic(t, px, `{"name":"reset","type":"reset_peer","stream":"downstream","attributes":{"timeout":0}}`)
+	px.Add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)
 	start := time.Now()
 	r := run(t, tg, p)
 	if d := time.Since(start); d > 3*time.Second {
@@ -136,9 +134,7 @@ func TestPipelineLostConnection(t *testing.T) {
 	if q := r.Queries[0]; q.Status != result.StatusError || q.Error == nil {
 		t.Errorf("the first: %s %+v, want the lost connection's error", q.Status, q.Error)
 	}
-	if err := px.Toxics.RemoveToxic(context.Background(), "reset"); err != nil {
-		t.Fatal(err)
-	}
+	px.Remove(t, "reset")
 	if r := run(t, tg, p); statuses(r) != "ok ok ok ok ok" {
 		t.Errorf("after the reset: %s, want ok", statuses(r))
 	}
