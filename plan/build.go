@@ -2,12 +2,8 @@ package plan
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
-	"github.com/qrunhq/qrun/internal/nameidx"
 	"github.com/qrunhq/qrun/queries"
 )
 
@@ -17,23 +13,13 @@ import (
 // and unknown names, cycles, dependencies on a later stage (or, in sequential mode, on a
 // later statement), and under opts.Rollback the statements that cannot run inside a
 // transaction block. Nothing is returned but the error when there is one.
-func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
+func Build(sc *queries.Script, opts Options) (*Plan, error) {
+	stmts := sc.Statements
 	b := &builder{
-		opts:  opts,
-		plan:  &Plan{Units: make([]*Unit, 0, len(stmts))},
-		stmts: stmts,
-	}
-	b.named.NameOf = func(i int32) string { return stmts[i].Name }
-	if len(stmts) >= classifyAhead {
-		// Index the names while the statements are classified: the index is the other
-		// half of what grouping does per statement, and it too reads no unit.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			b.dups, b.indexed = b.indexNames(), true
-		}()
-		b.kinds = classifyAll(stmts)
-		<-done
+		opts:   opts,
+		plan:   &Plan{Units: make([]*Unit, 0, len(stmts))},
+		script: sc,
+		stmts:  stmts,
 	}
 	b.group()
 	b.resolve()
@@ -56,15 +42,13 @@ type builder struct {
 	opts     Options
 	plan     *Plan
 	errs     queries.ErrorList
+	script   *queries.Script
 	stmts    []*queries.Statement
-	named    nameidx.Index    // names from "-- name:": indexes in stmts
-	indexed  bool             // named was filled ahead of group ...
-	dups     [][2]int32       // ... and these [statement, first with its name] were found
+	words    []string         // a buffer for the words of a statement's first command
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
 	stmtUnit []int32          // statement index -> unit index, made by resolve when it needs it
 	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
-	kinds    []kind           // statement index -> its command, classified ahead; nil for a short script
 	warned   [sessPrepare + 1]bool
 	forward  bool // some dependency points to a later unit: cycles are possible
 }
@@ -82,7 +66,7 @@ func (b *builder) group() {
 	)
 	for i, s := range b.stmts {
 		wasOpen := open != nil
-		isOpen, session := b.scan(i, s, wasOpen)
+		isOpen, session := b.scan(s, wasOpen)
 
 		if wasOpen {
 			// A block's statements are consecutive: extend its share of the input (the
@@ -132,20 +116,6 @@ func (b *builder) group() {
 			open = nil
 		}
 
-		if !s.Named {
-			continue // see lookup
-		}
-		first, ok := int32(0), true
-		switch {
-		case !b.indexed:
-			first, ok = b.named.Add(s.Name, int32(i))
-		case len(b.dups) > 0 && int(b.dups[0][0]) == i:
-			first, ok = b.dups[0][1], false
-			b.dups = b.dups[1:]
-		}
-		if !ok {
-			b.errorf(s.Pos(), "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos())
-		}
 	}
 	if open != nil {
 		b.errorf(open.Statements[0].Pos(), "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
@@ -156,18 +126,17 @@ func (b *builder) group() {
 // before it. It returns whether a block is open after it and, for a statement outside
 // any block, the kind of session state it changes. Under --rollback it reports the
 // commands that cannot run inside a transaction block.
-func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKind) {
-	var cmds []string
-	var c command
-	if b.kinds != nil && b.kinds[i] != kindSlow {
-		c = b.kinds[i].command()
-	} else if cmds = splitCommands(s.SQL); cmds == nil {
-		c = classify(s.SQL)
-	}
-	if cmds == nil {
+func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
+	w, more := s.Head(b.words[:0])
+	b.words = w[:0]
+	if !more {
+		if needsAll(w) {
+			w = s.CommandWords(0)[0]
+		}
+		c := b.classify(s, w)
 		b.checkRollback(s, c, open)
 		if b.opts.ReadOnly || b.opts.Rollback {
-			b.checkSafety(s, s.SQL, c)
+			b.checkSafety(s, w, c)
 		}
 		session := sessNone
 		if !open && c.tx == txNone {
@@ -175,10 +144,17 @@ func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKin
 		}
 		return step(open, c.tx), session
 	}
+	cmds := s.Commands()
+	for _, w := range cmds {
+		if needsAll(w) {
+			cmds = s.CommandWords(0)
+			break
+		}
+	}
 	session := sessNone
 	txControl := false
 	for _, cmd := range cmds {
-		c := classify(cmd)
+		c := b.classify(s, cmd)
 		b.checkRollback(s, c, open)
 		if b.opts.ReadOnly || b.opts.Rollback {
 			b.checkSafety(s, cmd, c)
@@ -215,81 +191,20 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 	}
 }
 
-// indexNames adds the names from "-- name:" lines to b.named, in order, and returns
-// each statement whose name an earlier one has, with that earlier one.
-func (b *builder) indexNames() [][2]int32 {
-	named := 0
-	for _, s := range b.stmts {
-		if s.Named {
-			named++
-		}
+// classify classifies cmd, a command of statement s, and sees set_config calls.
+func (b *builder) classify(s *queries.Statement, cmd []string) command {
+	c := classify(cmd)
+	if c.none() && callsSetConfig(s) {
+		c.session = sessSetConfig
 	}
-	b.named.Reserve(named)
-	var dups [][2]int32
-	for i, s := range b.stmts {
-		if !s.Named {
-			continue
-		}
-		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
-			dups = append(dups, [2]int32{int32(i), first})
-		}
-	}
-	return dups
+	return c
 }
 
-// kind is what scan needs of a statement that holds a single command whose noTx is "":
-// its txKind and sessionKind, packed; kindSlow marks the others, which scan reads itself.
-type kind uint8
-
-const kindSlow kind = 0xff
-
-func (k kind) command() command { return command{tx: txKind(k & 0x0f), session: sessionKind(k >> 4)} }
-
-// classifyAhead is the number of statements from which Build classifies them on every
-// CPU before it groups them (a variable for tests).
-var classifyAhead = 16 << 10
-
-// classifyAll classifies the commands of stmts on every CPU, in chunks, and returns
-// their kinds; nil for fewer than classifyAhead statements. Classifying is most of what
-// Build does per statement, and it reads one statement at a time: only the grouping
-// that follows has to go in order.
-func classifyAll(stmts []*queries.Statement) []kind {
-	n := len(stmts)
-	workers := runtime.GOMAXPROCS(0)
-	if n < classifyAhead || workers < 2 {
-		return nil
-	}
-	kinds := make([]kind, n)
-	const chunk = 4096
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					kinds[i] = kindOf(stmts[i].SQL)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return kinds
-}
-
-// kindOf classifies sql for scan.
-func kindOf(sql string) kind {
-	if splitCommands(sql) != nil {
-		return kindSlow
-	}
-	c := classify(sql)
-	if c.noTx != "" || c.tx > 0x0f || c.session > 0x0e {
-		return kindSlow
-	}
-	return kind(c.tx) | kind(c.session)<<4
+// needsAll reports whether the command whose leading words are w may need words past
+// them: ALTER SUBSCRIPTION's options, and under --read-only the READ WRITE of a long
+// BEGIN, START TRANSACTION or SET TRANSACTION.
+func needsAll(w []string) bool {
+	return len(w) == queries.HeadWords && (is(w[0], "ALTER") || is(w[0], "BEGIN") || is(w[0], "START") || is(w[0], "SET"))
 }
 
 // step returns whether a transaction block is open after a command of kind k.
@@ -379,13 +294,14 @@ func (b *builder) unitOf(si int32) int32 {
 // file with few names cheap. It returns -1, true for an unnamed name that several
 // statements share (several statements on one line).
 func (b *builder) lookup(name string) (int32, bool) {
-	if i, ok := b.named.Find(name); ok {
-		return i, true
+	if i, ok := b.script.Lookup(name); ok {
+		return int32(i), true
 	}
 	if b.auto == nil {
-		b.auto = make(map[string]int32, len(b.stmts)-b.named.Len())
+		indexed := b.script.Named() > 0 // else a script made by hand: index every name here
+		b.auto = make(map[string]int32, len(b.stmts)-b.script.Named())
 		for i, s := range b.stmts {
-			if s.Named {
+			if s.Named && indexed {
 				continue
 			}
 			if _, dup := b.auto[s.Name]; dup {

@@ -7,8 +7,8 @@ import (
 )
 
 // This file holds the rules by which --read-only and --rollback reject, before anything
-// runs, the commands a file could use to undo them. They read the same leading words as
-// classify (keywords.go) and work on one command at a time.
+// runs, the commands a file could use to undo them. They read the words of one command
+// at a time, as classify (keywords.go) does, from the queries package's lexer.
 //
 // Under --read-only the runner opens every unit's transaction READ ONLY itself (or, for
 // a transaction block of the file, makes it READ ONLY right after its BEGIN), so the
@@ -22,13 +22,13 @@ func readOnlyGUC(w string) bool {
 	return is(w, "DEFAULT_TRANSACTION_READ_ONLY") || is(w, "TRANSACTION_READ_ONLY")
 }
 
-// readOnlyViolation says why cmd, one command, cannot run under --read-only, or "".
-// c is its classification.
-func readOnlyViolation(cmd string, c command) string {
+// readOnlyViolation says why cmd, the words of one command of the query string sql,
+// cannot run under --read-only, or "". c is its classification.
+func readOnlyViolation(sql string, cmd []string, c command) string {
 	if c.noTx != "" {
 		return c.noTx + " cannot run inside the READ ONLY transaction --read-only opens"
 	}
-	t := tokens{s: cmd}
+	t := words{w: cmd}
 	w := t.word()
 	switch {
 	case c.tx == txBegin:
@@ -64,19 +64,19 @@ func readOnlyViolation(cmd string, c command) string {
 			return "DISCARD ALL cannot run under --read-only"
 		}
 	}
-	if setsReadOnlyGUC(cmd) {
+	if setsReadOnlyGUC(sql) {
 		return "set_config() of transaction_read_only or default_transaction_read_only cannot run under --read-only"
 	}
 	return ""
 }
 
-// rollbackViolation says why cmd cannot run under --rollback, beyond what
-// checkRollback reports, or "".
-func rollbackViolation(cmd string, c command) string {
+// rollbackViolation says why cmd, the words of one command, cannot run under
+// --rollback, beyond what checkRollback reports, or "".
+func rollbackViolation(cmd []string, c command) string {
 	if c.tx == txPrepare {
 		return "PREPARE TRANSACTION would keep the transaction past --rollback's ROLLBACK"
 	}
-	t := tokens{s: cmd}
+	t := words{w: cmd}
 	if is(t.word(), "DISCARD") && is(t.word(), "ALL") {
 		return "DISCARD ALL cannot run inside the transaction --rollback opens"
 	}
@@ -84,7 +84,7 @@ func rollbackViolation(cmd string, c command) string {
 }
 
 // hasReadWrite reports whether the rest of the command holds the words READ WRITE.
-func hasReadWrite(t *tokens) bool {
+func hasReadWrite(t *words) bool {
 	prev := ""
 	for w := t.word(); w != ""; w = t.word() {
 		if is(prev, "READ") && is(w, "WRITE") {
@@ -95,20 +95,18 @@ func hasReadWrite(t *tokens) bool {
 	return false
 }
 
-// setsReadOnlyGUC reports whether cmd calls set_config and names one of the read-only
-// settings anywhere (in a string literal, as set_config takes it).
-func setsReadOnlyGUC(cmd string) bool {
-	if !callsSetConfig(cmd) {
-		return false
-	}
-	return strings.Contains(strings.ToLower(cmd), "transaction_read_only")
+// setsReadOnlyGUC reports whether sql calls set_config and names one of the read-only
+// settings anywhere (in a string literal, as set_config takes it): pragmatic, as
+// queries.Calls and queries.Mentions are.
+func setsReadOnlyGUC(sql string) bool {
+	return queries.Calls(sql, "set_config") && queries.Mentions(sql, "transaction_read_only")
 }
 
 // checkSafety reports, under --read-only and --rollback, the command cmd of statement s
 // that would undo the mode.
-func (b *builder) checkSafety(s *queries.Statement, cmd string, c command) {
+func (b *builder) checkSafety(s *queries.Statement, cmd []string, c command) {
 	if b.opts.ReadOnly {
-		if why := readOnlyViolation(cmd, c); why != "" {
+		if why := readOnlyViolation(s.SQL, cmd, c); why != "" {
 			b.errorf(s.Pos(), "%s", why)
 		}
 	}
@@ -120,12 +118,11 @@ func (b *builder) checkSafety(s *queries.Statement, cmd string, c command) {
 }
 
 // ReadOnlyViolation says why sql, a statement completed at run time (a \gexec result, a
-// statement with run-time variables), cannot run under --read-only, or "".
-func ReadOnlyViolation(sql string) string {
-	cmds := splitCommands(sql)
-	if cmds == nil {
-		cmds = []string{sql}
-	} else {
+// statement with run-time variables), cannot run under --read-only, or "". scs is
+// standard_conforming_strings on the connection, which decides how sql is lexed.
+func ReadOnlyViolation(sql string, scs bool) string {
+	cmds := queries.LexCommands(sql, scs, 0)
+	if len(cmds) > 1 {
 		for _, cmd := range cmds {
 			if classify(cmd).tx != txNone {
 				return "transaction control joined to other commands cannot run under --read-only"
@@ -133,7 +130,7 @@ func ReadOnlyViolation(sql string) string {
 		}
 	}
 	for _, cmd := range cmds {
-		if why := readOnlyViolation(cmd, classify(cmd)); why != "" {
+		if why := readOnlyViolation(sql, cmd, classify(cmd)); why != "" {
 			return why
 		}
 	}
@@ -141,14 +138,11 @@ func ReadOnlyViolation(sql string) string {
 }
 
 // ControlsTransaction reports whether sql holds a transaction control command (BEGIN,
-// COMMIT, ROLLBACK, PREPARE TRANSACTION, ...). Under --read-only a statement made at
-// run time (\gexec) must not end the READ ONLY transaction qrun opened.
-func ControlsTransaction(sql string) bool {
-	cmds := splitCommands(sql)
-	if cmds == nil {
-		cmds = []string{sql}
-	}
-	for _, cmd := range cmds {
+// COMMIT, ROLLBACK, PREPARE TRANSACTION, ...); scs is standard_conforming_strings.
+// Under --read-only a statement made at run time (\gexec) must not end the READ ONLY
+// transaction qrun opened.
+func ControlsTransaction(sql string, scs bool) bool {
+	for _, cmd := range queries.LexCommands(sql, scs, queries.HeadWords) {
 		if classify(cmd).tx != txNone {
 			return true
 		}

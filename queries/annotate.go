@@ -220,7 +220,9 @@ func (p *parser) finish() (*Script, error) {
 		return nil, p.errs
 	}
 	p.nameStatements()
-	script := &Script{Statements: p.statements(), Files: p.files}
+	script := &Script{Statements: p.statements(), Files: p.files, names: p.names}
+	stmts := script.Statements
+	script.names.NameOf = func(i int32) string { return stmts[i].Name }
 	if len(p.pending) > 0 {
 		if p.n == 0 {
 			script.Trailing = p.pending

@@ -23,7 +23,7 @@ func scriptPlan(t testing.TB, name, script string, qopts queries.Options, popts 
 	if err != nil {
 		t.Fatalf("queries.Parse: %v", err)
 	}
-	p, err := plan.Build(s.Statements, popts)
+	p, err := plan.Build(s, popts)
 	if err != nil {
 		t.Fatalf("plan.Build: %v", err)
 	}

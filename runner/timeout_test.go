@@ -21,8 +21,8 @@ func TestTimeoutReportsTheCancel(t *testing.T) {
 		srcs []src
 		unit int // the unit that times out
 	}{
-		{"statement", []src{{name: "slow", sql: "SELECT pg_sleep(2)"}, {name: "next", sql: "SELECT 1"}}, 0},
-		{"in a transaction block", []src{{name: "tx", sql: "BEGIN"}, {sql: "SELECT pg_sleep(2)"}, {sql: "COMMIT"}, {name: "next", sql: "SELECT 1"}}, 0},
+		{"statement", []src{{name: "slow", sql: "SELECT pg_sleep(2);"}, {name: "next", sql: "SELECT 1;"}}, 0},
+		{"in a transaction block", []src{{name: "tx", sql: "BEGIN;"}, {sql: "SELECT pg_sleep(2);"}, {sql: "COMMIT;"}, {name: "next", sql: "SELECT 1;"}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
