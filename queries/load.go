@@ -701,11 +701,12 @@ func (l *lexer) insert(i, j int, s string, fixed bool) {
 	l.pos = j
 }
 
-// text keeps buf[i:j] as statement text.
+// text keeps buf[i:j], a token, as statement text.
 func (l *lexer) text(i, j int) {
 	if !l.started {
 		l.startStmt(i)
 	}
+	l.tok = true
 	l.pos = j
 }
 

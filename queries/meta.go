@@ -1031,19 +1031,21 @@ type ifFrame struct {
 type textState struct {
 	pieces, refs int
 	started      bool
+	tok, multi   bool
 	startOff     int
 	depth        int
 	copyStdin    int
 }
 
 func (l *lexer) saveText() textState {
-	return textState{pieces: len(l.pieces), refs: len(l.refs), started: l.started, startOff: l.startOff, depth: l.depth, copyStdin: l.copyStdin}
+	return textState{pieces: len(l.pieces), refs: len(l.refs), started: l.started, tok: l.tok, multi: l.multi, startOff: l.startOff, depth: l.depth, copyStdin: l.copyStdin}
 }
 
 func (l *lexer) restoreText(t textState) {
 	l.pieces = l.pieces[:t.pieces]
 	l.refs = l.refs[:t.refs]
 	l.started, l.startOff, l.depth, l.copyStdin = t.started, t.startOff, t.depth, t.copyStdin
+	l.tok, l.multi = t.tok, t.multi
 	l.seg = -1
 }
 
