@@ -15,6 +15,12 @@ import "strings"
 // Reading them costs only the first few tokens of a statement that holds one command
 // (almost every statement), which is less than storing them would cost every statement
 // in the splitter's loop and in memory (docs/BENCHMARKS.md, "One lexer").
+//
+// Reading the text again sees what the splitter saw, with two exceptions that need odd
+// input: a statement that spans the line where a SET standard_conforming_strings on
+// its first line takes effect is read with the setting at its end, and a "\;" inside
+// parentheses or a BEGIN ATOMIC body, which resets psql's BEGIN ATOMIC heuristic, reads
+// as the ";" it sends. TestCommandsAgreeWithSplitter and FuzzSplit check the rest.
 
 // HeadWords is the number of words Commands returns per command at most: enough for
 // every command form the plan recognises by its leading words.
