@@ -55,6 +55,11 @@ func Parse(file string, src []byte, opts Options) (*Script, error) {
 // line is reported after the COPY's data, as psql reads it. It stops
 // early when yield returns false. Its error reports an unterminated quote or comment
 // as an *Error.
+//
+// Split is the splitter alone, without statements, annotations or meta-commands: what
+// BenchmarkSplit measures (docs/BENCHMARKS.md, target 4), and what Statement.CheckSCS
+// runs again at run time, with the server's standard_conforming_strings, to see where
+// a statement would end. That is why the parser keeps its split mode.
 func Split(src []byte, yield func(start, end int) bool) error {
 	p := &parser{scs: true, split: yield, instances: map[string]int{}, expanding: map[string]bool{}}
 	f := &srcFile{name: "", src: src, text: bytesString(src)}
