@@ -7,12 +7,14 @@ import (
 	"github.com/qrunhq/qrun/queries"
 )
 
-// Build groups statements into units, resolves dependencies and checks the graph. Its
-// error is a queries.ErrorList, sorted by position, holding every problem found: a
-// transaction block never closed, "-- after:" or "-- stage:" inside a block, duplicate
-// and unknown names, cycles, dependencies on a later stage (or, in sequential mode, on a
-// later statement), and under opts.Rollback the statements that cannot run inside a
-// transaction block. Nothing is returned but the error when there is one.
+// Build groups the statements of sc into units, resolves dependencies and checks the
+// graph. It reads each statement's commands as the words queries' lexer gives
+// (Statement.Head, Commands) and "-- name:" names through sc.Lookup (queries refused
+// duplicates already). Its error is a queries.ErrorList, sorted by position, holding
+// every problem found: a transaction block never closed, "-- after:" or "-- stage:"
+// inside a block, unknown names, cycles, dependencies on a later stage (or, in
+// sequential mode, on a later statement), and under opts.Rollback and opts.ReadOnly the
+// commands those modes refuse. Nothing is returned but the error when there is one.
 func Build(sc *queries.Script, opts Options) (*Plan, error) {
 	stmts := sc.Statements
 	b := &builder{
