@@ -109,6 +109,18 @@ func TestBuildUnits(t *testing.T) {
 			want: []unitShape{{"t", false, 1, 0}, {"b", false, 1, 0}},
 		},
 		{
+			// The lexer's quoting state decides: with standard_conforming_strings off,
+			// 'it\'s' is one string and the COMMIT after it closes the block.
+			name: "commit after a backslash-quoted string closes the block",
+			src:  "@s: SET standard_conforming_strings = off;\n@t: BEGIN;\nSELECT 'it\\'s' \\; COMMIT;\n@b: SELECT 1;",
+			want: []unitShape{{"s", false, 1, 0}, {"t", true, 2, 0}, {"b", false, 1, 0}},
+		},
+		{
+			name: "keywords in strings, comments and dollar quotes are no commands",
+			src:  "@a: SELECT 'x \\; COMMIT' /* \\; BEGIN */;\n@b: DO $$ BEGIN; END $$ \\; SELECT 1;",
+			want: []unitShape{{"a", false, 1, 0}, {"b", false, 1, 0}},
+		},
+		{
 			name: "stages",
 			src:  "@a: SELECT 1;\n-- stage: one\n@b: SELECT 2;\n@c: SELECT 3;\n-- stage: two\n@d: SELECT 4;",
 			want: []unitShape{{"a", false, 1, 0}, {"b", false, 1, 1}, {"c", false, 1, 1}, {"d", false, 1, 2}},
