@@ -129,37 +129,68 @@ func (b *builder) group() {
 // any block, the kind of session state it changes. Under --rollback it reports the
 // commands that cannot run inside a transaction block.
 func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
-	w, more := s.Head(b.words[:0])
-	b.words = w[:0]
-	if !more {
-		if needsAll(w) {
-			w = s.CommandWords(0)[0]
+	// Two words tell most commands (SELECT, INSERT ...); read more only when the
+	// classification or the safety checks ask for them.
+	n := 2
+	w, more := s.Head(b.words[:0], n)
+	if more {
+		return b.scanJoined(s, open)
+	}
+	for {
+		b.words = w[:0]
+		cut := n > 0 && len(w) == n
+		c, short := classifyCut(w, cut)
+		var ro, rb string
+		if !short && (b.opts.ReadOnly || b.opts.Rollback) {
+			var ok bool
+			ro, rb, ok = b.safety(s, w, c, cut)
+			short = !ok
 		}
-		c := b.classify(s, w)
+		if short {
+			n = moreWords(n)
+			w, _ = s.Head(b.words[:0], n)
+			continue
+		}
+		c = b.setConfig(s, c)
 		b.checkRollback(s, c, open)
-		if b.opts.ReadOnly || b.opts.Rollback {
-			b.checkSafety(s, w, c)
-		}
+		b.report(s, ro, rb)
 		session := sessNone
 		if !open && c.tx == txNone {
 			session = c.session
 		}
 		return step(open, c.tx), session
 	}
+}
+
+// moreWords is the number of words to read of a command after n were too few: up to
+// queries.HeadWords, then all of them (0).
+func moreWords(n int) int {
+	if n < queries.HeadWords {
+		return queries.HeadWords
+	}
+	return 0
+}
+
+// scanJoined is scan for a statement that "\;" joined of several commands.
+func (b *builder) scanJoined(s *queries.Statement, open bool) (bool, sessionKind) {
 	cmds := s.Commands()
+	all := b.opts.ReadOnly || b.opts.Rollback
 	for _, w := range cmds {
-		if needsAll(w) {
-			cmds = s.CommandWords(0)
-			break
+		if _, short := classifyCut(w, len(w) == queries.HeadWords); short {
+			all = true
 		}
+	}
+	if all {
+		cmds = s.CommandWords(0)
 	}
 	session := sessNone
 	txControl := false
 	for _, cmd := range cmds {
-		c := b.classify(s, cmd)
+		c := b.setConfig(s, classify(cmd))
 		b.checkRollback(s, c, open)
 		if b.opts.ReadOnly || b.opts.Rollback {
-			b.checkSafety(s, cmd, c)
+			ro, rb, _ := b.safety(s, cmd, c, false)
+			b.report(s, ro, rb)
 		}
 		if !open && c.tx == txNone && session == sessNone {
 			session = c.session
@@ -193,20 +224,13 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 	}
 }
 
-// classify classifies cmd, a command of statement s, and sees set_config calls.
-func (b *builder) classify(s *queries.Statement, cmd []string) command {
-	c := classify(cmd)
+// setConfig adds to c, the classification of a command of statement s, a call of
+// set_config.
+func (b *builder) setConfig(s *queries.Statement, c command) command {
 	if c.none() && callsSetConfig(s) {
 		c.session = sessSetConfig
 	}
 	return c
-}
-
-// needsAll reports whether the command whose leading words are w may need words past
-// them: ALTER SUBSCRIPTION's options, and under --read-only the READ WRITE of a long
-// BEGIN, START TRANSACTION or SET TRANSACTION.
-func needsAll(w []string) bool {
-	return len(w) == queries.HeadWords && (is(w[0], "ALTER") || is(w[0], "BEGIN") || is(w[0], "START") || is(w[0], "SET"))
 }
 
 // step returns whether a transaction block is open after a command of kind k.

@@ -194,8 +194,8 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 }
 
 // FuzzClassify classifies the commands of any text, lexed with
-// standard_conforming_strings on and off, and checks that the leading words Build reads
-// of a command (queries.HeadWords, or all of them when needsAll says so) classify it as
+// standard_conforming_strings on and off, and checks that the first words Build reads of
+// a command (two, then queries.HeadWords, then all, as classifyCut asks) classify it as
 // all of its words do.
 func FuzzClassify(f *testing.F) {
 	for _, seed := range []string{
@@ -210,16 +210,19 @@ func FuzzClassify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sql string) {
 		for _, scs := range []bool{true, false} {
 			all := queries.LexCommands(sql, scs, 0)
-			head := queries.LexCommands(sql, scs, queries.HeadWords)
-			if len(all) != len(head) {
-				t.Fatalf("%q: %d commands with all words, %d with the leading ones", sql, len(all), len(head))
-			}
-			for i, w := range head {
-				if needsAll(w) {
-					continue
+			for _, n := range []int{2, queries.HeadWords} {
+				head := queries.LexCommands(sql, scs, n)
+				if len(all) != len(head) {
+					t.Fatalf("%q: %d commands with all words, %d with %d", sql, len(all), len(head), n)
 				}
-				if got, want := classify(w), classify(all[i]); got != want {
-					t.Fatalf("%q, command %d: leading words %q classify as %+v, all words as %+v", sql, i, w, got, want)
+				for i, w := range head {
+					got, short := classifyCut(w, len(w) == n)
+					if short {
+						continue
+					}
+					if want := classify(all[i]); got != want {
+						t.Fatalf("%q, command %d: first words %q classify as %+v, all words as %+v", sql, i, w, got, want)
+					}
 				}
 			}
 		}

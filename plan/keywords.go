@@ -11,15 +11,21 @@ import (
 // the leading words of each command, as the queries package read them with psql's own
 // lexer (queries.Statement.Commands): the plan never lexes SQL itself.
 
-// words reads the words of one command in order.
+// words reads the words of one command in order. When w holds only the command's
+// first words (cut), reading past them sets short: the caller reads more of the
+// command's words and asks again. Most commands are told by their first word or two,
+// so the plan lexes little more of most statements.
 type words struct {
-	w []string
-	i int
+	w     []string
+	i     int
+	cut   bool
+	short bool
 }
 
 // word returns the next word, or "" after the last one.
 func (t *words) word() string {
 	if t.i >= len(t.w) {
+		t.short = t.short || t.cut
 		return ""
 	}
 	w := t.w[t.i]
@@ -104,11 +110,22 @@ type command struct {
 	noTx string
 }
 
-// classify recognises a command from its leading words (at most queries.HeadWords of
-// them: every form it knows is shorter, but for the options of ALTER SUBSCRIPTION,
-// whose whole words alter reads). It does not see set_config calls: see callsSetConfig.
+// classify recognises a command from its words. It does not see set_config calls: see
+// callsSetConfig.
 func classify(cmd []string) command {
-	t := words{w: cmd}
+	c, _ := classifyCut(cmd, false)
+	return c
+}
+
+// classifyCut is classify of the first words of a command (all of them unless cut); it
+// reports short when it would need more of them.
+func classifyCut(cmd []string, cut bool) (command, bool) {
+	t := words{w: cmd, cut: cut}
+	c := classifyWords(&t)
+	return c, t.short
+}
+
+func classifyWords(t *words) command {
 	w := t.word()
 	var c command
 	switch {
@@ -131,7 +148,7 @@ func classify(cmd []string) command {
 			n = t.word()
 		}
 		c.tx = txCommit
-		if chained(&t, n) {
+		if chained(t, n) {
 			c.tx = txCommitChain
 		}
 	case is(w, "ROLLBACK"), is(w, "ABORT"):
@@ -147,7 +164,7 @@ func classify(cmd []string) command {
 			break
 		}
 		c.tx = txRollback
-		if chained(&t, n) {
+		if chained(t, n) {
 			c.tx = txRollbackChain
 		}
 	case is(w, "PREPARE"):
@@ -166,7 +183,7 @@ func classify(cmd []string) command {
 	case is(w, "LISTEN"):
 		c.session = sessListen
 	case is(w, "CREATE"):
-		c = classifyCreate(&t)
+		c = classifyCreate(t)
 	case is(w, "DROP"):
 		n := t.word()
 		switch {
@@ -182,17 +199,17 @@ func classify(cmd []string) command {
 			c.noTx = "DROP SUBSCRIPTION"
 		}
 	case is(w, "ALTER"):
-		c.noTx = classifyAlter(&t)
+		c.noTx = classifyAlter(t)
 	case is(w, "VACUUM"):
 		c.noTx = "VACUUM"
 	case is(w, "REINDEX"):
-		c.noTx = classifyReindex(&t)
+		c.noTx = classifyReindex(t)
 	case is(w, "CLUSTER"):
 		n := t.word()
 		if is(n, "VERBOSE") {
 			n = t.word()
 		} else if n == "(" {
-			skipParens(&t)
+			skipParens(t)
 			n = t.word()
 		}
 		if n == "" {

@@ -9,13 +9,9 @@ import (
 
 // classifySQL classifies the first command of sql as Build does a statement's.
 func classifySQL(sql string) command {
-	cmds := queries.LexCommands(sql, true, queries.HeadWords)
 	var w []string
-	if len(cmds) > 0 {
+	if cmds := queries.LexCommands(sql, true, 0); len(cmds) > 0 {
 		w = cmds[0]
-		if needsAll(w) {
-			w = queries.LexCommands(sql, true, 0)[0]
-		}
 	}
 	c := classify(w)
 	if c.none() && queries.Calls(sql, "set_config") {

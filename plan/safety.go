@@ -22,17 +22,16 @@ func readOnlyGUC(w string) bool {
 	return is(w, "DEFAULT_TRANSACTION_READ_ONLY") || is(w, "TRANSACTION_READ_ONLY")
 }
 
-// readOnlyViolation says why cmd, the words of one command of the query string sql,
+// readOnlyViolation says why the command whose words t reads, of the query string sql,
 // cannot run under --read-only, or "". c is its classification.
-func readOnlyViolation(sql string, cmd []string, c command) string {
+func readOnlyViolation(sql string, t *words, c command) string {
 	if c.noTx != "" {
 		return c.noTx + " cannot run inside the READ ONLY transaction --read-only opens"
 	}
-	t := words{w: cmd}
 	w := t.word()
 	switch {
 	case c.tx == txBegin:
-		if hasReadWrite(&t) {
+		if hasReadWrite(t) {
 			return "a read-write transaction cannot be opened under --read-only"
 		}
 	case c.tx == txPrepare:
@@ -46,7 +45,7 @@ func readOnlyViolation(sql string, cmd []string, c command) string {
 			}
 		}
 		if is(a, "TRANSACTION") {
-			if hasReadWrite(&t) {
+			if hasReadWrite(t) {
 				return "SET TRANSACTION READ WRITE cannot run under --read-only"
 			}
 			return ""
@@ -70,13 +69,12 @@ func readOnlyViolation(sql string, cmd []string, c command) string {
 	return ""
 }
 
-// rollbackViolation says why cmd, the words of one command, cannot run under
+// rollbackViolation says why the command whose words t reads cannot run under
 // --rollback, beyond what checkRollback reports, or "".
-func rollbackViolation(cmd []string, c command) string {
+func rollbackViolation(t *words, c command) string {
 	if c.tx == txPrepare {
 		return "PREPARE TRANSACTION would keep the transaction past --rollback's ROLLBACK"
 	}
-	t := words{w: cmd}
 	if is(t.word(), "DISCARD") && is(t.word(), "ALL") {
 		return "DISCARD ALL cannot run inside the transaction --rollback opens"
 	}
@@ -102,16 +100,29 @@ func setsReadOnlyGUC(sql string) bool {
 	return queries.Calls(sql, "set_config") && queries.Mentions(sql, "transaction_read_only")
 }
 
-// checkSafety reports, under --read-only and --rollback, the command cmd of statement s
-// that would undo the mode.
-func (b *builder) checkSafety(s *queries.Statement, cmd []string, c command) {
+// safety says why, under --read-only and --rollback, the command of statement s whose
+// words are cmd (its first ones, if cut) would undo the mode, or "". It reports false
+// when it needs more of the command's words.
+func (b *builder) safety(s *queries.Statement, cmd []string, c command, cut bool) (ro, rb string, ok bool) {
 	if b.opts.ReadOnly {
-		if why := readOnlyViolation(s.SQL, cmd, c); why != "" {
-			b.errorf(s.Pos(), "%s", why)
+		t := words{w: cmd, cut: cut}
+		if ro = readOnlyViolation(s.SQL, &t, c); t.short {
+			return "", "", false
 		}
 	}
 	if b.opts.Rollback {
-		if why := rollbackViolation(cmd, c); why != "" {
+		t := words{w: cmd, cut: cut}
+		if rb = rollbackViolation(&t, c); t.short {
+			return "", "", false
+		}
+	}
+	return ro, rb, true
+}
+
+// report records the safety violations ro and rb of statement s.
+func (b *builder) report(s *queries.Statement, ro, rb string) {
+	for _, why := range []string{ro, rb} {
+		if why != "" {
 			b.errorf(s.Pos(), "%s", why)
 		}
 	}
@@ -130,7 +141,7 @@ func ReadOnlyViolation(sql string, scs bool) string {
 		}
 	}
 	for _, cmd := range cmds {
-		if why := readOnlyViolation(sql, cmd, classify(cmd)); why != "" {
+		if why := readOnlyViolation(sql, &words{w: cmd}, classify(cmd)); why != "" {
 			return why
 		}
 	}

@@ -865,7 +865,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	}
 	if maybeTxWord(s.SQL) || l.setCand || l.multi {
 		if !l.multi {
-			p.words, _ = s.Head(p.words[:0])
+			p.words, _ = s.Head(p.words[:0], HeadWords)
 			p.follow(l, s, endOff, p.words)
 		} else {
 			for _, w := range s.Commands() {

@@ -50,17 +50,19 @@ func (s *Statement) CommandWords(limit int) [][]string {
 	return cmds
 }
 
-// Head appends to dst the leading words (at most HeadWords) of the statement's first
-// command and reports whether more commands follow it. It allocates nothing when dst
-// has room, which is what a caller that reads every statement of a large script wants.
-func (s *Statement) Head(dst []string) (words []string, more bool) {
+// Head appends to dst the leading words (at most limit, all when limit <= 0) of the
+// statement's first command and reports whether more commands follow it. It lexes no
+// further than the words it returns when the splitter saw no "\;" in the statement, and
+// it allocates nothing when dst has room: what a caller that reads every statement of a
+// large script, a word or two of most of them, wants.
+func (s *Statement) Head(dst []string, limit int) (words []string, more bool) {
 	if s.flags&flagToken == 0 && s.src != nil {
 		return dst[:0], false
 	}
 	single := s.flags&flagMulti == 0 && s.src != nil
 	n := 0
 	words = dst[:0]
-	scanCommands(s.SQL, s.scsAt(), HeadWords, single, dst[:0], func(w []string) bool {
+	scanCommands(s.SQL, s.scsAt(), limit, single, dst[:0], func(w []string) bool {
 		n++
 		if n == 1 {
 			words = w

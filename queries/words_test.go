@@ -98,13 +98,16 @@ func checkCommands(t *testing.T, s *Statement) {
 	if tok := s.flags&flagToken != 0; tok != (len(LexCommands(s.SQL, s.scsAt(), 1)) > 0) {
 		t.Fatalf("%s: %q: the splitter saw tokens: %v, reading it again finds %d commands", s.Pos(), s.SQL, tok, len(cmds))
 	}
-	head, more := s.Head(nil)
+	head, more := s.Head(nil, HeadWords)
 	var first []string
 	if c := s.Commands(); len(c) > 0 {
 		first = c[0]
 	}
 	if !slices.Equal(head, first) || more != (len(cmds) > 1) {
 		t.Fatalf("%s: %q: Head gives %q, more %v; Commands %q", s.Pos(), s.SQL, head, more, s.Commands())
+	}
+	if two, more2 := s.Head(nil, 2); !slices.Equal(two, first[:min(2, len(first))]) || more2 != more {
+		t.Fatalf("%s: %q: Head of 2 gives %q, more %v; Commands %q", s.Pos(), s.SQL, two, more2, s.Commands())
 	}
 }
 
