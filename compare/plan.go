@@ -196,6 +196,7 @@ func serverSide(c *result.Comparison, row *result.ComparisonRow, bq, nq *result.
 	}
 	row.Plan, row.PlanDiff = PlanDiff(bs.PlanShape, ns.PlanShape)
 	if row.Plan == result.PlanChanged {
+		row.PlanBase, row.PlanNew = bs.PlanShape, ns.PlanShape
 		c.PlanChanges++
 		if c.GatePlan && !row.Ambiguous {
 			row.PlanRegression = true

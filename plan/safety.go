@@ -148,6 +148,18 @@ func ReadOnlyViolation(sql string, scs bool) string {
 	return ""
 }
 
+// StatementControlsTransaction reports whether statement st holds a transaction
+// control command (BEGIN, COMMIT, ROLLBACK, PREPARE TRANSACTION, ...), joined to
+// others with "\;" or not.
+func StatementControlsTransaction(st *queries.Statement) bool {
+	for _, cmd := range st.Commands() {
+		if classify(cmd).tx != txNone {
+			return true
+		}
+	}
+	return false
+}
+
 // ControlsTransaction reports whether sql holds a transaction control command (BEGIN,
 // COMMIT, ROLLBACK, PREPARE TRANSACTION, ...); scs is standard_conforming_strings.
 // Under --read-only a statement made at run time (\gexec) must not end the READ ONLY

@@ -219,25 +219,22 @@ func (p *parser) finish() (*Script, error) {
 		p.errs.Sort()
 		return nil, p.errs
 	}
+	if len(p.pending) > 0 && p.n == 0 {
+		p.metaOnly()
+		p.pending = nil // (only the seed of the run-time variables: nothing runs)
+	}
 	p.nameStatements()
 	script := &Script{Statements: p.statements(), Files: p.files, names: p.names}
 	stmts := script.Statements
 	script.names.NameOf = func(i int32) string { return stmts[i].Name }
 	if len(p.pending) > 0 {
-		if p.n == 0 {
-			script.Trailing = p.pending
-			if p.opts.Warn != nil {
-				p.opts.Warn(&Error{Pos: p.pending[0].pos, Msg: "the script sends no statement, so its meta-commands that act at run time (\\" + p.pending[0].cmd + " ...) do not run"})
-			}
-		} else {
-			last := p.stmt(p.n - 1)
-			rt := last.rt()
-			if rt == nil {
-				rt = &stmtRT{}
-				last.coldPart().rt = rt
-			}
-			rt.post = p.pending
+		last := p.stmt(p.n - 1)
+		rt := last.rt()
+		if rt == nil {
+			rt = &stmtRT{}
+			last.coldPart().rt = rt
 		}
+		rt.post = p.pending
 		p.pending = nil
 	}
 	return script, nil

@@ -52,12 +52,22 @@
 //     buffer); \gset [PREFIX] and \gexec end it and act on its result at run time;
 //     \gdesc ends it to be prepared, not run; \r empties the buffer; \q ends the input
 //     (or the run, under a run-time \if).
-//   - \echo, \qecho, \warn print at run time; \o is accepted and does nothing.
+//   - \echo, \qecho, \warn print at run time; \o FILE (an action, actOut) creates or
+//     empties FILE when the run reaches it and sends later \qecho there, \o alone back
+//     to StreamQuery; query results are never written (one warning), \o |command is
+//     refused. \encoding ENC is a statement of its own sending libpq's
+//     "set client_encoding to 'ENC'" (Statement.Hidden: outside psql's log), and the
+//     lines after it are read in ENC, as after SET client_encoding.
 //   - Display-only commands (\d..., \pset, \timing, \x, \p, \set without arguments,
 //     ...) are skipped with one warning per command name through Options.Warn.
-//   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch, \lo_import, \lo_export,
-//     \lo_unlink and backquotes are errors that say why; all these have Err
-//     ErrUnsupported. An unknown command is psql's "invalid command".
+//   - \!, \e, \ef, \ev, \prompt, \password, \cd, \w, \watch and backquotes are errors
+//     that say why; all these have Err ErrUnsupported. An unknown command is psql's
+//     "invalid command".
+//   - \lo_import FILE [COMMENT], \lo_export OID FILE, \lo_unlink OID and \lo_list[+]
+//     (lo.go) are statements of their own, run where psql runs them (before a statement
+//     being read); Statement.LargeObject says what to do, its arguments read when it
+//     runs (they may use :LASTOID). They are Runtime: psql's query log holds none of
+//     them, \lo_import sets LASTOID, and no parser sees what they touch.
 //   - \copy (clientcopy.go) is a statement of its own: the COPY it sends, and the client
 //     file or stream (Statement.ClientCopy).
 //   - \c and \connect [-reuse-previous=on|off] [db|connstring [user [host [port]]]]

@@ -21,14 +21,18 @@ var splitSeeds = []string{
 	"SET standard_conforming_strings = off;\nSELECT '\\';';", // scs off
 	"SELECT 'unterminated",
 	"\\copy t from stdin\n1\n\\.\nSELECT 1;\n\\copy (select ';') to 'x' csv\n", // \copy
-	"SELECT 1 -- c\r; SELECT 2;",                                          // comment ends at CR
-	"\xef\xbb\xbfSELECT 1;",                                               // byte order mark
-	"COPY \"Q N\" (a) FROM stdin;\n1\n\\.\n",                              // quoted name, column list
-	"\\if false\nSELECT 1\n\\elif :{?x}\n;\n\\else\n(\n\\endif\n;",        // conditionals at load time
-	"SELECT 1 AS a \\gset p_\n\\if :p_a\nSELECT :p_a;\n\\endif\n",         // run-time variables and \if
-	"SELECT 'SELECT 1' \\gexec\n\\echo -n :ROW_COUNT :'DBNAME'\n\\warn w", // \gexec, built-ins, \echo
-	"\\getenv h HOME\n\\setenv A b\n\\o /tmp/x\nSELECT :'h' \\r\n\\g",     // environment, \o, \r, resend
-	"\\set ON_ERROR_STOP on\n\\q\nSELECT 1;",                              // ON_ERROR_STOP, \q
+	"SELECT 1 -- c\r; SELECT 2;",                                                          // comment ends at CR
+	"\xef\xbb\xbfSELECT 1;",                                                               // byte order mark
+	"COPY \"Q N\" (a) FROM stdin;\n1\n\\.\n",                                              // quoted name, column list
+	"\\if false\nSELECT 1\n\\elif :{?x}\n;\n\\else\n(\n\\endif\n;",                        // conditionals at load time
+	"SELECT 1 AS a \\gset p_\n\\if :p_a\nSELECT :p_a;\n\\endif\n",                         // run-time variables and \if
+	"SELECT 'SELECT 1' \\gexec\n\\echo -n :ROW_COUNT :'DBNAME'\n\\warn w",                 // \gexec, built-ins, \echo
+	"\\getenv h HOME\n\\setenv A b\n\\o /tmp/x\nSELECT :'h' \\r\n\\g",                     // environment, \o, \r, resend
+	"\\set ON_ERROR_STOP on\n\\q\nSELECT 1;",                                              // ON_ERROR_STOP, \q
+	"SELECT 1\n\\lo_import 'f' 'c'\n;\n\\lo_export :LASTOID g\n\\lo_unlink 1\n\\lo_list+", // large objects
+	"\\encoding LATIN1\nSELECT 'caf\xe9';\n\\encoding UTF8\n",                             // \encoding
+	"SELECT 0\\; COPY a FROM STDIN\\; COPY b FROM STDIN;\n1\n\\.\n2\n\\.\n",               // several COPY FROM STDIN
+	"\\echo only\n\\qecho q\n",                                                            // meta-commands only
 }
 
 // onlyBlank reports whether b holds only whitespace and -- comments.
@@ -106,6 +110,7 @@ func FuzzSplit(f *testing.F) {
 		// Run the script's meta-commands as the runner would, every \gset getting the
 		// row ("1;'", NULL): values that would change a split must fail, not panic.
 		state := NewState(nil)
+		state.NoFiles() // a \o of the input would create any file
 		for _, st := range s.Statements {
 			send, err := st.Prepare(state)
 			if err == nil && send.Skip == "" && send.Gset {

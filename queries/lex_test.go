@@ -198,6 +198,8 @@ func TestInputErrors(t *testing.T) {
 		{"SJIS", "SET client_encoding TO 'SJIS';\nSELECT '\x95\\';", "t.sql:1:1: client_encoding SJIS is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x95 at t.sql:2:9; convert the file to UTF8)", true},
 		{"BIG5 by another name", "SET NAMES 'Big-5';\nSELECT '\xa4\\';", "t.sql:1:1: client_encoding BIG-5 is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0xa4 at t.sql:2:9; convert the file to UTF8)", true},
 		{"NUL byte", "SELECT 1;\nSE\x00LECT 2;", "t.sql:2:3: NUL byte in input", false},
+		{"output to a pipe", "\\o | cat\nSELECT 1;", "t.sql:1:1: \\o |command pipes query output to a shell command: qrun runs no shell commands", true},
+		{"lo_export without a file", "\\lo_export 42\nSELECT 1;", "t.sql:1:1: \\lo_export: missing required argument", false},
 		{"missing include", "\\i /nonexistent/x.sql\nSELECT 1;", "t.sql:1:1: cannot include /nonexistent/x.sql: no such file or directory", false},
 		{"empty name", "-- name:\nSELECT 1;", "t.sql:1:1: empty name in -- name: annotation", false},
 		{"name with spaces", "-- name: a b c\nSELECT 1;", "t.sql:1:1: name \"a b c\" must not contain spaces", false},
@@ -206,7 +208,6 @@ func TestInputErrors(t *testing.T) {
 		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name, first indented", "SELECT 0; -- x\n\n\t-- name: é\r\n SELECT 1;\n-- name: é\nSELECT 2;", "t.sql:5:1: duplicate name é (first at t.sql:3:2)", false},
 		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
-		{"two COPY FROM STDIN in one string", "COPY a FROM STDIN\\; COPY b FROM STDIN;\n\\.\n\\.\n", "t.sql:1:1: more than one COPY ... FROM STDIN in one query string is not supported", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,13 +294,15 @@ func TestCopyData(t *testing.T) {
 		name     string
 		src      string
 		wantSQL  []string
-		wantData string
+		wantData []string // CopyBlocks
 	}{
-		{"terminated", "COPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n", []string{"COPY t (a) FROM stdin;", "SELECT 1;"}, "1\n2\n"},
-		{"until EOF", "copy t from STDIN with (format csv);\na,b\n", []string{"copy t from STDIN with (format csv);"}, "a,b\n"},
-		{"data looks like SQL", "COPY t FROM STDIN;\n'unterminated; /*\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, "'unterminated; /*\n"},
-		{"CRLF terminator", "COPY t FROM STDIN;\r\n1\r\n\\.\r\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, "1\r\n"},
-		{"rest of line lexed after data", "COPY t FROM STDIN; SELECT 2;\n1\n\\.\nSELECT 3;", []string{"COPY t FROM STDIN;", "SELECT 2;", "SELECT 3;"}, "1\n"},
+		{"terminated", "COPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;\n", []string{"COPY t (a) FROM stdin;", "SELECT 1;"}, []string{"1\n2\n"}},
+		{"until EOF", "copy t from STDIN with (format csv);\na,b\n", []string{"copy t from STDIN with (format csv);"}, []string{"a,b\n"}},
+		{"data looks like SQL", "COPY t FROM STDIN;\n'unterminated; /*\n\\.\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, []string{"'unterminated; /*\n"}},
+		{"CRLF terminator", "COPY t FROM STDIN;\r\n1\r\n\\.\r\nSELECT 1;", []string{"COPY t FROM STDIN;", "SELECT 1;"}, []string{"1\r\n"}},
+		{"rest of line lexed after data", "COPY t FROM STDIN; SELECT 2;\n1\n\\.\nSELECT 3;", []string{"COPY t FROM STDIN;", "SELECT 2;", "SELECT 3;"}, []string{"1\n"}},
+		{"two in one query string", "SELECT 0\\; COPY a FROM STDIN\\; COPY b FROM STDIN\\; SELECT 1;\n1\n\\.\n2\n3\n\\.\nSELECT 2;", []string{"SELECT 0; COPY a FROM STDIN; COPY b FROM STDIN; SELECT 1;", "SELECT 2;"}, []string{"1\n", "2\n3\n"}},
+		{"three, the last to EOF", "COPY a FROM STDIN\\; COPY b FROM STDIN\\; COPY c FROM STDIN;\n\\.\nx\n\\.\ny\n", []string{"COPY a FROM STDIN; COPY b FROM STDIN; COPY c FROM STDIN;"}, []string{"", "x\n", "y\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,8 +318,12 @@ func TestCopyData(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tt.wantSQL)
 			}
 			c := s.Statements[0]
-			if !c.IsCopyFromStdin || string(c.CopyData()) != tt.wantData {
-				t.Errorf("got IsCopyFromStdin %v, CopyData %q; want true, %q", c.IsCopyFromStdin, c.CopyData(), tt.wantData)
+			var blocks []string
+			for _, b := range c.CopyBlocks() {
+				blocks = append(blocks, string(b))
+			}
+			if !c.IsCopyFromStdin || string(c.CopyData()) != tt.wantData[0] || !reflect.DeepEqual(blocks, tt.wantData) {
+				t.Errorf("got IsCopyFromStdin %v, CopyData %q, blocks %q; want true, %q", c.IsCopyFromStdin, c.CopyData(), blocks, tt.wantData)
 			}
 			if s.Statements[1%len(s.Statements)].IsCopyFromStdin && len(s.Statements) > 1 {
 				t.Errorf("got IsCopyFromStdin on %q, want false", s.Statements[1].SQL)

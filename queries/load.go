@@ -762,7 +762,10 @@ func (l *lexer) emit(endOff int) {
 		return
 	}
 	f := l.f
-	var data []byte
+	var (
+		data []byte
+		more [][]byte // the data of the second and later COPY of the query string
+	)
 	isCopy := l.copyStdin > 0
 	for k := 0; k < l.copyStdin; k++ {
 		// Each COPY of the query string reads its own data lines, starting with the
@@ -780,12 +783,11 @@ func (l *lexer) emit(endOff int) {
 		stop, next := copyData(f.src, dataStart)
 		if k == 0 {
 			data = f.src[dataStart:stop:stop]
+		} else if p.split == nil {
+			more = append(more, f.src[dataStart:stop:stop])
 		}
 		l.jumpTo = next
 		endOff = next
-	}
-	if l.copyStdin > 1 && p.split == nil {
-		p.errs = append(p.errs, &Error{Pos: f.pos(l.startOff), Msg: "more than one COPY ... FROM STDIN in one query string is not supported", Err: ErrUnsupported})
 	}
 	if p.split != nil {
 		if !p.split(l.startOff, endOff) {
@@ -793,6 +795,9 @@ func (l *lexer) emit(endOff int) {
 		}
 	} else {
 		p.build(l, endOff, data, isCopy)
+		if more != nil {
+			p.stmt(p.n - 1).coldPart().copyMore = more
+		}
 	}
 	l.started, l.tok, l.multi = false, false, false
 	l.pieces = l.pieces[:0]

@@ -167,7 +167,7 @@ func (l *lexer) backslash() {
 
 // ErrUnsupported is the Err of an Error for valid psql input that qrun does not
 // support: a meta-command that needs a terminal, a shell or client files (\!, \e,
-// \prompt, \lo_import, ...), several COPY ... FROM STDIN in one query string.
+// \prompt, ...).
 var ErrUnsupported = errors.New("not supported by qrun")
 
 // cmdKind says what qrun does with a meta-command.
@@ -199,6 +199,7 @@ const (
 	cmdEndif
 	cmdReset
 	cmdEncoding
+	cmdLargeObject // \lo_import, \lo_export, \lo_unlink, \lo_list (lo.go)
 )
 
 // cmdInfo describes a meta-command: what it does, whether psql reads the rest of the
@@ -254,7 +255,7 @@ func lookupCmd(name string) cmdInfo {
 	case "encoding":
 		return cmdInfo{kind: cmdEncoding}
 	case "pset", "timing", "x", "a", "t", "T", "H", "html", "f", "C",
-		"l", "l+", "list", "list+", "z", "errverbose", "conninfo", "copyright", "?", "p", "print", "lo_list", "lo_list+", "s":
+		"l", "l+", "list", "list+", "z", "errverbose", "conninfo", "copyright", "?", "p", "print", "s":
 		return cmdInfo{kind: cmdDisplay}
 	case "h", "help", "sf", "sf+", "sv", "sv+":
 		return cmdInfo{kind: cmdDisplay, whole: true}
@@ -274,10 +275,8 @@ func lookupCmd(name string) cmdInfo {
 		return cmdInfo{kind: cmdReject, pipe: true, why: "writes the query buffer to a file or a command: not supported"}
 	case "watch":
 		return cmdInfo{kind: cmdReject, why: "repeats a query until it is interrupted: not supported"}
-	case "lo_import", "lo_export":
-		return cmdInfo{kind: cmdReject, why: "moves a large object between the server and a client file: not supported (use the server-side lo_import and lo_export functions)"}
-	case "lo_unlink":
-		return cmdInfo{kind: cmdReject, why: "is not supported (SELECT lo_unlink(oid) does the same)"}
+	case "lo_import", "lo_export", "lo_unlink", "lo_list", "lo_list+":
+		return cmdInfo{kind: cmdLargeObject}
 	case "copy":
 		return cmdInfo{kind: cmdCopy, whole: true}
 	case "c", "connect":
@@ -455,7 +454,16 @@ func (l *lexer) meta(b []byte, i int) int {
 		}
 		p.record(a)
 	case cmdOut:
-		p.warn(name, at, "\\o: qrun shows no query results, so there is nothing to redirect: ignored")
+		if len(args) > 0 && strings.HasPrefix(args[0], "|") {
+			p.fail(at, ErrUnsupported, "\\o |command pipes query output to a shell command: qrun runs no shell commands")
+			return end
+		}
+		p.warn(name, at, "\\o: qrun writes no query results: \\qecho output goes to the file, and query results are counted, not written")
+		a := l.newAction(actOut, at, i, name, al)
+		if al.dyn {
+			l.goLive()
+		}
+		p.record(a)
 	case cmdGetenv:
 		if len(args) < 2 {
 			return fail("\\getenv: missing required argument")
@@ -479,12 +487,18 @@ func (l *lexer) meta(b []byte, i int) int {
 		l.setenv(at, i, args, al)
 	case cmdReset:
 		l.reset()
+	case cmdLargeObject:
+		l.largeObject(name, at, i, end, al)
 	case cmdEncoding:
 		if len(args) == 0 {
 			p.warn(name, at, "")
 			return end
 		}
-		p.fail(at, ErrUnsupported, "\\encoding with an argument is not supported (use SET client_encoding)")
+		if al.dynArg[0] {
+			p.fail(at, ErrUnsupported, "\\encoding: an encoding known only at run time is not supported")
+			return end
+		}
+		l.slashEncoding(args[0], at, i, end)
 	case cmdDisplay:
 		if name == "s" && len(args) > 0 {
 			p.fail(at, ErrUnsupported, "\\s FILE writes the command history to a file: not supported")

@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -26,17 +27,19 @@ const (
 type actKind uint8
 
 const (
-	actSeed    actKind = iota // fill the run-time store with the variables known at load time
-	actSet                    // \set, \unset
-	actGetenv                 // \getenv
-	actSetenv                 // \setenv
-	actEcho                   // \echo, \qecho, \warn
-	actIf                     // the first condition of an \if block decided at run time
-	actElif                   // a later \elif
-	actElse                   // \else
-	actQuit                   // \q
-	actGset                   // the \gset that ends a statement (its prefix)
-	actInclude                // \i of a file named at run time
+	actSeed        actKind = iota // fill the run-time store with the variables known at load time
+	actSet                        // \set, \unset
+	actGetenv                     // \getenv
+	actSetenv                     // \setenv
+	actEcho                       // \echo, \qecho, \warn
+	actIf                         // the first condition of an \if block decided at run time
+	actElif                       // a later \elif
+	actElse                       // \else
+	actQuit                       // \q
+	actGset                       // the \gset that ends a statement (its prefix)
+	actInclude                    // \i of a file named at run time
+	actLargeObject                // the arguments of an \lo_ command (never run as an action)
+	actOut                        // \o [FILE]: where \qecho writes
 )
 
 // Action is a meta-command that acts when the script runs: \echo, \set once the script
@@ -157,6 +160,9 @@ type stmtRT struct {
 	send    sendKind
 	gset    *Action
 	include *Action
+	// metaOnly marks the statement of a script that sends nothing but has meta-commands
+	// acting at run time (pre): it runs them and sends nothing, as psql does.
+	metaOnly bool
 }
 
 // rt returns what s does at run time, or nil.
@@ -177,15 +183,19 @@ func (s *Statement) guard() *Guard {
 // Runtime reports that the statement's text or effect is known only when the script runs:
 // it reads a variable set at run time (\gset, a built-in such as ROW_COUNT), it stands
 // under an \if whose condition is decided at run time, it feeds \gset or \gexec, or it
-// carries meta-commands that act at run time. Dependency inference treats such a
+// carries meta-commands that act at run time, or it is a large object command (which
+// sets LASTOID, and whose effects no parser sees). Dependency inference treats such a
 // statement as a barrier.
 func (s *Statement) Runtime() bool {
-	return s.src != nil && (s.src.guard != nil || s.src.cold != nil && s.src.cold.rt != nil)
+	return s.src != nil && (s.src.guard != nil || s.src.cold != nil && (s.src.cold.rt != nil || s.src.cold.largeObject != nil))
 }
 
 // RuntimeReason says why the statement is Runtime, for --dry-run ("" when it is not).
 func (s *Statement) RuntimeReason() string {
 	var why []string
+	if lo := s.LargeObject(); lo != nil {
+		why = append(why, "\\"+lo.act.cmd+" moves large objects as it runs")
+	}
 	if rt := s.rt(); rt != nil {
 		var names []string
 		for _, pc := range rt.tmpl {
@@ -271,6 +281,9 @@ type Send struct {
 	// Include names a file to read and run in place of the statement (an \i of a file
 	// named at run time): see LoadInclude.
 	Include string
+	// LargeObject is the large object command to run in place of SQL, its arguments
+	// read with the run-time variables.
+	LargeObject *LOCall
 }
 
 // Prepare runs the meta-commands that come before the statement (\set, \echo, \if
@@ -298,7 +311,15 @@ func (s *Statement) Prepare(st *State) (Send, error) {
 		send.Skip = "not sent: its \\if branch was not taken (\\if at " + g.cond.pos.String() + ")"
 		return send, nil
 	}
+	if rt != nil && rt.metaOnly {
+		send.Skip = "nothing to send: the script has only meta-commands"
+		return send, nil
+	}
 	send.SQL = s.SQL
+	if lo := s.LargeObject(); lo != nil {
+		c := lo.Call(st)
+		send.LargeObject = &c
+	}
 	if rt == nil {
 		return send, nil
 	}
@@ -363,6 +384,9 @@ type State struct {
 	branch map[*Cond]int
 	quit   *Action
 	print  func(Stream, string)
+	qout   string // the file of \o, where \qecho writes ("": StreamQuery)
+	// noFiles: \o neither creates nor writes its file (NoFiles).
+	noFiles bool
 
 	includes int // depth of \i of files named at run time
 }
@@ -375,6 +399,11 @@ func NewState(print func(Stream, string)) *State {
 	}
 	return &State{vars: map[string]string{}, branch: map[*Cond]int{}, print: print}
 }
+
+// NoFiles makes the meta-commands of st touch no file: \o neither creates nor empties
+// its file and \qecho under it writes nothing (for tests and fuzzing, which run scripts'
+// meta-commands without a run).
+func (st *State) NoFiles() { st.noFiles = true }
 
 // Lookup returns the value of variable name.
 func (st *State) Lookup(name string) (string, bool) {
@@ -622,7 +651,32 @@ func (st *State) do(a *Action) error {
 			args, quoted := relexArgs(a, st)
 			text = echoText(args, quoted)
 		}
+		if a.cmd == "qecho" && st.qout != "" {
+			if st.noFiles {
+				return nil
+			}
+			return appendFile(st.qout, text)
+		}
 		st.print(echoStream(a.cmd), text)
+	case actOut:
+		// psql opens the file (created, or emptied) for the query output, which
+		// \qecho writes to; without a file it goes back to the standard output.
+		st.qout = ""
+		if args := st.args(a); len(args) > 0 && args[0] != "" {
+			path := expandTilde(args[0])
+			if st.noFiles {
+				st.qout = path
+				return nil
+			}
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o666)
+			if err != nil {
+				return fmt.Errorf("%s: %s", path, pathErr(err))
+			}
+			if err := f.Close(); err != nil {
+				return fmt.Errorf("%s: %s", path, pathErr(err))
+			}
+			st.qout = path
+		}
 	case actIf, actElif, actElse:
 		if a.kind == actIf {
 			delete(st.branch, a.cond)
@@ -643,6 +697,22 @@ func (st *State) do(a *Action) error {
 		}
 	case actQuit:
 		st.quit = a
+	}
+	return nil
+}
+
+// appendFile adds text at the end of the file at path (\qecho under \o).
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %s", path, pathErr(err))
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", path, pathErr(err))
 	}
 	return nil
 }
@@ -693,6 +763,43 @@ func relexArgs(a *Action, vars Vars) ([]string, []bool) {
 func (s *Statement) scsAt() bool { return s.src == nil || !s.src.scsOff }
 
 func isAbs(path string) bool { return len(path) > 0 && os.IsPathSeparator(path[0]) }
+
+// metaOnly adds the one statement of a script that sends nothing but whose meta-commands
+// act at run time (\echo, \set once live, ...): it sends nothing and carries them, so
+// that they run as psql runs them. Its text is the meta-commands' lines.
+func (p *parser) metaOnly() {
+	var first, last *Action
+	for _, a := range p.pending {
+		if a.kind != actSeed {
+			if first == nil {
+				first = a
+			}
+			if a.file == first.file {
+				last = a
+			}
+		}
+	}
+	if first == nil {
+		return
+	}
+	f := first.file
+	lineEnd := func(off int) int {
+		if k := bytes.IndexByte(f.src[off:], '\n'); k >= 0 {
+			return off + k
+		}
+		return len(f.src)
+	}
+	start, end := first.off, lineEnd(last.off)
+	s := p.newStmt()
+	s.SQL = strings.TrimSpace(string(f.src[start:end]))
+	s.flags = textFlags(s.SQL, p.scs)
+	s.src = p.source(f, p.oesNow)
+	cold := s.coldPart()
+	cold.rt = &stmtRT{pre: p.pending, metaOnly: true}
+	cold.posMap = []posMark{{sqlOff: 0, src: first.pos, fixed: true}}
+	s.setSpan(first.pos, start, end)
+	p.pending = nil
+}
 
 // newAction makes the action of the meta-command \name whose backslash is at buffer
 // index i and whose arguments are al.

@@ -243,18 +243,35 @@ func TestStatementSize(t *testing.T) {
 	}
 }
 
-func TestNoStatementMetaCommandsWarn(t *testing.T) {
+// TestMetaCommandsOnly checks that a script of meta-commands alone runs them, as psql
+// does: one statement that sends nothing carries them.
+func TestMetaCommandsOnly(t *testing.T) {
 	var warns []string
-	s, err := Parse("t.sql", []byte("\\echo hi\n"), Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
+	s, err := Parse("t.sql", []byte("-- only meta-commands\n\\echo hi\n\\set x 1\n\\warn w :x\n"), Options{Warn: func(e *Error) { warns = append(warns, e.Error()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Statements) != 0 || len(s.Trailing) != 1 {
-		t.Fatalf("got %d statements and %d trailing actions, want 0 and 1", len(s.Statements), len(s.Trailing))
+	if len(s.Statements) != 1 || len(warns) != 0 {
+		t.Fatalf("got %d statements and warnings %q, want 1 and none", len(s.Statements), warns)
 	}
-	want := "t.sql:1:1: the script sends no statement, so its meta-commands that act at run time (\\echo ...) do not run"
-	if len(warns) != 1 || warns[0] != want {
-		t.Errorf("warnings %q, want %q", warns, want)
+	st := s.Statements[0]
+	if st.SQL != "\\echo hi\n\\set x 1\n\\warn w :x" || st.Pos().String() != "t.sql:2:1" || !st.Runtime() {
+		t.Errorf("statement %q at %s (Runtime %v)", st.SQL, st.Pos(), st.Runtime())
+	}
+	var out []string
+	state := NewState(func(_ Stream, text string) { out = append(out, text) })
+	send, err := st.Prepare(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if send.Skip == "" || send.SQL != "" {
+		t.Errorf("send %+v, want nothing sent", send)
+	}
+	if want := []string{"hi\n", "w 1\n"}; !reflect.DeepEqual(out, want) {
+		t.Errorf("printed %q, want %q", out, want)
+	}
+	if err := st.Finish(state); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -271,5 +288,28 @@ func TestPosOfRuntime(t *testing.T) {
 	}
 	if got := st.PosOf(15).String(); got != "t.sql:2:1" {
 		t.Errorf("PosOf(15) = %s, want the statement's start", got)
+	}
+}
+
+// TestSlashEncoding checks \encoding: a statement of its own sending what libpq sends,
+// outside psql's log, and the lines after it read in the new encoding.
+func TestSlashEncoding(t *testing.T) {
+	s, err := Parse("t.sql", []byte("SELECT 1\n\\encoding LATIN1\n;\nSELECT 'caf\xe9';\n\\encoding 'UTF8'\nSELECT 'caf\u00e9';\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range s.Statements {
+		got = append(got, fmt.Sprintf("%s %q hidden=%v", st.Pos(), st.SQL, st.Hidden()))
+	}
+	want := []string{
+		`t.sql:2:1 "set client_encoding to 'LATIN1'" hidden=true`,
+		`t.sql:1:1 "SELECT 1\n;" hidden=false`,
+		`t.sql:4:1 "SELECT 'caf\xe9';" hidden=false`,
+		`t.sql:5:1 "set client_encoding to 'UTF8'" hidden=true`,
+		`t.sql:6:1 "SELECT 'café';" hidden=false`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

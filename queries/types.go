@@ -162,6 +162,9 @@ type stmtCold struct {
 	after    []string
 	afterPos Pos
 	copyData []byte
+	// copyMore holds the data of the second and later COPY ... FROM STDIN of a query
+	// string of several (see CopyBlocks).
+	copyMore [][]byte
 	// posMap maps offsets in SQL back to the source (see PosOf); nil when SQL is one
 	// piece of the file, as it is for all but statements with variables, "\;" or
 	// dropped lines.
@@ -170,6 +173,10 @@ type stmtCold struct {
 	wide *wideSpan
 	// clientCopy describes a \copy (see ClientCopy).
 	clientCopy *ClientCopy
+	// largeObject is an \lo_ command (see LargeObject).
+	largeObject *LargeObject
+	// hidden: psql sends it outside its query log (see Hidden).
+	hidden bool
 	// rt is what the statement does at run time besides being sent (see Runtime).
 	rt *stmtRT
 }
@@ -185,15 +192,24 @@ type wideSpan struct {
 // Commands are read from sql as the splitter would read them.
 func NewQuery(name, sql string) *Statement {
 	s := &Statement{SQL: sql, Name: name, src: &stmtSource{file: &srcFile{}}}
+	s.flags = textFlags(sql, true)
+	return s
+}
+
+// textFlags reads the flags of a statement whose text sql the splitter did not lex
+// itself (NewQuery, the statements of meta-commands): whether it holds a token and more
+// than one command.
+func textFlags(sql string, scs bool) stmtFlags {
 	n := 0
-	scanCommands(sql, true, 1, false, nil, func([]string) bool { n++; return n < 2 })
+	scanCommands(sql, scs, 1, false, nil, func([]string) bool { n++; return n < 2 })
+	var f stmtFlags
 	if n > 0 {
-		s.flags |= flagToken
+		f |= flagToken
 	}
 	if n > 1 {
-		s.flags |= flagMulti
+		f |= flagMulti
 	}
-	return s
+	return f
 }
 
 // cold returns the rare parts of s, or nil.
@@ -310,6 +326,22 @@ func (s *Statement) CopyData() []byte {
 	return nil
 }
 
+// CopyBlocks returns the data of each COPY ... FROM STDIN of the statement's query
+// string, in order: psql sends them one after the other, each to the COPY that asks
+// next ("SELECT 0\; COPY a FROM STDIN\; COPY b FROM STDIN" reads two blocks of lines,
+// each ended by "\."). It is nil for a statement that is no COPY FROM STDIN; the first
+// block is CopyData.
+func (s *Statement) CopyBlocks() [][]byte {
+	if !s.IsCopyFromStdin {
+		return nil
+	}
+	blocks := [][]byte{s.CopyData()}
+	if c := s.cold(); c != nil {
+		blocks = append(blocks, c.copyMore...)
+	}
+	return blocks
+}
+
 // posMark records that byte offset sqlOff of SQL corresponds to source position src.
 // Between marks, bytes correspond one to one.
 type posMark struct {
@@ -323,10 +355,6 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
-	// Trailing holds the meta-commands that act at run time after the last statement
-	// when there is no statement to run them (Statement.Finish of the last statement
-	// runs them otherwise).
-	Trailing []*Action
 
 	names nameidx.Index // the statements named by "-- name:" lines (Lookup)
 }

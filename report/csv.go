@@ -26,12 +26,18 @@ import (
 //   - sqlstate, error: the error, when it failed
 //   - base_ms, delta_pct, p, verdict, regression: the comparison with the baseline, or
 //     for a target after the first, with the first target
+//   - server_ms, plan_ms, gap_ms, shared_hit, shared_read, shared_dirtied,
+//     shared_written, temp_read, temp_written, plan_fingerprint, server_note: with
+//     --server-stats, the server's side (the explain pass); server_verdict, plan,
+//     plan_diff: its comparison
 var CSVColumns = []string{
 	"target", "name", "file", "line", "col", "stage", "block", "status", "reason",
 	"wall_ms", "wait_ms", "rows", "start_ms", "end_ms", "attempts",
 	"runs", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms", "stddev_ms", "errors",
 	"sqlstate", "error",
 	"base_ms", "delta_pct", "p", "verdict", "regression",
+	"server_ms", "plan_ms", "gap_ms", "shared_hit", "shared_read", "shared_dirtied", "shared_written",
+	"temp_read", "temp_written", "plan_fingerprint", "server_note", "server_verdict", "plan", "plan_diff",
 }
 
 // CSVComparisonColumns are the columns of the csv format of qrun compare, one row per
@@ -40,6 +46,7 @@ var CSVColumns = []string{
 var CSVComparisonColumns = []string{
 	"base", "new", "name", "base_ms", "new_ms", "base_n", "new_n", "delta_pct", "ratio", "p",
 	"verdict", "regression", "threshold_pct", "note",
+	"server_base_ms", "server_new_ms", "server_verdict", "plan", "plan_diff", "plan_regression",
 }
 
 // ms formats milliseconds rounded to the microsecond, without trailing zeros.
@@ -109,6 +116,7 @@ func csvRow(row []string, target, block string, q *result.Query, dry bool, c *re
 		row[26], row[27], row[28] = ms(c.BaseMs), num(math.Round(c.DeltaPct*10)/10), num(c.P)
 		row[29], row[30] = string(c.Verdict), strconv.FormatBool(c.Regression)
 	}
+	serverCSV(row[31:], q, c)
 }
 
 func writeComparisonsCSV(w io.Writer, cs []result.Comparison) error {
@@ -123,6 +131,7 @@ func writeComparisonsCSV(w io.Writer, cs []result.Comparison) error {
 		row[5], row[6] = strconv.Itoa(r.BaseN), strconv.Itoa(r.NewN)
 		row[7], row[8], row[9] = num(math.Round(r.DeltaPct*10)/10), num(math.Round(r.Ratio*1000)/1000), num(r.P)
 		row[10], row[11], row[12], row[13] = string(r.Verdict), strconv.FormatBool(r.Regression), num(c.ThresholdPct), r.Note
+		serverComparisonCSV(row[14:], r)
 		return cw.Write(row)
 	}
 	for i := range cs {

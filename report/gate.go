@@ -18,6 +18,14 @@ func gate(c *result.Comparison) (line string, pass bool) {
 	if c.Ambiguous > 0 {
 		ambiguous = " · " + strconv.Itoa(c.Ambiguous) + " not gated (ambiguous pairing)"
 	}
+	if n := planGated(c); n > 0 { // --gate-plan: a changed plan fails the gate
+		plans := count(n, "plan", "plans") + " changed (--gate-plan)"
+		if fails != "" {
+			fails += "; " + plans
+		} else {
+			fails = plans
+		}
+	}
 	if c.ThresholdPct <= 0 {
 		if fails != "" {
 			return "FAIL: " + fails + ambiguous, false

@@ -138,6 +138,9 @@ func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
 			ghCommand(w, "error", where[row.Name], "qrun: "+row.Name+" failed in new", msg)
 			continue
 		}
+		if row.PlanRegression { // --gate-plan
+			ghCommand(w, "error", where[row.Name], "qrun: "+row.Name+" plan changed", row.Name+": "+planChangeMessage(row)+" (against "+c.Base+")")
+		}
 		if row.Verdict != result.VerdictSlower {
 			continue
 		}

@@ -49,6 +49,8 @@ type htmlSection struct {
 	RowsHTML template.HTML // the statements' table rows, escaped by htmlWriter
 	Problems []htmlProblem
 	Warnings []string
+	// ServerHTML is the --server-stats table (server.go), escaped by htmlWriter.
+	ServerHTML template.HTML
 }
 
 type htmlRow struct {
@@ -98,6 +100,8 @@ type htmlComparison struct {
 	Base, New, Gate string
 	Gated, Pass     bool
 	Rows            []htmlCompRow
+	// PlanHTML is the server verdicts, plan column and plan diffs (--server-stats).
+	PlanHTML template.HTML
 }
 
 type htmlCompRow struct {
@@ -176,6 +180,7 @@ func htmlSectionOf(r *result.Report, lbl, id string, axisEndMs float64) htmlSect
 		}
 	}
 	s.RowsHTML = template.HTML(hw.b.String())
+	s.ServerHTML = htmlServer(r)
 	return s
 }
 
@@ -300,6 +305,7 @@ func htmlComparisonOf(c *result.Comparison) htmlComparison {
 	if c.Total != nil {
 		add(c.Total, "(total)")
 	}
+	hc.PlanHTML = htmlPlans(c)
 	return hc
 }
 

@@ -132,6 +132,9 @@ func junitSuite(r *result.Report, name string, cs []*result.Comparison) JUnitSui
 				msg := regressionMessage(row, cs[k].ThresholdPct)
 				tc.Failure = &JUnitFailure{Message: msg, Type: "regression",
 					Text: q.Name + ": " + Duration(row.BaseMs) + " → " + Duration(row.NewMs) + ", " + msg}
+			} else if row != nil && row.PlanRegression { // --gate-plan
+				msg := planChangeMessage(row)
+				tc.Failure = &JUnitFailure{Message: msg, Type: "plan", Text: q.Name + ": " + msg}
 			}
 		}
 		if tc.Failure != nil {
@@ -195,6 +198,10 @@ func writeComparisonsJUnit(w io.Writer, cs []result.Comparison) error {
 				msg := regressionMessage(row, c.ThresholdPct)
 				tc.Failure = &JUnitFailure{Message: msg, Type: "regression",
 					Text: row.Name + ": " + Duration(row.BaseMs) + " → " + Duration(row.NewMs) + ", " + msg}
+				s.Failures++
+			case row.PlanRegression: // --gate-plan
+				msg := planChangeMessage(row)
+				tc.Failure = &JUnitFailure{Message: msg, Type: "plan", Text: row.Name + ": " + msg}
 				s.Failures++
 			case row.Verdict == result.VerdictFailedNew:
 				msg := "failed in " + c.New

@@ -42,6 +42,7 @@ func writeMarkdown(w io.Writer, r *result.Report) error {
 		if len(r.Targets) == 0 {
 			mdStatements(bw, t)
 		}
+		mdServer(bw, t) // --server-stats
 		mdProblems(bw, t)
 		mdWarnings(bw, t.Warnings)
 	}
@@ -77,7 +78,7 @@ func headline(r *result.Report) string {
 		parts = append(parts, countsLine(r.Summary, r.Interrupted), "total "+Duration(r.TotalWallMs))
 	}
 	for i := range r.Comparison {
-		if r.Comparison[i].ThresholdPct > 0 {
+		if r.Comparison[i].ThresholdPct > 0 || r.Comparison[i].GatePlan {
 			if _, pass := gate(&r.Comparison[i]); pass {
 				parts = append(parts, "gate PASS")
 			} else {
@@ -200,6 +201,7 @@ func mdComparison(w *bufio.Writer, c *result.Comparison) {
 	if c.Total != nil {
 		put(c.Total, "**total**")
 	}
+	mdPlanColumn(w, c) // --server-stats
 	line, pass := gate(c)
 	w.WriteByte('\n')
 	switch {

@@ -136,6 +136,8 @@ func writeOneTable(w *bufio.Writer, r *result.Report, opts Options, withStatemen
 		if err := statementsTable(w, r, opts); err != nil {
 			return err
 		}
+	} else if err := serverTable(w, r); err != nil { // --server-stats, beside the targets' table
+		return err
 	}
 	writeProblems(w, r, opts)
 	writeSummary(w, r, opts)
@@ -178,6 +180,7 @@ func statementsTable(w io.Writer, r *result.Report, opts Options) error {
 			t.add(unitName(q), statusCell(q, opts.Color), timeCell(q), rowsCell(q), waitCell(q.WaitMs))
 		}
 	}
+	addServerColumns(t, r) // --server-stats
 	addTargetColumn(t, r)
 	return t.render(w)
 }
@@ -324,6 +327,9 @@ func summaryLines(r *result.Report) []string {
 				l += " · over the " + plural(s.N, "run") + " without a failure"
 			}
 		}
+		lines = append(lines, l)
+	}
+	if l := serverLine(r); l != "" { // --server-stats
 		lines = append(lines, l)
 	}
 	l = countsLine(r.Summary, r.Interrupted)
@@ -477,6 +483,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	if c.Total != nil {
 		add(c.Total, "(total)")
 	}
+	addPlanColumns(t, c) // --server-stats
 	if err := t.render(w); err != nil {
 		return err
 	}

@@ -119,6 +119,31 @@ type ServerStats struct {
 	QueryID  string `json:"query_id,omitempty"`
 	// Note says why the unit was not explained ("utility statement", ...).
 	Note string `json:"server_note,omitempty"`
+	// GapMs is the client's median wall time less the server's execution and planning
+	// time: network, protocol, result transfer and queueing.
+	GapMs float64 `json:"gap_ms,omitempty"`
+	// StatStatements holds the deltas of pg_stat_statements' counters over the measured
+	// runs for the statement's query id; nil when the extension is absent (see
+	// Report.PgStatStatements) or the statement has no query id.
+	StatStatements *StatDelta `json:"pg_stat_statements,omitempty"`
+}
+
+// StatDelta is what pg_stat_statements counted for one query id over the measured runs
+// (warmups and the explain pass excluded). Times are milliseconds.
+type StatDelta struct {
+	Calls         int64   `json:"calls"`
+	TotalExecMs   float64 `json:"total_exec_ms"`
+	MeanExecMs    float64 `json:"mean_exec_ms"`
+	TotalPlanMs   float64 `json:"total_plan_ms"`
+	Rows          int64   `json:"rows"`
+	SharedHit     int64   `json:"shared_hit"`
+	SharedRead    int64   `json:"shared_read"`
+	SharedDirtied int64   `json:"shared_dirtied"`
+	SharedWritten int64   `json:"shared_written"`
+	TempRead      int64   `json:"temp_read"`
+	TempWritten   int64   `json:"temp_written"`
+	WalRecords    int64   `json:"wal_records"`
+	WalBytes      int64   `json:"wal_bytes"`
 }
 
 // Buffers counts the blocks a plan touched (EXPLAIN's BUFFERS), executor only.
@@ -227,6 +252,12 @@ type Report struct {
 	Warnings     []string `json:"warnings,omitempty"`
 	Queries      []Query  `json:"queries"`
 
+	// ServerPassMs is, with --server-stats, the wall time of the explain pass made after
+	// the measured runs (outside them); PgStatStatements says whether pg_stat_statements
+	// deltas were taken: "ok", or why not ("not installed in database app", ...).
+	ServerPassMs     float64 `json:"server_pass_ms,omitempty"`
+	PgStatStatements string  `json:"pg_stat_statements_status,omitempty"`
+
 	// Targets holds one full report per server when qrun ran against several; the
 	// top-level Queries is then empty and Comparison compares the first target with
 	// each other one.
@@ -317,6 +348,10 @@ type ComparisonRow struct {
 	// PlanDiff names the first differing node, new ← base.
 	Plan     string `json:"plan,omitempty"`
 	PlanDiff string `json:"plan_diff,omitempty"`
+	// PlanBase and PlanNew are the two plan shapes of a changed plan, for the plan diff
+	// of the markdown and HTML; empty unless Plan is PlanChanged.
+	PlanBase []string `json:"plan_base,omitempty"`
+	PlanNew  []string `json:"plan_new,omitempty"`
 	// PlanRegression: a changed plan that fails the gate (--gate-plan).
 	PlanRegression bool   `json:"plan_regression,omitempty"`
 	Note           string `json:"note,omitempty"` // e.g. "too few samples"

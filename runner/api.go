@@ -88,6 +88,10 @@ type BenchOptions struct {
 	// as it opened (use Config.Setup for those). A failing statement ends Bench with an
 	// error naming it.
 	BeforeEach, AfterEach []*queries.Statement
+	// ServerStats (--server-stats) takes pg_stat_statements' counters around every
+	// measured run and, after the measured runs, makes the explain pass on each target
+	// (serverstats.go); Target.AddServerStats adds what they found to the report.
+	ServerStats bool
 }
 
 // ConnectError reports that a server could not be reached or a connection could not be
@@ -130,6 +134,7 @@ type Target struct {
 	sessPlan   *plan.Plan // the plan needsSession last looked at, and its answer
 	sessNeeded bool
 	onSend     func(sql string) // tests: sees each query string sent for the script
+	server     *serverPass      // --server-stats
 }
 
 // Info describes the target for reports, without its password.

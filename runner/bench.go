@@ -36,6 +36,18 @@ func bench(ctx context.Context, targets []*Target, p *plan.Plan, bo BenchOptions
 			}
 		}
 	}
+	if bo.ServerStats {
+		for _, t := range targets {
+			t.serverStatsOn(ctx)
+		}
+		defer func() { // after the measured runs, outside them
+			for i, t := range targets {
+				if len(out[i]) > 0 && !out[i][len(out[i])-1].Interrupted {
+					t.explainPass(ctx, p, len(out[i]))
+				}
+			}
+		}()
+	}
 	runs := max(bo.Runs, 1)
 	now := targets[0].opts.Now
 	start := now()
@@ -63,7 +75,9 @@ func (t *Target) around(ctx context.Context, p *plan.Plan, runNo int, bo BenchOp
 		}
 		return result.Run{}, err
 	}
+	snap := t.beforeRun(ctx, runNo) // --server-stats: pg_stat_statements, outside the times
 	r, err := t.run(ctx, p, runNo)
+	t.afterRun(ctx, snap)
 	if err != nil || r.Interrupted {
 		return r, err
 	}

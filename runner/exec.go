@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -297,6 +296,9 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 				rows, tag, err = w.exec(ctx, e, st, sql, sq)
 				gone = savepoint && savepointGone(tag)
 			} else {
+				if e.t.onSend != nil {
+					e.t.onSend(sql)
+				}
 				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
 			}
 		}
@@ -414,12 +416,17 @@ func (e *execution) execStmt(ctx context.Context, pc *pgconn.PgConn, st *queries
 // SAVEPOINT, RELEASE or ROLLBACK command, after which psql leaves the savepoint alone.
 func (e *execution) execStmtSavepoint(ctx context.Context, pc *pgconn.PgConn, st *queries.Statement, sql string, watch bool) (rows int64, tag pgconn.CommandTag, gone bool, err error) {
 	if st.IsCopyFromStdin {
-		tag, err = pc.CopyFrom(ctx, bytes.NewReader(st.CopyData()), sql)
-		return tag.RowsAffected(), tag, false, err
+		rows, tag, err = copyStdin(ctx, pc, st, sql)
+		return rows, tag, false, err
 	}
 	if cc := st.ClientCopy(); cc != nil {
 		tag, err = e.clientCopy(ctx, pc, cc, sql)
 		return tag.RowsAffected(), tag, false, err
+	}
+	if lo := st.LargeObject(); lo != nil {
+		// Without a session (lo.go): the arguments as loaded.
+		rows, tag, _, err = largeObject(ctx, pc, lo.Call(nil))
+		return rows, tag, false, err
 	}
 	mrr := pc.Exec(ctx, sql)
 	for mrr.NextResult() {

@@ -220,6 +220,13 @@ SELECT 1 AS a \gdesc
 SELECT 1 AS a, 'x' AS b \gdesc
 ALTER DATABASE :DBNAME SET work_mem = '4MB';
 `},
+	{name: "several COPY FROM STDIN in one query string", src: "CREATE TABLE c1 (i int);\nCREATE TABLE c2 (t text);\n" +
+		"SELECT 0\\; COPY c1 FROM STDIN\\; COPY c2 FROM STDIN\\; SELECT 1;\n1\n2\n\\.\nx\n\\.\n" +
+		"SELECT count(*) FROM c1\\; COPY c2 FROM STDIN\\; COPY c1 FROM stdin\\; COPY c2 FROM STDIN;\ny\n\\.\n3\n\\.\nz\n\\.\n" +
+		"COPY c1 FROM STDIN\\; COPY c1 FROM STDIN;\n4\n\\.\nnot a number\n\\.\nSELECT 'after';\n" +
+		"BEGIN;\nCOPY c2 FROM STDIN\\; COPY c2 FROM STDIN;\nin block\n\\.\n\\.\nCOMMIT;\n"},
+	{name: "only meta-commands", src: "-- nothing is sent\n\\echo only\n\\set x 1\n\\echo :x :{?y}\n\\qecho q\n"},
+	{name: "meta-commands after the last statement", src: "SELECT 1 AS y \\gset\n\\echo after :y\n\\if :y\n\\echo taken\n\\endif\n"},
 	{name: "include named at run time", files: map[string]string{"inc.sql": "SELECT 'included', :'v';\n\\set w from_include\n"}, src: `SELECT '{{dir}}' AS dir, 'V' AS v \gset
 \i :dir/inc.sql
 SELECT :'w';

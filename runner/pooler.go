@@ -38,7 +38,7 @@ func (t *Target) poolerSetup() string {
 
 // prefixable reports whether the setup can go in the same query string as st.
 func prefixable(e *execution, st *queries.Statement) bool {
-	return e.sess == nil && !st.IsCopyFromStdin && st.ClientCopy() == nil
+	return e.sess == nil && !st.IsCopyFromStdin && st.ClientCopy() == nil && st.LargeObject() == nil
 }
 
 // shiftPosition makes the server's error position in a query string that began with

@@ -159,6 +159,16 @@ func (w *worker) sendQuery(ctx context.Context, e *execution, st *queries.Statem
 		_, err = pc.Prepare(ctx, "", send.SQL, nil)
 		return 0, tag, err
 	}
+	if send.LargeObject != nil {
+		// Not onSend: psql's query log holds none of what its \lo_ commands send.
+		rows, tag, oid, err := largeObject(ctx, pc, *send.LargeObject)
+		if err == nil && oid != 0 {
+			s.mu.Lock()
+			s.state.LargeObjectImported(oid)
+			s.mu.Unlock()
+		}
+		return rows, tag, err
+	}
 	if st.IsCopyFromStdin || st.ClientCopy() != nil {
 		if e.t.onSend != nil {
 			e.t.onSend(send.SQL)

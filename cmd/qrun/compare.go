@@ -22,6 +22,7 @@ type CompareOptions struct {
 	Format       string
 	Output       string
 	Target       string // one target of a several-target report
+	GatePlan     bool   // --gate-plan
 }
 
 func newCompareCmd(env *Env) *cobra.Command {
@@ -60,6 +61,7 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	cmd.Flags().Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "exit 3 when a statement is significantly slower by more than this")
 	cmd.Flags().DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`")
+	cmd.Flags().BoolVar(&o.GatePlan, "gate-plan", false, "exit 3 when a statement's plan changed (reports made with --server-stats)")
 	cmd.Flags().StringVar(&o.Format, "format", report.Formats[0], "output `FORMAT`: "+strings.Join(report.Formats, ", "))
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write to `FILE` (atomically) instead of stdout")
 	cmd.Flags().StringVar(&o.Target, "target", "", "compare target `NAME` (its label, user@host:port/db, or its number) of a report of several targets")
@@ -75,7 +77,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
-	cs, err := compare.Reports(o.Base, base, o.New, next, o.Target, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)})
+	cs, err := compare.Reports(o.Base, base, o.New, next, o.Target, compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta), GatePlan: o.GatePlan})
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}

@@ -76,6 +76,12 @@ type Options struct {
 	Baseline     string
 	ThresholdPct float64
 	MinDelta     time.Duration
+	// GatePlan (--gate-plan) fails the gate when a statement's plan changed.
+	GatePlan bool
+
+	// ServerStats (--server-stats): the server's side of every statement, from an
+	// explain pass after the measured runs and pg_stat_statements.
+	ServerStats bool
 }
 
 // defaultMinDelta is the gate's default absolute floor (--min-delta).
@@ -174,6 +180,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
 	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
+	exec.BoolVar(&o.ServerStats, "server-stats", false, "after the measured runs, EXPLAIN ANALYZE every statement (rolled back) for server\ntime, buffers and plan; pg_stat_statements deltas over the measured runs")
 
 	rep := pflag.NewFlagSet("repetition", pflag.ContinueOnError)
 	rep.IntVar(&o.Runs, "runs", 1, "`N` measured runs of the whole file")
@@ -195,6 +202,7 @@ above a statement name it, start a stage, or make it wait for others.`,
 	cmp := pflag.NewFlagSet("comparing", pflag.ContinueOnError)
 	cmp.StringVar(&o.Baseline, "baseline", "", "compare with `BASE.json`, a JSON report saved earlier")
 	cmp.Var(&percentValue{pct: &o.ThresholdPct}, "threshold", "with --baseline or several targets: exit 3 when a statement is\nsignificantly slower by more than this")
+	cmp.BoolVar(&o.GatePlan, "gate-plan", false, "with --server-stats on both sides: exit 3 when a statement's plan changed")
 	cmp.DurationVar(&o.MinDelta, "min-delta", defaultMinDelta, "with --threshold: a regression must also be slower by more than `D`\n(sub-millisecond noise between two runs is not a regression)")
 
 	other := pflag.NewFlagSet("other", pflag.ContinueOnError)
@@ -313,6 +321,12 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if fs.Changed("threshold") && o.Baseline == "" && len(o.Targets) < 2 {
 		return usagef("--threshold needs --baseline or several -d targets")
+	}
+	if o.GatePlan && !o.ServerStats && !o.DryRun {
+		return usagef("--gate-plan compares plans: it needs --server-stats (and a baseline made with it, or several -d targets)")
+	}
+	if o.GatePlan && o.Baseline == "" && len(o.Targets) < 2 {
+		return usagef("--gate-plan needs --baseline or several -d targets")
 	}
 	if o.DryRun && o.Baseline != "" {
 		return usagef("--dry-run cannot be compared with --baseline")

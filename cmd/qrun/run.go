@@ -115,7 +115,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 	}
 	runs, err := runner.Bench(ctx, targets, p, runner.BenchOptions{Runs: o.Runs, Warmup: o.Warmup, Duration: o.Duration,
-		BeforeEach: beforeEach, AfterEach: afterEach})
+		BeforeEach: beforeEach, AfterEach: afterEach, ServerStats: o.ServerStats})
 	finish()
 	interrupted := ctx.Err() != nil
 	var benchErr error
@@ -269,6 +269,7 @@ func assemble(o *Options, p *plan.Plan, base result.Report, targets []*runner.Ta
 			tr = runs[i]
 		}
 		reps[i] = runner.Summarize(p, b, tr)
+		t.AddServerStats(p, &reps[i]) // --server-stats
 		reps[i].Interrupted = reps[i].Interrupted || interrupted
 		if needIDs {
 			compare.Identify(reps[i].Queries, named)
@@ -336,7 +337,7 @@ func compareBaseline(o *Options, rep *result.Report, baseline *result.Report) {
 
 // compareOptions are the gate's settings from the command line.
 func compareOptions(o *Options) compare.Options {
-	return compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta)}
+	return compare.Options{ThresholdPct: o.ThresholdPct, MinDeltaMs: ms(o.MinDelta), GatePlan: o.GatePlan}
 }
 
 // ms converts d to milliseconds.
@@ -357,10 +358,15 @@ func outcome(rep *result.Report) error {
 // comparisonOutcome is the exit status of comparisons: 1 when a statement failed in the
 // new report, else 3 for a gated regression.
 func comparisonOutcome(cs []result.Comparison) error {
-	failures, regressions := 0, 0
+	failures, regressions, plans := 0, 0, 0
 	for _, c := range cs {
 		failures += c.Failures
 		regressions += c.Regressions
+		for i := range c.Rows {
+			if c.Rows[i].PlanRegression {
+				plans++ // --gate-plan
+			}
+		}
 	}
 	if failures > 0 {
 		what := "statements"
@@ -371,6 +377,13 @@ func comparisonOutcome(cs []result.Comparison) error {
 	}
 	if regressions > 0 {
 		return &exitError{exitRegression, regressionError(regressions, cs[0].ThresholdPct)}
+	}
+	if plans > 0 {
+		what := "plans"
+		if plans == 1 {
+			what = "plan"
+		}
+		return &exitError{exitRegression, fmt.Errorf("%d %s changed (--gate-plan)", plans, what)}
 	}
 	return nil
 }

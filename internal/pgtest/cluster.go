@@ -262,6 +262,16 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// portFree reports whether nothing listens on 127.0.0.1:port.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
 func appendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -276,3 +286,60 @@ func appendFile(path, text string) error {
 
 // HostPort is the node's address, 127.0.0.1:PORT.
 func (n *Node) HostPort() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
+
+// NewServer starts a lone PostgreSQL server of the test's own (initdb on a loopback
+// port; port 0 picks a free one) with conf appended to its postgresql.conf — for what
+// the shared test server lacks, such as shared_preload_libraries — and stops it when the
+// test ends. A port already taken is replaced by a free one. It skips the test (fails
+// it under CI=true) when that cannot be done here.
+func NewServer(t testing.TB, port int, conf string) *Node {
+	t.Helper()
+	unavailable := func(format string, args ...any) *Node {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("a server of the test's own is required under CI=true: %s", msg)
+		}
+		t.Skipf("skipping: cannot start a server of the test's own: %s", msg)
+		return nil
+	}
+	bin := serverBin()
+	if bin == "" {
+		return unavailable("no initdb/pg_ctl under /usr/lib/postgresql/*/bin")
+	}
+	c := &Cluster{bin: bin}
+	if os.Geteuid() == 0 {
+		if c.cred = c.credential(); c.cred == nil {
+			return unavailable("running as root and no postgres user")
+		}
+	}
+	root, err := os.MkdirTemp("", "qrun-server-")
+	if err != nil {
+		return unavailable("%v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	if c.cred != nil {
+		if err := os.Chown(root, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return unavailable("%v", err)
+		}
+	}
+	if port == 0 || !portFree(port) {
+		port = freePort(t) // the port asked for is taken: any other will do
+	}
+	n := &Node{Port: port, Dir: filepath.Join(root, "data"), c: c}
+	n.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=5", n.Port)
+	c.Primary = n
+	if out, err := c.run("initdb", "-D", n.Dir, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8", "--locale=C"); err != nil {
+		return unavailable("initdb: %v\n%s", err, out)
+	}
+	base := fmt.Sprintf("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"+
+		"fsync = off\nfull_page_writes = off\nshared_buffers = 16MB\nmax_connections = 40\n", n.Port, n.Dir)
+	if err := appendFile(filepath.Join(n.Dir, "postgresql.conf"), base+conf+"\n"); err != nil {
+		return unavailable("%v", err)
+	}
+	if err := n.start(); err != nil {
+		return unavailable("%v", err)
+	}
+	t.Cleanup(func() { c.run("pg_ctl", "-D", n.Dir, "-m", "immediate", "-w", "stop") })
+	return n
+}
