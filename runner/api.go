@@ -52,6 +52,11 @@ type Options struct {
 	// Retries retries a unit after a serialization failure, a deadlock or a connection
 	// error before it was sent.
 	Retries int
+	// Reconnect, in sequential mode, replaces a lost connection and goes on; without it a
+	// lost connection ends the run as it ends psql's (the rest not run). The new session
+	// has --setup again, and none of the session state the file had made. Parallel mode
+	// always replaces a lost connection (replaying the session settings of the run).
+	Reconnect bool
 	// Rollback runs each unit in a transaction that is rolled back.
 	Rollback bool
 	// ReadOnly runs each unit in a transaction qrun opens READ ONLY (a transaction block
@@ -135,7 +140,13 @@ type Target struct {
 	sessNeeded bool
 	onSend     func(sql string) // tests: sees each query string sent for the script
 	server     *serverPass      // --server-stats
+	sideDoors  []string         // sidedoors.go
 }
+
+// SideDoors lists, one sentence each, what the connected role can still do that
+// --read-only and --rollback do not stop (server files, programs, dblink, lo_import); it
+// is asked only under those modes. Empty when the role has none of those privileges.
+func (t *Target) SideDoors() []string { return t.sideDoors }
 
 // Info describes the target for reports, without its password.
 func (t *Target) Info() result.Context { return t.info }

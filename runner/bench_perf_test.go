@@ -118,6 +118,9 @@ func benchSocket(b *testing.B, plain bool) {
 	}
 	defer c.Release()
 	nc := c.Conn().PgConn().Conn()
+	if sc, ok := nc.(*sentConn); ok {
+		nc = sc.Conn // the socket under the count of bytes written (sent.go)
+	}
 	if rc, ok := nc.(*rawConn); plain && ok {
 		nc = rc.Conn
 	}

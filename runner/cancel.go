@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -34,6 +35,27 @@ import (
 // server accepted it: the request travels on a connection of its own, so the backend may
 // learn of it after the cancelled statement ended. pgconn's handler waits the same 100ms.
 const cancelSettle = 100 * time.Millisecond
+
+// stopGrace is cancelGrace for a run that was stopped (Ctrl-C, a signal, --max-time,
+// --stop-on-error) rather than a statement that timed out: the user waits for the exit,
+// so a server that does not answer the cancel has one second, after which the socket's
+// deadline ends the statement and its connection.
+const stopGrace = time.Second
+
+// runStopKey is the context key under which a run's stopCtx carries itself, so that a
+// statement's context can tell the run's end (Ctrl-C, --max-time) from its own timeout.
+type runStopKey struct{}
+
+// withRunStop returns stop carrying itself under runStopKey.
+func withRunStop(stop context.Context) context.Context {
+	return context.WithValue(stop, runStopKey{}, stop)
+}
+
+// runStopped reports whether the run that ctx belongs to has been stopped.
+func runStopped(ctx context.Context) bool {
+	stop, ok := ctx.Value(runStopKey{}).(context.Context)
+	return ok && stop.Err() != nil
+}
 
 // guard is a worker's side of the run's watch: which connection, if any, is executing a
 // statement on the never-ending context, and whether the watch cancelled it.
@@ -82,7 +104,7 @@ func (g *guard) cancel() {
 		return
 	}
 	pc := g.pc
-	deadline := time.Now().Add(cancelGrace)
+	deadline := time.Now().Add(stopGrace)
 	_ = pc.Conn().SetDeadline(deadline)
 	done := make(chan struct{})
 	g.cancelled = done
@@ -144,8 +166,12 @@ func newCancelHandlers(now func() time.Time) func(*pgconn.PgConn) ctxwatch.Handl
 
 // HandleCancel sets the socket's deadline cancelGrace ahead and sends a cancel request,
 // as pgconn's handler does.
-func (h *cancelHandler) HandleCancel(context.Context) {
-	deadline := time.Now().Add(cancelGrace)
+func (h *cancelHandler) HandleCancel(ctx context.Context) {
+	grace := cancelGrace
+	if runStopped(ctx) || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		grace = stopGrace // the run was stopped (--max-time too), not the statement timed out
+	}
+	deadline := time.Now().Add(grace)
 	_ = h.pc.Conn().SetDeadline(deadline)
 	ctx, stop := context.WithDeadline(context.Background(), deadline)
 	h.done, h.stop = make(chan struct{}), stop

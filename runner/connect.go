@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,9 +47,12 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 	if opts.Parallel {
 		n = max(opts.Concurrency, 1)
 	}
+	if err := checkConnURL(cfg.ConnString); err != nil {
+		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: err}
+	}
 	pc, err := poolConfig(cfg, n, now)
 	if err != nil {
-		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: redacted(fmt.Errorf("invalid connection settings: %w", err))}
+		return nil, &ConnectError{Host: cfg.Host, Port: cfg.Port, Err: parseConfigError(err)}
 	}
 	host, port := pc.ConnConfig.Host, pc.ConnConfig.Port
 	fail := func(err error) error {
@@ -72,6 +74,13 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		pool.Close()
 		return nil, fail(err)
 	}
+	var doors []string
+	if cfg.ReadOnly || opts.ReadOnly || opts.Rollback {
+		if c, err := pool.Acquire(ctx); err == nil {
+			doors = sideDoors(ctx, c.Conn().PgConn())
+			c.Release()
+		}
+	}
 	db := pc.ConnConfig.Database
 	if db == "" {
 		db = pc.ConnConfig.User // libpq's default, which the server applied too
@@ -81,6 +90,7 @@ func Connect(ctx context.Context, cfg Config, opts Options) (*Target, error) {
 		opts:      opts,
 		setup:     cfg.Setup,
 		pooler:    id.pooler,
+		sideDoors: doors,
 		cfg:       cfg,
 		conns:     n,
 		connectMs: ms(now().Sub(start)),
@@ -130,7 +140,9 @@ func poolConfig(cfg Config, n int, now func() time.Time) (*pgxpool.Config, error
 	}
 	// Raw socket reads and writes: one context switch per round trip, as libpq makes,
 	// instead of up to two (see rawconn.go).
-	cc.DialFunc = withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port))
+	// Each socket counts what it writes, so that a retry knows whether a unit was sent
+	// (sent.go).
+	cc.DialFunc = countWrites(withRawIO(spread(cc.DialFunc, cfg.Spread, cc.Port)))
 	// pgconn's CancelRequestContextWatcherHandler, noting when a cancelled statement's
 	// reply came (cancel.go).
 	cc.BuildContextWatcherHandler = newCancelHandlers(now)
@@ -458,18 +470,6 @@ func redacted(err error) error {
 		return nil
 	}
 	return &redactedError{msg: Redact(err.Error()), err: err}
-}
-
-var (
-	urlPassword = regexp.MustCompile(`(://[^:/@\s]*):[^@\s]*@`)
-	kvPassword  = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)`)
-)
-
-// Redact removes passwords from s: from URLs (postgres://user:PASSWORD@host), from
-// keyword/value strings and URL parameters (password=PASSWORD), each replaced by "xxxxx".
-func Redact(s string) string {
-	s = urlPassword.ReplaceAllString(s, "$1:xxxxx@")
-	return kvPassword.ReplaceAllString(s, "${1}xxxxx")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -433,7 +433,7 @@ func (s *side) reopen(ctx context.Context, t *Target) error {
 	if t.cfg.ReadOnly {
 		cc.RuntimeParams["default_transaction_read_only"] = "on"
 	}
-	cc.DialFunc = withRawIO(cc.DialFunc)
+	cc.DialFunc = countWrites(withRawIO(cc.DialFunc))
 	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}

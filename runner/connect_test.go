@@ -94,7 +94,7 @@ func TestConnectErrors(t *testing.T) {
 		{
 			name: "bad url",
 			cfg:  Config{ConnString: "postgres://postgres:s3cret@127.0.0.1:notaport/postgres"},
-			want: "invalid connection settings",
+			want: "invalid connection string: invalid port",
 		},
 		{
 			name: "more connections than the server allows",
@@ -159,6 +159,23 @@ func TestRedact(t *testing.T) {
 		{"PASSWORD=s3cret", "PASSWORD=xxxxx"},
 		{"postgres://bob@db/app", "postgres://bob@db/app"},
 		{"no secrets here", "no secrets here"},
+		// Malformed URLs: the userinfo is hidden up to the last '@'.
+		{"postgres://bob:p@ss@db/app", "postgres://bob:xxxxx@db/app"},
+		{"postgres://bob:pa/ss@db/app", "postgres://bob:xxxxx@db/app"},
+		{"postgres://bob:pa#ss@db/app", "postgres://bob:xxxxx@db/app"},
+		{"postgres://bob:pa?ss@db/app", "postgres://bob:xxxxx@db/app"},
+		{"postgres://b@b:pass@db/app", "postgres://xxxxx@db/app"},
+		{"postgres://bob@pass@db/app", "postgres://xxxxx@db/app"},
+		{"cannot parse `postgres://bob:p@ss@db/app`: failed", "cannot parse `postgres://bob:xxxxx@db/app`: failed"},
+		{"two: postgres://a:x1@h postgres://b:x2@h", "two: postgres://a:xxxxx@h postgres://b:xxxxx@h"},
+		// Keyword values as libpq reads them.
+		{"password=ab\\ cd host=h", "password=xxxxx host=h"},
+		{"password='ab\\'cd ef' host=h", "password=xxxxx host=h"},
+		{"password=ab\\'cd host=h", "password=xxxxx host=h"},
+		{"password='unterminated secret host=h", "password=xxxxx"},
+		{"sslpassword=k3y host=h", "sslpassword=xxxxx host=h"},
+		{"mypassword=notakeyword", "mypassword=notakeyword"},
+		{"the password is fine", "the password is fine"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -166,6 +183,76 @@ func TestRedact(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRedactNoFragment builds connection strings around passwords with every character
+// that can end a value early and checks that no part of the password survives Redact.
+func TestRedactNoFragment(t *testing.T) {
+	t.Parallel()
+	seps := []string{"@", "/", "?", "#", ":", " ", "\\'", "'", "&", "\\", "=", "@@"}
+	for _, sep := range seps {
+		pw := "SECRA" + sep + "SECRB"
+		forms := []string{
+			"postgres://bob:" + pw + "@db:5432/app",
+			"postgresql://bob:" + pw + "@db/app?sslmode=disable",
+			"cannot parse `postgres://bob:" + pw + "@db/app`: failed to parse as URL",
+			"host=db password='" + strings.ReplaceAll(strings.ReplaceAll(pw, "\\", "\\\\"), "'", "\\'") + "' dbname=app",
+			"host=db password=" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(pw, "\\", "\\\\"), " ", "\\ "), "'", "\\'") + " dbname=app",
+		}
+		for _, f := range forms {
+			if got := Redact(f); strings.Contains(got, "SECR") {
+				t.Errorf("Redact(%q) = %q: a part of the password is left", f, got)
+			}
+		}
+	}
+}
+
+func TestCheckConnURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"postgres://bob:s3cret@db:5432/app", true},
+		{"postgres://bob:p%40ss@db/app", true},
+		{"postgres://db/app?user=me@server", true}, // an '@' in the query is no userinfo
+		{"host=a password=p@ss@x", true},           // keyword form: libpq reads it whole
+		{"", true},
+		{"postgres://bob:SECRA@SECRB@db/app", false},
+		{"postgresql://bob:SECRA@S@SECRB@db", false},
+		{"postgres://bob:SECRA@db 'SECRB/app", false},
+		{"postgres://bob:SECRA SECRB@db/app", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			err := checkConnURL(tt.in)
+			if (err == nil) != tt.ok {
+				t.Fatalf("got %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && (strings.Contains(err.Error(), "SECR") || strings.Contains(err.Error(), "bob")) {
+				t.Errorf("the error %q holds part of the string", err)
+			}
+		})
+	}
+}
+
+// TestParseConfigErrorHidesString checks that a connection string pgconn cannot parse is
+// reported without any of it.
+func TestParseConfigErrorHidesString(t *testing.T) {
+	t.Parallel()
+	for _, cs := range []string{
+		"postgres://bob:SECRA/SECRB@db:notaport/app",
+		"host=db password='SECRA\\'SECRB port=x",
+		"postgres://bob:SECRA@db:99999/app",
+	} {
+		_, err := Connect(context.Background(), Config{ConnString: cs}, Options{})
+		if err == nil {
+			t.Fatalf("%q: Connect succeeded", cs)
+		}
+		if strings.Contains(err.Error(), "SECR") || strings.Contains(err.Error(), "bob") {
+			t.Errorf("%q: error %q holds part of the string", cs, err)
+		}
 	}
 }
 
@@ -207,5 +294,23 @@ func TestEngineOf(t *testing.T) {
 		if got := engineOf(tt.version); got != tt.want {
 			t.Errorf("engineOf(%q) = %q, want %q", tt.version, got, tt.want)
 		}
+	}
+}
+
+// TestAmbiguousURLNotResolved gives Connect a URL whose password holds an unencoded '@':
+// a parser taking the first '@' would look up "SECRB.invalid@127.0.0.1" as a host. It is
+// refused before any parse or lookup, and the error holds nothing of the string.
+func TestAmbiguousURLNotResolved(t *testing.T) {
+	t.Parallel()
+	_, err := Connect(context.Background(), Config{ConnString: "postgres://bob:SECRA@SECRB.invalid@127.0.0.1:1/db"}, Options{})
+	if !errors.Is(err, errAmbiguousURL) {
+		t.Fatalf("got %v, want errAmbiguousURL", err)
+	}
+	var ce *ConnectError
+	if !errors.As(err, &ce) {
+		t.Errorf("got %T, want a *ConnectError", err)
+	}
+	if strings.Contains(err.Error(), "SECR") || strings.Contains(err.Error(), "invalid@") {
+		t.Errorf("got %q, which holds part of the string", err)
 	}
 }

@@ -34,6 +34,11 @@ type worker struct {
 	// side is the connection a \connect opened, which the worker runs on instead of
 	// conn until the run ends (connect_meta.go); nil on its own.
 	side *side
+	// groups maps each session group (plan.Inferred.Session) this worker has started to
+	// the connection it started on: the group's later units need that session.
+	groups map[int32]*pgconn.PgConn
+	// timedOut says a statement of the block being run hit --timeout (block).
+	timedOut bool
 }
 
 // release returns the connection to the pool, which destroys it if it is broken or
@@ -41,9 +46,24 @@ type worker struct {
 func (w *worker) release() {
 	w.closeSide()
 	if w.conn != nil {
-		w.conn.Release()
+		drop(w.conn)
 		w.conn = nil
 	}
+}
+
+// drop gives a connection back to the pool, or, when it has died, takes it out of the
+// pool and closes its socket at once. The pool's own destruction of a dead connection
+// waits up to 15 s — pgconn's close sends a cancel request and drains the socket, on a
+// network that may no longer answer — and holds the pool's slot meanwhile, so that its
+// replacement (bounded by --connect-timeout) and the exit after Ctrl-C would wait too.
+func drop(c *pgxpool.Conn) {
+	pc := c.Conn().PgConn()
+	if !pc.IsClosed() {
+		c.Release()
+		return
+	}
+	c.Hijack()
+	_ = pc.Conn().Close()
 }
 
 // ready makes sure the worker has a connection to run on: it replaces one that was lost.
@@ -70,8 +90,35 @@ func (w *worker) lost() {
 		w.side.pc = nil
 		return
 	}
-	w.conn.Release()
+	drop(w.conn)
 	w.conn = nil
+}
+
+// sessionLost says why unit u cannot run on the worker's connection: its session group
+// started on a connection of this worker that has since been lost. It records the
+// connection of a group's first unit. "" means it can run.
+func (w *worker) sessionLost(e *execution, u int) string {
+	inf := e.p.Inferred
+	if inf == nil || inf.Sessions == 0 {
+		return ""
+	}
+	g := inf.Session[u]
+	if g == 0 {
+		return ""
+	}
+	pc := w.pgConn()
+	started, ok := w.groups[g]
+	if !ok {
+		if w.groups == nil {
+			w.groups = map[int32]*pgconn.PgConn{}
+		}
+		w.groups[g] = pc
+		return ""
+	}
+	if started != pc {
+		return fmt.Sprintf("the session its statements share was lost with connection %d", w.n)
+	}
+	return ""
 }
 
 // do runs unit j.unit, retrying as Options.Retries allows, and fills its result.Query.
@@ -90,12 +137,26 @@ func (w *worker) do(e *execution, j job) outcome {
 	for attempt := 1; ; attempt++ {
 		q.Attempts = attempt
 		if err := w.ready(e); err != nil {
+			// The lost connection could not be replaced. Nothing of the unit was sent:
+			// --retries tries again after a pause, each try bounded by --connect-timeout.
+			if e.stopCtx.Err() == nil && attempt <= opts.Retries && sleep(e.stopCtx, backoff(attempt)) == nil {
+				continue
+			}
 			at := ms(opts.Now().Sub(e.start))
 			if first {
 				q.StartMs = at
 			}
 			q.EndMs = at
 			w.fail(e, q, u.Statements[0], redacted(fmt.Errorf("replacing a lost connection: %w", err)), nil)
+			return outcome{unit: j.unit}
+		}
+		if lost := w.sessionLost(e, j.unit); lost != "" {
+			// What the group made on its session (a temporary table, a prepared statement,
+			// a SET) died with the connection: on the new one the unit could reach other
+			// objects (a temporary table's permanent namesake). It is not run.
+			at := ms(opts.Now().Sub(e.start))
+			q.StartMs, q.EndMs = at, at
+			q.Status, q.Reason = result.StatusSkipped, lost
 			return outcome{unit: j.unit}
 		}
 		if e.replays != nil {
@@ -112,31 +173,50 @@ func (w *worker) do(e *execution, j job) outcome {
 		// Without a timeout the unit runs on a context that never ends, under the run's
 		// watch on stopCtx (cancel.go): pgconn then adds no context watcher per statement.
 		ctx, cancel := e.unwatched, context.CancelFunc(nil)
-		if opts.Timeout > 0 {
+		switch {
+		case opts.Timeout > 0 && u.Tx:
+			// --timeout is per statement: each statement of the block gets its own
+			// (block), so the unit runs on stopCtx, which pgconn watches.
+			ctx, cancel = context.WithCancel(e.stopCtx)
+		case opts.Timeout > 0:
 			ctx, cancel = context.WithTimeout(e.stopCtx, opts.Timeout)
 		}
+		w.timedOut = false
 		if opts.OnEvent != nil {
 			e.emit(result.Event{Kind: result.EventStart, Name: u.Name()})
 		}
+		pc := w.pgConn()
+		before, counted := bytesWritten(pc)
 		failed, err := w.attempt(ctx, e, u, q, first, cancel == nil)
 		ctxErr := ctx.Err() // before cancel: was it the timeout?
+		if w.timedOut {
+			ctxErr = context.DeadlineExceeded // a statement of the block timed out
+		}
 		if cancel != nil {
 			cancel()
 		}
 		first = false
-		pc := w.pgConn()
+		after, _ := bytesWritten(pc)
+		sent := !counted || after != before
 		if err != nil && !opts.SingleTransaction && !pc.IsClosed() && pc.TxStatus() != 'I' {
 			rollback(ctx, pc)
 		}
+		// In sequential mode a lost connection ends the run, as psql -f ends: the session
+		// (search_path, SET ROLE, temporary tables) is gone, and what follows was written
+		// for it. --reconnect goes on on a new connection instead.
+		endsRun := pc.IsClosed() && !opts.Parallel && !opts.Reconnect
 		if pc.IsClosed() {
 			w.lost()
+		}
+		if endsRun {
+			e.connLost = true // sequential mode: the one goroutine
 		}
 		if err == nil {
 			w.ranReplay(e, j.unit, pc)
 			q.Status, q.Error = result.StatusOK, nil // a Reason says why it was not sent
 			return outcome{unit: j.unit, ok: true}
 		}
-		if e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err) {
+		if !endsRun && e.stopCtx.Err() == nil && ctxErr == nil && attempt <= opts.Retries && retryable(err, sent, pc.IsClosed()) {
 			if sleep(e.stopCtx, backoff(attempt)) == nil {
 				continue
 			}
@@ -170,11 +250,7 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	ro := e.opts.ReadOnly && !e.opts.SingleTransaction
 	wrap := (rb || ro) && !u.Tx
 	if wrap {
-		begin := "BEGIN"
-		if ro {
-			begin = "BEGIN READ ONLY"
-		}
-		if _, err := pc.Exec(ctx, begin).ReadAll(); err != nil {
+		if _, err := pc.Exec(ctx, e.opts.begin()).ReadAll(); err != nil {
 			return u.Statements[0], err
 		}
 	}
@@ -243,6 +319,16 @@ func (w *worker) attempt(ctx context.Context, e *execution, u *plan.Unit, q *res
 	return failed, err
 }
 
+// begin is the BEGIN of a transaction qrun opens itself (a unit's under --rollback or
+// --read-only, --single-transaction's): READ ONLY under --read-only, so that the server
+// refuses every write whatever the session's defaults have become.
+func (o *Options) begin() string {
+	if o.ReadOnly {
+		return "BEGIN READ ONLY"
+	}
+	return "BEGIN"
+}
+
 // block runs a transaction block statement by statement, each with its own times, as
 // psql sends it: after a failed statement the later ones are still sent (the server
 // answers each with 25P02 until a ROLLBACK or ROLLBACK TO SAVEPOINT), so a block that
@@ -266,7 +352,7 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 	)
 	last := len(u.Statements) - 1
 	for i, st := range u.Statements {
-		if firstErr != nil && (e.opts.StopOnError || e.stmtStops(failed) || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
+		if firstErr != nil && (e.opts.StopOnError || e.stmtStops(failed) || w.timedOut || ctx.Err() != nil || e.stopCtx.Err() != nil || pc.IsClosed()) {
 			for j := i; j < len(q.Statements); j++ {
 				q.Statements[j].Reason = "the transaction block failed"
 			}
@@ -291,15 +377,36 @@ func (w *worker) block(ctx context.Context, e *execution, u *plan.Unit, q *resul
 			gone bool
 		)
 		if err == nil {
+			// --timeout bounds each statement of a block, as it bounds a statement alone.
+			sctx, scancel := ctx, context.CancelFunc(nil)
+			if e.opts.Timeout > 0 {
+				sctx, scancel = context.WithTimeout(ctx, e.opts.Timeout)
+			}
 			if e.sess != nil {
 				// The script has meta-commands acting at run time (session.go).
-				rows, tag, err = w.exec(ctx, e, st, sql, sq)
+				rows, tag, err = w.exec(sctx, e, st, sql, sq)
 				gone = savepoint && savepointGone(tag)
 			} else {
 				if e.t.onSend != nil {
 					e.t.onSend(sql)
 				}
-				rows, tag, gone, err = e.execStmtSavepoint(ctx, pc, st, sql, savepoint)
+				rows, tag, gone, err = e.execStmtSavepoint(sctx, pc, st, sql, savepoint)
+			}
+			timedOut := false
+			if scancel != nil {
+				timedOut = err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+				scancel()
+			}
+			if timedOut && !w.timedOut {
+				w.timedOut = true
+				defer func() {
+					// This statement, not the ones the server ignored after it, timed out.
+					sq.Status, sq.Error = result.StatusTimeout, &result.Error{
+						SQLState: "57014",
+						Message:  fmt.Sprintf("cancelled on the server after --timeout %s", e.opts.Timeout),
+						Position: st.Pos().String(),
+					}
+				}()
 			}
 		}
 		end := replyEnd(pc, e.start.Add(start), now()).Sub(e.start)
@@ -397,6 +504,9 @@ func (w *worker) fail(e *execution, q *result.Query, st *queries.Statement, err,
 	}
 	for i := range q.Statements {
 		sq := &q.Statements[i]
+		if w.timedOut && q.Status == result.StatusTimeout {
+			break // the block marked the statement that timed out (block)
+		}
 		if sq.Status == result.StatusError && q.Status != result.StatusError {
 			sq.Status, sq.Error, sq.Reason = q.Status, q.Error, q.Reason
 		}
@@ -511,10 +621,12 @@ func toError(err error, st *queries.Statement) *result.Error {
 	return &result.Error{Message: Redact(err.Error()), Position: st.Pos().String()}
 }
 
-// retryable reports whether a unit that failed with err may be sent again: a
-// serialization failure or deadlock (the server rolled it back), or an error before
-// anything was sent; never a transaction block that committed after its error.
-func retryable(err error) bool {
+// retryable reports whether a unit that failed with err may be sent again: after a
+// serialization failure or deadlock (the server rolled it back), or after a connection
+// error when not a byte of the attempt had been written (sent false; see sent.go) —
+// never after the unit was sent, whatever the driver says of the error, and never a
+// transaction block that committed after its error. closed says the connection died.
+func retryable(err error, sent, closed bool) bool {
 	var committed *committedError
 	if errors.As(err, &committed) {
 		return false
@@ -523,7 +635,7 @@ func retryable(err error) bool {
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
 	}
-	return pgconn.SafeToRetry(err)
+	return !sent && (closed || pgconn.SafeToRetry(err))
 }
 
 // backoff is the pause before retry number attempt: exponential from retryBase, capped

@@ -16,10 +16,11 @@ import (
 // that every later statement sees the settings the sequential run would give it.
 
 // replayUnits returns, in plan order, the units whose settings connections replay; nil
-// when there are none or the run has one connection.
+// when there are none. With one connection they matter too: a connection that replaces
+// a lost one has none of the settings.
 func (e *execution) replayUnits(workers int) []int {
 	inf := e.p.Inferred
-	if inf == nil || workers < 2 {
+	if inf == nil || workers < 1 {
 		return nil
 	}
 	var out []int

@@ -51,6 +51,9 @@ type execution struct {
 	replays []int
 	ranOn   []*pgconn.PgConn
 	sess    *session // psql's variables and meta-commands, when the script has any at run time
+	// connLost says the one connection of a sequential run died (without --reconnect):
+	// the run ends there, as psql's does.
+	connLost bool
 }
 
 func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, error) {
@@ -91,6 +94,7 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		e.ranOn = make([]*pgconn.PgConn, len(p.Units))
 	}
 	e.stopCtx, e.stop = context.WithCancel(ctx)
+	e.stopCtx = withRunStop(e.stopCtx)
 	defer e.stop()
 	e.unwatched = context.WithoutCancel(e.stopCtx)
 	if opts.Timeout == 0 {
@@ -102,11 +106,7 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 	e.emit(result.Event{Kind: result.EventRunStart})
 	if opts.SingleTransaction {
 		// psql -1: the whole file in one transaction, opened and ended outside the times.
-		begin := "BEGIN"
-		if opts.ReadOnly {
-			begin = "BEGIN READ ONLY"
-		}
-		if _, err := workers[0].pgConn().Exec(ctx, begin).ReadAll(); err != nil {
+		if _, err := workers[0].pgConn().Exec(ctx, opts.begin()).ReadAll(); err != nil {
 			return result.Run{}, redacted(fmt.Errorf("--single-transaction: BEGIN: %w", err))
 		}
 	}
@@ -119,7 +119,9 @@ func (t *Target) run(ctx context.Context, p *plan.Plan, runNo int) (result.Run, 
 		last = e.parallel(workers)
 	}
 	if opts.SingleTransaction {
-		endSingleTransaction(ctx, workers[0].pgConn(), e.interrupted || e.userCtx.Err() != nil)
+		if w := workers[0]; w.conn != nil && (w.side == nil || w.side.pc != nil) { // not lost
+			endSingleTransaction(ctx, w.pgConn(), e.interrupted || e.userCtx.Err() != nil)
+		}
 	}
 	e.run.WallMs = ms(last)
 	e.finishNotRun()
@@ -186,6 +188,13 @@ func (e *execution) sequential(w *worker) time.Duration {
 			continue
 		}
 		last = max(last, e.finish(s, w.do(e, j)))
+		if e.connLost {
+			e.checkInterrupt() // an interrupt that closed the connection says so instead
+			if e.stopped == "" {
+				e.stopped = "the connection to the server was lost"
+			}
+			break
+		}
 	}
 	return last
 }
@@ -333,6 +342,10 @@ func (e *execution) emitDone(q *result.Query) {
 	e.emit(result.Event{Kind: result.EventDone, Name: q.Name, Query: &c,
 		Elapsed: time.Duration(q.WallMs * float64(time.Millisecond))})
 }
+
+// Interrupted is the run of a plan interrupted before it could start (while connecting,
+// say): every unit not run, the run marked Interrupted.
+func Interrupted(p *plan.Plan, now time.Time) result.Run { return interrupted(p, now) }
 
 // interrupted is the run of a plan interrupted before it could start.
 func interrupted(p *plan.Plan, now time.Time) result.Run {

@@ -235,11 +235,7 @@ func (sp *serverPass) noteAll(note string) {
 // explainOnce is one repetition of the explain pass. Its error is qrun's (the connection
 // broke, ctx ended); the statements' own errors are notes.
 func (t *Target) explainOnce(ctx context.Context, pc *pgconn.PgConn, p *plan.Plan) error {
-	begin := "BEGIN"
-	if t.opts.ReadOnly {
-		begin = "BEGIN READ ONLY"
-	}
-	if _, err := pc.Exec(ctx, begin).ReadAll(); err != nil {
+	if _, err := pc.Exec(ctx, t.opts.begin()).ReadAll(); err != nil {
 		return err
 	}
 	t.server.held = false

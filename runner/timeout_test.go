@@ -55,3 +55,48 @@ func TestTimeoutReportsTheCancel(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeoutPerStatementInBlock checks that --timeout bounds each statement of a
+// transaction block, not the block: three statements each under the timeout make a block
+// longer than it that still commits; a statement over it times out alone.
+func TestTimeoutPerStatementInBlock(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	exec(t, admin(t, url), "CREATE TABLE t (x int)")
+	for _, parallel := range []bool{false, true} {
+		p := buildPlan(t, parallel,
+			src{name: "long_block", sql: "BEGIN;"},
+			src{sql: "SELECT pg_sleep(0.4);"},
+			src{sql: "SELECT pg_sleep(0.4);"},
+			src{sql: "INSERT INTO t VALUES (1);"},
+			src{sql: "SELECT pg_sleep(0.4);"},
+			src{sql: "COMMIT;"},
+			src{name: "slow_block", sql: "BEGIN;"},
+			src{sql: "INSERT INTO t VALUES (2);"},
+			src{sql: "SELECT pg_sleep(30);"},
+			src{sql: "COMMIT;"},
+		)
+		r := run(t, connect(t, url, Config{}, Options{Parallel: parallel, Concurrency: 1, Timeout: time.Second}), p)
+		long, slow := r.Queries[0], r.Queries[1]
+		if long.Status != result.StatusOK || long.WallMs < 1000 {
+			t.Errorf("parallel %v: long_block %s in %.0f ms (error %+v), want ok in over 1000 ms: three statements of 400 ms each under --timeout 1s", parallel, long.Status, long.WallMs, long.Error)
+		}
+		// Line 11 of t.sql: the two "-- name:" lines come before the pg_sleep(30).
+		if slow.Status != result.StatusTimeout || slow.Error == nil || slow.Error.Position != "t.sql:11:1" {
+			t.Errorf("parallel %v: slow_block %s, error %+v; want timeout at t.sql:11:1", parallel, slow.Status, slow.Error)
+		}
+		// The rest of the block is not sent after a timeout (do rolls it back).
+		want := []result.Status{result.StatusOK, result.StatusOK, result.StatusTimeout, result.StatusNotRun}
+		for i, st := range want {
+			if got := slow.Statements[i].Status; got != st {
+				t.Errorf("parallel %v: slow_block statement %d: %s, want %s", parallel, i+1, got, st)
+			}
+		}
+	}
+	if n := scalar[int64](t, url, "SELECT count(*) FROM t WHERE x = 1"); n != 2 {
+		t.Errorf("got %d rows of the long block, want 2 (it committed in both runs)", n)
+	}
+	if n := scalar[int64](t, url, "SELECT count(*) FROM t WHERE x = 2"); n != 0 {
+		t.Errorf("got %d rows of the timed-out block, want 0", n)
+	}
+}

@@ -16,7 +16,7 @@ const (
 	exitFailed      = 1   // some statement failed (or the report could not be written)
 	exitInput       = 2   // usage, input or connection error: nothing was run
 	exitRegression  = 3   // a gated regression against a baseline or between targets
-	exitInterrupted = 130 // Ctrl-C, SIGTERM or --max-time
+	exitInterrupted = 130 // Ctrl-C, SIGTERM, SIGHUP, SIGPIPE or --max-time
 )
 
 // Env is everything the command takes from its process: the standard streams, whether
@@ -33,6 +33,9 @@ type Env struct {
 	Width int
 	// Getenv reads an environment variable; nil reads none.
 	Getenv func(string) string
+	// Temps registers the temporary files of reports being written, which a second
+	// signal removes before it exits; nil registers nothing.
+	Temps *tempFiles
 }
 
 func (e *Env) getenv(name string) string {

@@ -55,6 +55,9 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 			if err := checkFormat(o.Format); err != nil {
 				return err
 			}
+			if o.MinDelta < 0 {
+				return usagef("--min-delta must not be negative, got %s", o.MinDelta)
+			}
 			return runCompare(cmd.Context(), o)
 		},
 	}
@@ -69,6 +72,9 @@ against several) are an error, exit 2; --target picks one target of a several-ta
 }
 
 func runCompare(_ context.Context, o *CompareOptions) error {
+	if err := checkOutput(o.Output, []string{o.Base, o.New}); err != nil {
+		return &exitError{exitInput, err}
+	}
 	base, err := compare.Load(o.Base)
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
@@ -82,7 +88,7 @@ func runCompare(_ context.Context, o *CompareOptions) error {
 		return &exitError{exitInput, fmt.Errorf("compare: %w", err)}
 	}
 	ropts := report.Options{Format: o.Format, Width: o.Env.Width, Color: useColor(o.Env, o.Output)}
-	err = writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
+	err = writeOutput(o.Env, o.Output, func(w io.Writer) error {
 		return report.WriteComparisons(w, cs, ropts)
 	})
 	if err != nil {

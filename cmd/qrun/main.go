@@ -8,32 +8,24 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 
 	"golang.org/x/term"
 )
 
 func main() {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// The first signal cancels the run, which still writes its report; a second one
-		// gives up at once.
-		<-sigs
-		cancel()
-		<-sigs
-		os.Exit(exitInterrupted)
-	}()
+	stderr := &quietWriter{w: os.Stderr}
+	temps := &tempFiles{}
+	ctx, stop := watchSignals(context.Background(), stderr, temps, os.Exit)
 
 	env := &Env{
 		In:            os.Stdin,
 		Out:           os.Stdout,
-		ErrOut:        os.Stderr,
+		ErrOut:        stderr,
+		Temps:         temps,
 		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv:        os.Getenv,
@@ -43,9 +35,9 @@ func main() {
 			env.Width = w
 		}
 	}
-	stopProfiles := startProfiles()
+	stopProfiles := startProfiles(stderr)
 	code := Main(ctx, os.Args[1:], env, nil)
-	cancel()
+	stop()
 	stopProfiles()
 	os.Exit(code)
 }
@@ -56,8 +48,8 @@ func main() {
 // (pprof's "allocs": bytes and objects allocated, and in use at exit) when qrun ends.
 // Read them with go tool pprof. A second Ctrl-C exits at once and writes neither.
 // Problems with the files are warnings on stderr: profiling never changes the outcome.
-func startProfiles() (stop func()) {
-	warn := func(err error) { fmt.Fprintf(os.Stderr, "qrun: warning: profile: %v\n", err) }
+func startProfiles(stderr io.Writer) (stop func()) {
+	warn := func(err error) { fmt.Fprintf(stderr, "qrun: warning: profile: %v\n", err) }
 	var cpu *os.File
 	if path := os.Getenv("QRUN_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)

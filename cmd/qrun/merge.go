@@ -58,6 +58,9 @@ apart they started. Reports of different files, modes or statements are refused.
 }
 
 func runMerge(_ context.Context, o *MergeOptions) error {
+	if err := checkOutput(o.Output, o.Files); err != nil {
+		return &exitError{exitInput, err}
+	}
 	reps := make([]result.Report, len(o.Files))
 	for i, f := range o.Files {
 		r, err := compare.Load(f)
@@ -114,6 +117,9 @@ annotate a pull request (and append the markdown summary to $GITHUB_STEP_SUMMARY
 }
 
 func runShow(o *ShowOptions) error {
+	if err := checkOutput(o.Output, []string{o.File}); err != nil {
+		return &exitError{exitInput, err}
+	}
 	r, err := compare.Load(o.File)
 	if err != nil {
 		return &exitError{exitInput, fmt.Errorf("show: %w", err)}

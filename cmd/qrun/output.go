@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,8 @@ import (
 // file at path. A regular file is written atomically: into a temporary file beside it
 // that is renamed over path only once complete, so a reader never sees half a report.
 // Anything else (/dev/null, a pipe) is written in place.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+func writeOutput(env *Env, path string, write func(io.Writer) error) error {
+	stdout := env.Out
 	if path == "" || path == "-" {
 		bw := bufio.NewWriter(stdout)
 		if err := write(bw); err != nil {
@@ -26,7 +28,7 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return writeInPlace(path, write)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := env.Temps.create(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -37,6 +39,7 @@ func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) err
 			f.Close()
 			os.Remove(tmp)
 		}
+		env.Temps.remove(tmp)
 	}()
 	bw := bufio.NewWriter(f)
 	if err := write(bw); err != nil {
@@ -84,8 +87,12 @@ func useColor(env *Env, output string) bool {
 	return (output == "" || output == "-") && env.OutIsTerminal && env.getenv("NO_COLOR") == ""
 }
 
-// checkOutputDir reports an error when the directory that --output names does not exist.
-func checkOutputDir(path string) error {
+// checkOutput checks, before anything runs, that the report can go to path (--output):
+// its directory exists and takes a new file — the temporary file the report is written
+// into, tried now, so that a run does not commit its writes only to find it cannot
+// report them — path is no directory, and it names none of inputs (the files the command
+// reads: the report would replace the SQL it came from). Its errors are for exit 2.
+func checkOutput(path string, inputs []string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
@@ -97,5 +104,43 @@ func checkOutputDir(path string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("output: %s is not a directory", dir)
 	}
+	out, err := os.Stat(path)
+	if err == nil {
+		if out.IsDir() {
+			return fmt.Errorf("output: %s is a directory", path)
+		}
+		for _, in := range inputs {
+			if in == "" || in == "-" {
+				continue
+			}
+			if fi, err := os.Stat(in); err == nil && os.SameFile(fi, out) {
+				return fmt.Errorf("output: %s is the input file %s: the report would replace it", path, in)
+			}
+		}
+		if !out.Mode().IsRegular() {
+			return nil // written in place (/dev/null, a pipe): opening a FIFO would block
+		}
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("output: cannot write the report in %s: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
 	return nil
+}
+
+// ctxWriter is a writer that fails once ctx has ended: a report being written stops at
+// an interrupt, and writeOutput removes its temporary file.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(b)
 }

@@ -38,7 +38,7 @@ func TestWriteOutput(t *testing.T) {
 				}
 			}
 			var stdout bytes.Buffer
-			err := writeOutput(&stdout, path, tt.render)
+			err := writeOutput(&Env{Out: &stdout}, path, tt.render)
 			if !errors.Is(err, tt.wantError) {
 				t.Errorf("got error %v, want %v", err, tt.wantError)
 			}
@@ -64,7 +64,7 @@ func TestWriteOutputStdoutAndDevices(t *testing.T) {
 	for _, path := range []string{"", "-", os.DevNull} {
 		t.Run(fmt.Sprintf("%q", path), func(t *testing.T) {
 			var stdout bytes.Buffer
-			if err := writeOutput(&stdout, path, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+			if err := writeOutput(&Env{Out: &stdout}, path, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
 				t.Fatalf("got error %v, want nil", err)
 			}
 			want := "x"
@@ -152,28 +152,89 @@ func TestExitCodeRedactsPasswords(t *testing.T) {
 	}
 }
 
-func TestCheckOutputDir(t *testing.T) {
+func TestCheckOutput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
+	input := filepath.Join(dir, "in.sql")
+	link := filepath.Join(dir, "link.sql")
+	hard := filepath.Join(dir, "hard.sql")
+	for _, p := range []string{file, input} {
+		if err := os.WriteFile(p, []byte("SELECT 1;\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(input, link); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Link(input, hard); err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{"-", input}
 	tests := []struct {
 		name    string
 		path    string
-		wantErr bool
+		wantErr string // "" for none
 	}{
-		{"stdout", "", false},
-		{"dash", "-", false},
-		{"existing directory", filepath.Join(dir, "r.json"), false},
-		{"relative", "r.json", false},
-		{"missing directory", filepath.Join(dir, "nope", "r.json"), true},
-		{"a file as directory", filepath.Join(file, "r.json"), true},
+		{"stdout", "", ""},
+		{"dash", "-", ""},
+		{"existing directory", filepath.Join(dir, "r.json"), ""},
+		{"relative", "r.json", ""},
+		{"existing report", file, ""},
+		{"/dev/null", os.DevNull, ""},
+		{"missing directory", filepath.Join(dir, "nope", "r.json"), "no such file"},
+		{"a file as directory", filepath.Join(file, "r.json"), "not a directory"},
+		{"a directory", dir, "is a directory"},
+		{"the input", input, "is the input file"},
+		{"the input by a symlink", link, "is the input file"},
+		{"the input by a hard link", hard, "is the input file"},
+		{"the input by another path", filepath.Join(dir, ".", "in.sql"), "is the input file"},
+	}
+	if fi, err := os.Stat("/proc/self"); err == nil && fi.IsDir() {
+		// No file can be created in /proc, even by root.
+		tests = append(tests, struct{ name, path, wantErr string }{"unwritable directory", "/proc/qrun-report.json", "cannot write"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := checkOutputDir(tt.path); (err != nil) != tt.wantErr {
-				t.Errorf("checkOutputDir(%q) = %v, want error %t", tt.path, err, tt.wantErr)
+			err := checkOutput(tt.path, inputs)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("checkOutput(%q) = %v, want nil", tt.path, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("checkOutput(%q) = %v, want an error with %q", tt.path, err, tt.wantErr)
+			}
+			if tmps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(tmps) > 0 {
+				t.Errorf("temporary files left: %v", tmps)
+			}
+		})
+	}
+}
+
+// TestSubcommandsOutputNotInput checks that merge, compare and show refuse an -o that
+// names one of the reports they read (exit 2), and leave it as it was.
+func TestSubcommandsOutputNotInput(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := [][]string{
+		{"merge", a, b, "-o", b},
+		{"compare", a, b, "-o", a},
+		{"show", a, "-o", a},
+	}
+	for _, args := range tests {
+		t.Run(args[0], func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := Main(context.Background(), args, &Env{Out: &stdout, ErrOut: &stderr}, nil)
+			if code != exitInput || !strings.Contains(stderr.String(), "is the input file") {
+				t.Errorf("exit %d, stderr %q; want 2 and the input named", code, stderr.String())
+			}
+			for _, p := range []string{a, b} {
+				if got, _ := os.ReadFile(p); string(got) != "{}" {
+					t.Errorf("%s was changed: %q", filepath.Base(p), got)
+				}
 			}
 		})
 	}

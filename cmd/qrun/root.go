@@ -46,6 +46,7 @@ type Options struct {
 	ConnectTimeout time.Duration
 	Wait           time.Duration // keep trying to connect for this long while the server is not up
 	Retries        int
+	Reconnect      bool // sequential mode: replace a lost connection and go on
 	ReadOnly       bool
 	Rollback       bool
 
@@ -177,8 +178,9 @@ above a statement name it, start a stage, or make it wait for others.`,
 	exec.DurationVar(&o.MaxTime, "max-time", 0, "stop the whole run after `D`, as Ctrl-C would (0: no limit)")
 	exec.DurationVar(&o.ConnectTimeout, "connect-timeout", 10*time.Second, "give up opening a connection after `D`")
 	exec.DurationVar(&o.Wait, "wait", 0, "wait up to `D` for the server to accept connections, retrying while it\nrefuses them or is starting up (a CI service container)")
-	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, or a\nconnection error before it was sent")
-	exec.BoolVar(&o.ReadOnly, "read-only", false, "set default_transaction_read_only on every connection: writes fail")
+	exec.IntVar(&o.Retries, "retries", 0, "retry a statement `N` times after a serialization failure, a deadlock, a\nconnection error before a byte of it was sent, or a failed reconnection")
+	exec.BoolVar(&o.Reconnect, "reconnect", false, "sequential mode: replace a lost connection and go on (the session's state is gone);\nwithout it a lost connection ends the run, as in psql")
+	exec.BoolVar(&o.ReadOnly, "read-only", false, "run every statement in a READ ONLY transaction the file cannot undo: writes fail")
 	exec.BoolVar(&o.Rollback, "rollback", false, "run each statement in a transaction that is rolled back: writes timed, never kept")
 	exec.BoolVar(&o.ServerStats, "server-stats", false, "after the measured runs, EXPLAIN ANALYZE every statement (rolled back) for server\ntime, buffers and plan; pg_stat_statements deltas over the measured runs")
 
@@ -258,7 +260,8 @@ Environment:
 
 Exit status:
   0 every statement ok; 1 some statement failed; 2 usage, input or connection error
-  (nothing was run); 3 a gated regression; 130 interrupted (Ctrl-C, SIGTERM, --max-time)
+  (nothing was run); 3 a gated regression; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGPIPE,
+  --max-time)
 `)
 }
 
@@ -270,6 +273,15 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	if len(o.Commands) > 0 && slices.Contains(o.Files, "-") {
 		return usagef("--command and - (standard input) cannot be used together: --command is read as standard input")
 	}
+	if n := countStdin(o.Files); n > 1 {
+		return usagef("- (standard input) is given %d times: it can be read once", n)
+	}
+	if fs.Changed("port") && o.Port == 0 {
+		return usagef("--port must be from 1 to 65535, got 0 (leave it out for $PGPORT or 5432)")
+	}
+	if o.MinDelta < 0 {
+		return usagef("--min-delta must not be negative, got %s", o.MinDelta)
+	}
 	if fs.Changed("concurrency") && o.Concurrency < 1 {
 		return usagef("--concurrency must be at least 1, got %d", o.Concurrency)
 	}
@@ -278,6 +290,9 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 	}
 	if o.Single && o.Parallel {
 		return usagef("--single-transaction runs the file as one transaction on one connection: it cannot be used with --parallel")
+	}
+	if o.Single && o.Reconnect {
+		return usagef("--single-transaction and --reconnect cannot be used together: the transaction dies with its connection, and what follows would run outside it")
 	}
 	if o.Single && o.Rollback {
 		return usagef("--single-transaction and --rollback cannot be used together (--rollback already runs each statement in a transaction it rolls back)")
@@ -335,6 +350,17 @@ func (o *Options) validate(fs *pflag.FlagSet) error {
 		return usagef("--echo stdout needs -o FILE: the report goes to stdout")
 	}
 	return nil
+}
+
+// countStdin counts the files that are standard input ("-").
+func countStdin(files []string) int {
+	n := 0
+	for _, f := range files {
+		if f == "-" {
+			n++
+		}
+	}
+	return n
 }
 
 func checkFormat(f string) error {

@@ -36,7 +36,7 @@ func run(ctx context.Context, o *Options) error {
 		defer cancel()
 	}
 
-	p, warnings, err := load(o)
+	p, files, warnings, err := load(o)
 	if err != nil {
 		return err
 	}
@@ -48,13 +48,23 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	// A report that cannot be written would throw the run away: check its directory first.
-	if err := checkOutputDir(o.Output); err != nil {
+	// A report that cannot be written would throw the run away: check where it goes
+	// first, and that it replaces no input.
+	inputs := files
+	for _, h := range append(slices.Clone(o.BeforeEach), o.AfterEach...) {
+		if f, ok := strings.CutPrefix(h, "@"); ok {
+			inputs = append(inputs, f)
+		}
+	}
+	if o.Baseline != "" {
+		inputs = append(inputs, o.Baseline)
+	}
+	if err := checkOutput(o.Output, inputs); err != nil {
 		return &exitError{exitInput, err}
 	}
 	base := baseReport(o, p, startedAt, warnings)
 	if o.DryRun {
-		return writeDryRun(o, p, base)
+		return writeDryRun(ctx, o, p, base)
 	}
 	var baseline *result.Report
 	if o.Baseline != "" {
@@ -73,6 +83,7 @@ func run(ctx context.Context, o *Options) error {
 		SingleTransaction: o.Single,
 		Timeout:           o.Timeout,
 		Retries:           o.Retries,
+		Reconnect:         o.Reconnect,
 		Rollback:          o.Rollback,
 		ReadOnly:          o.ReadOnly,
 	}
@@ -96,12 +107,22 @@ func run(ctx context.Context, o *Options) error {
 	}()
 	if err != nil {
 		finish()
+		if ctx.Err() != nil {
+			// Interrupted while connecting (a signal, --max-time): nothing ran, and the
+			// report still says so.
+			rep := runner.Summarize(p, base, []result.Run{runner.Interrupted(p, time.Now())})
+			rep.Interrupted = true
+			if werr := writeReport(o, &rep); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	if err := checkPoolers(o, p, targets, &base); err != nil {
 		finish()
 		return err
 	}
+	warnSideDoors(o, targets, &base)
 	if baseline != nil {
 		if err := checkBaseline(o, baseline, targets); err != nil {
 			finish()
@@ -390,9 +411,8 @@ func comparisonOutcome(cs []result.Comparison) error {
 
 // load reads the files and builds the plan. Input errors are listed on stderr, one per
 // line, and end the command with exit status 2 before anything is sent.
-func load(o *Options) (*plan.Plan, []string, error) {
+func load(o *Options) (p *plan.Plan, files, warnings []string, err error) {
 	env := o.Env
-	var warnings []string
 	// A table on stdout ends with the report's warnings, on the same screen: printing them
 	// on stderr first as well would say everything twice. Other formats and -o keep the
 	// early line, or the warning would only reach a file.
@@ -408,7 +428,7 @@ func load(o *Options) (*plan.Plan, []string, error) {
 			fmt.Fprintf(env.ErrOut, "qrun: warning: %s\n", e.Msg)
 		}
 	}
-	files, stdin := o.Files, env.In
+	inFiles, stdin := o.Files, env.In
 	if len(o.Commands) > 0 {
 		// --command SQL is one more input after the files, read as standard input is: each
 		// command ends a statement, as psql -c sends each as a query of its own.
@@ -420,23 +440,23 @@ func load(o *Options) (*plan.Plan, []string, error) {
 			}
 			b.WriteByte('\n')
 		}
-		files, stdin = append(slices.Clone(files), "-"), strings.NewReader(b.String())
+		inFiles, stdin = append(slices.Clone(inFiles), "-"), strings.NewReader(b.String())
 	}
-	script, err := queries.Load(files, queries.Options{Vars: o.Vars, Stdin: stdin, Warn: warn})
+	script, err := queries.Load(inFiles, queries.Options{Vars: o.Vars, Stdin: stdin, Warn: warn})
 	if err != nil {
-		return nil, nil, inputError(env.ErrOut, err)
+		return nil, nil, nil, inputError(env.ErrOut, err)
 	}
-	p, err := plan.Build(script, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, ReadOnly: o.ReadOnly, Infer: o.Deps != "none"})
+	p, err = plan.Build(script, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, ReadOnly: o.ReadOnly, Infer: o.Deps != "none"})
 	if err != nil {
-		return nil, nil, inputError(env.ErrOut, err)
+		return nil, nil, nil, inputError(env.ErrOut, err)
 	}
 	if err := runner.CheckInput(p, runner.Options{Parallel: o.Parallel}); err != nil { // \connect
-		return nil, nil, inputError(env.ErrOut, err)
+		return nil, nil, nil, inputError(env.ErrOut, err)
 	}
 	for _, w := range p.Warnings {
 		warn(w)
 	}
-	return p, warnings, nil
+	return p, script.Files, warnings, nil
 }
 
 // inputError lists input errors on w, one per line as file:line:col: message, and returns
@@ -556,25 +576,43 @@ func targetConfigs(o *Options) []runner.Config {
 
 // writeDryRun renders the plan (--dry-run). The json format streams the units into the
 // report a range at a time, so a plan of a million statements is never held a second
-// time as result.Query values; the other formats render a described run.
-func writeDryRun(o *Options, p *plan.Plan, base result.Report) error {
+// time as result.Query values; the other formats render a described run. A signal
+// (ctx) stops it: exit 130, and no partial report is left at -o.
+func writeDryRun(ctx context.Context, o *Options, p *plan.Plan, base result.Report) error {
+	interrupted := &exitError{exitInterrupted, errors.New("interrupted")}
+	if ctx.Err() != nil {
+		return interrupted // while the files were read and planned
+	}
+	var write func(io.Writer) error
 	if o.Format != "json" {
 		rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
-		return writeReport(o, &rep)
+		ropts := report.Options{Format: o.Format, Color: useColor(o.Env, o.Output), Width: o.Env.Width}
+		write = func(w io.Writer) error { return report.Write(w, &rep, ropts) }
+	} else {
+		// Summarize of a run without queries gives the report of Describe's run but its
+		// queries: no unit has a time, so there are no sums and no critical path.
+		rep := runner.Summarize(p, base, []result.Run{{}})
+		// Ranges of units are described and rendered on every CPU, and written in order.
+		const chunk = 512
+		n := (len(p.Units) + chunk - 1) / chunk
+		write = func(w io.Writer) error {
+			return report.WriteJSONChunks(w, &rep, n, func(i int) iter.Seq[*result.Query] {
+				return runner.DescribeRange(p, i*chunk, min((i+1)*chunk, len(p.Units)))
+			})
+		}
 	}
-	// Summarize of a run without queries gives the report of Describe's run but its
-	// queries: no unit has a time, so there are no sums and no critical path.
-	rep := runner.Summarize(p, base, []result.Run{{}})
-	// Ranges of units are described and rendered on every CPU, and written in order.
-	const chunk = 512
-	n := (len(p.Units) + chunk - 1) / chunk
-	err := writeOutput(o.Env.Out, o.Output, func(w io.Writer) error {
-		return report.WriteJSONChunks(w, &rep, n, func(i int) iter.Seq[*result.Query] {
-			return runner.DescribeRange(p, i*chunk, min((i+1)*chunk, len(p.Units)))
-		})
-	})
+	err := writeOutput(o.Env, o.Output, func(w io.Writer) error { return write(ctxWriter{ctx, w}) })
+	if ctx.Err() != nil {
+		return interrupted
+	}
 	if err != nil {
 		return &exitError{exitFailed, err}
+	}
+	if o.Format == "github" {
+		return appendStepSummary(o.Env, func(w io.Writer) error {
+			rep := runner.Summarize(p, base, []result.Run{runner.Describe(p)})
+			return report.Write(w, &rep, report.Options{Format: "markdown"})
+		})
 	}
 	return nil
 }
@@ -589,7 +627,7 @@ func writeReport(o *Options, rep *result.Report) error {
 // show all do with a finished report.
 func renderReport(env *Env, output, format string, rep *result.Report) error {
 	ropts := report.Options{Format: format, Color: useColor(env, output), Width: env.Width}
-	err := writeOutput(env.Out, output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
+	err := writeOutput(env, output, func(w io.Writer) error { return report.Write(w, rep, ropts) })
 	if err != nil {
 		return &exitError{exitFailed, err}
 	}
@@ -636,6 +674,22 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// warnSideDoors says, under --read-only or --rollback, what the connected role can still
+// do that they do not stop: in the report's warnings, and on stderr unless --quiet (or
+// the table on the terminal shows them at its end).
+func warnSideDoors(o *Options, targets []*runner.Target, base *result.Report) {
+	early := !o.Quiet && !(o.Output == "" && (o.Format == "" || o.Format == "table"))
+	for _, t := range targets {
+		for _, d := range t.SideDoors() {
+			msg := fmt.Sprintf("%s under --read-only/--rollback: %s", t.Info().Target, d)
+			base.Warnings = append(base.Warnings, msg)
+			if early {
+				fmt.Fprintf(o.Env.ErrOut, "qrun: warning: %s\n", msg)
+			}
+		}
 	}
 }
 

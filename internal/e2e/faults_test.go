@@ -177,7 +177,8 @@ func TestBlackHole(t *testing.T) {
 }
 
 // TestTerminatedBackend kills the backend of a running statement with
-// pg_terminate_backend: that statement fails with 57P01, the others finish.
+// pg_terminate_backend: that statement fails with 57P01; in parallel mode the others
+// finish, in sequential mode the run ends there (psql's rule).
 func TestTerminatedBackend(t *testing.T) {
 	t.Parallel()
 	for _, mode := range [][]string{nil, {"--parallel", "-c", "2"}} {
@@ -215,9 +216,15 @@ SELECT count(*) FROM generate_series(1, 1000);
 			if v.Status != result.StatusError || v.Error == nil || v.Error.SQLState != "57P01" {
 				t.Errorf("victim: status %s, error %+v; want error 57P01", v.Status, v.Error)
 			}
+			// Sequential mode ends at a lost connection, as psql does; parallel mode
+			// replaces it and goes on.
+			want, reason := result.StatusOK, ""
+			if mode == nil {
+				want, reason = result.StatusNotRun, "the connection to the server was lost"
+			}
 			for _, n := range []string{"a", "b", "c"} {
-				if q := query(t, r, n); q.Status != result.StatusOK {
-					t.Errorf("%s: status %s, want ok (error %+v)", n, q.Status, q.Error)
+				if q := query(t, r, n); q.Status != want || q.Reason != reason {
+					t.Errorf("%s: status %s (%q), want %s (%q) (error %+v)", n, q.Status, q.Reason, want, reason, q.Error)
 				}
 			}
 		})
@@ -312,5 +319,44 @@ func TestTooManyConnections(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(res.Stderr), "connection") {
 		t.Errorf("stderr does not speak of connections:\n%s", res.Stderr)
+	}
+}
+
+// TestNoRetryAfterSend resets the connection of a statement that has already committed
+// its row (a procedure commits, then sleeps): with --retries it is still not sent again,
+// whatever the error looks like: one row, one attempt, exit 1.
+func TestNoRetryAfterSend(t *testing.T) {
+	t.Parallel()
+	for _, mode := range [][]string{{"--reconnect"}, {"--parallel", "-c", "1"}} {
+		t.Run(strings.Join(mode, " "), func(t *testing.T) {
+			t.Parallel()
+			db := newDB(t)
+			checkConnectionCheck(t, db)
+			db.exec(t, `CREATE TABLE t (x int);
+CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMMIT; PERFORM pg_sleep(60); END $$`)
+			px := newResetProxy(t, db.URL)
+			path := writeFile(t, "call.sql", "-- name: call\nCALL p() /* qrun-e2e-sent */;\n-- name: after\nSELECT count(*) FROM t;\n")
+			report := filepath.Join(t.TempDir(), "report.json")
+			args := append([]string{"--retries", "3", "--format", "json", "-o", report}, mode...)
+			p := startQrun(t, call{Args: append(args, path), DB: px.URL(t, db.URL)})
+			b := db.waitActive(t, "qrun-e2e-sent", 20*time.Second)
+			for deadline := time.Now().Add(10 * time.Second); scalar[int64](t, db, "SELECT count(*) FROM t") == 0 && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := px.reset(clientPort(t, db, b.PID)); err != nil {
+				t.Fatal(err)
+			}
+			res := p.wait(30 * time.Second)
+			if res.Code != 1 {
+				t.Errorf("exit %d, want 1", res.Code)
+			}
+			q := query(t, readReport(t, report), "call")
+			if q.Status != result.StatusError || q.Attempts != 1 {
+				t.Errorf("call: status %s after %d attempts, want error after 1", q.Status, q.Attempts)
+			}
+			if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 1 {
+				t.Errorf("t has %d rows, want 1: the sent statement was sent again", n)
+			}
+		})
 	}
 }

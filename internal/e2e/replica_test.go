@@ -132,7 +132,7 @@ func TestFailoverMidRun(t *testing.T) {
 	}
 
 	t.Run("primary restart", func(t *testing.T) {
-		cmd, stdout, stderr := command(t, call{Args: []string{"--format", "json", "--connect-timeout", "5s", "--retries", "2", "-d", dsn, work}})
+		cmd, stdout, stderr := command(t, call{Args: []string{"--format", "json", "--connect-timeout", "5s", "--retries", "2", "--reconnect", "-d", dsn, work}})
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -146,7 +146,7 @@ func TestFailoverMidRun(t *testing.T) {
 	})
 
 	t.Run("promotion", func(t *testing.T) {
-		cmd, stdout, stderr := command(t, call{Args: []string{"--format", "json", "--connect-timeout", "5s", "--retries", "2", "-d", dsn, work}})
+		cmd, stdout, stderr := command(t, call{Args: []string{"--format", "json", "--connect-timeout", "5s", "--retries", "2", "--reconnect", "-d", dsn, work}})
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

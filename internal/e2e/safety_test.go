@@ -150,6 +150,13 @@ SELECT current_setting('application_name');
 		{name: "keyword form wrong user", args: []string{"-d", "host=" + host + " port=" + port + " user=no_such_user_e2e password=" + secret + " dbname=" + db.Name + " sslmode=disable"}},
 		{name: "keyword form quoted", args: []string{"-d", "host=" + host + " port=1 user=postgres password='" + secret + " x' dbname=x"}},
 		{name: "escaped password", args: []string{"-d", "postgres://postgres:" + url.QueryEscape(odd) + "@127.0.0.1:1/x"}},
+		// Malformed: what a parser would take for the host is a part of the password.
+		{name: "unencoded @ in a URL password", args: []string{"-d", "postgres://postgres:pw@" + secret + "@" + hostport + "/" + db.Name}},
+		{name: "unencoded / in a URL password", args: []string{"-d", "postgres://postgres:pw/" + secret + "@" + hostport + "/" + db.Name}},
+		{name: "white space in a URL password", args: []string{"-d", "postgres://postgres:pw " + secret + "@" + hostport + "/" + db.Name}},
+		{name: "keyword form with \\'", args: []string{"-d", "host=127.0.0.1 port=1 user=postgres password='pw\\'" + secret + "' dbname=x"}},
+		{name: "keyword form unterminated quote", args: []string{"-d", "host=127.0.0.1 port=1 user=postgres password='pw " + secret + " dbname=x"}},
+		{name: "keyword form escaped space", args: []string{"-d", "host=127.0.0.1 port=1 user=postgres password=pw\\ " + secret + " dbname=x"}},
 		{name: "PGPASSWORD", env: map[string]string{"PGHOST": "127.0.0.1", "PGPORT": "1", "PGUSER": "postgres", "PGPASSWORD": secret}},
 		{name: "connects URL", args: []string{"-d", good}, ok: true},
 		{name: "connects keyword form", args: []string{"-d", "host=" + host + " port=" + port + " user=postgres password=" + secret + " dbname=" + db.Name + " sslmode=disable"}, ok: true},
