@@ -93,10 +93,7 @@ func pick(label string, r *result.Report, name string) (*result.Report, string, 
 func labels(r *result.Report) []string {
 	out := make([]string, len(r.Targets))
 	for i := range r.Targets {
-		out[i] = r.Targets[i].Context.Target
-		if out[i] == "" {
-			out[i] = "target " + strconv.Itoa(i+1)
-		}
+		out[i] = r.TargetLabel(i)
 	}
 	return out
 }

@@ -17,24 +17,7 @@ func CriticalPath(p *Plan, ms []float64) (units []int, total float64) {
 		return 0
 	}
 	// dependents in compressed rows, for a topological order within each stage.
-	start := make([]int32, n+1)
-	for _, u := range p.Units {
-		for _, d := range u.After() {
-			start[d+1]++
-		}
-	}
-	for i := range n {
-		start[i+1] += start[i]
-	}
-	deps := make([]int32, start[n])
-	fill := make([]int32, n)
-	copy(fill, start[:n])
-	for _, u := range p.Units {
-		for _, d := range u.After() {
-			deps[fill[d]] = int32(u.Index)
-			fill[d]++
-		}
-	}
+	start, deps := dependentsOf(p, nil)
 
 	finish := make([]float64, n) // earliest end of each unit
 	pred := make([]int32, n)     // the unit it waited for last, or -1

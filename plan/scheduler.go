@@ -54,13 +54,41 @@ type Scheduler struct {
 	held  []int32 // scratch for NextFor
 }
 
+// dependentsOf returns the reverse of p's "after" edges in compressed rows: the units
+// waiting for unit d are deps[start[d]:start[d+1]], in plan order. each, when not nil,
+// is called for every edge with its place in deps, the waiting unit and the edge's index
+// in that unit's After.
+func dependentsOf(p *Plan, each func(at int32, u *Unit, i int)) (start, deps []int32) {
+	n := len(p.Units)
+	start = make([]int32, n+1)
+	for _, u := range p.Units {
+		for _, d := range u.After() {
+			start[d+1]++
+		}
+	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	deps = make([]int32, start[n])
+	fill := slices.Clone(start[:n])
+	for _, u := range p.Units {
+		for i, d := range u.After() {
+			deps[fill[d]] = int32(u.Index)
+			if each != nil {
+				each(fill[d], u, i)
+			}
+			fill[d]++
+		}
+	}
+	return start, deps
+}
+
 // NewScheduler returns a Scheduler for one run of p. p must come from Build (its units
 // are in stage order and its graph has no cycle).
 func NewScheduler(p *Plan) *Scheduler {
 	n := len(p.Units)
 	s := &Scheduler{
 		p:          p,
-		depStart:   make([]int32, n+1),
 		pending:    make([]int32, n),
 		state:      make([]uint8, n),
 		stageLeft:  make([]int32, len(p.Stages)),
@@ -71,28 +99,14 @@ func NewScheduler(p *Plan) *Scheduler {
 	for _, u := range p.Units {
 		s.pending[u.Index] = int32(len(u.After()))
 		s.stageLeft[u.Stage]++
-		for _, d := range u.After() {
-			s.depStart[d+1]++
-		}
 		edges += len(u.After())
 	}
-	for i := range n {
-		s.depStart[i+1] += s.depStart[i]
-	}
-	s.dependents = make([]int32, edges)
+	var soft func(at int32, u *Unit, i int)
 	if p.Inferred != nil {
 		s.soft = make([]bool, edges)
+		soft = func(at int32, u *Unit, i int) { s.soft[at] = !p.Hard(int(u.Index), i) }
 	}
-	fill := slices.Clone(s.depStart[:n])
-	for _, u := range p.Units {
-		for i, d := range u.After() {
-			s.dependents[fill[d]] = int32(u.Index)
-			if s.soft != nil {
-				s.soft[fill[d]] = !p.Hard(int(u.Index), i)
-			}
-			fill[d]++
-		}
-	}
+	s.depStart, s.dependents = dependentsOf(p, soft)
 	// Units are in stage order, so stage k spans stageStart[k]:stageStart[k+1].
 	for k := range p.Stages {
 		s.stageStart[k+1] = s.stageStart[k] + s.stageLeft[k]

@@ -65,7 +65,7 @@ func writeCSV(w io.Writer, r *result.Report) error {
 	v := newView(r)
 	for i := range v.sections {
 		s := &v.sections[i]
-		if err := csvTarget(cw, row, s.r, s.label, rowIndex(s.columns())); err != nil {
+		if err := csvTarget(cw, row, s.r, s.label, rowIndex(s.comparisonColumns())); err != nil {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func csvRow(row []string, target, block string, q *result.Query, dry bool, c *re
 	row[0], row[1], row[2] = target, q.Name, q.File
 	row[3], row[4] = strconv.Itoa(q.Line), strconv.Itoa(q.Col)
 	row[5], row[6], row[7], row[8] = q.Stage, block, string(q.Status), q.Reason
-	if !dry && q.Status != result.StatusSkipped && q.Status != result.StatusNotRun {
+	if !dry && !neverRan(q.Status) {
 		row[9], row[10] = ms(q.WallMs), ms(q.WaitMs)
 		row[11] = strconv.FormatInt(q.Rows, 10)
 		row[12], row[13] = ms(q.StartMs), ms(q.EndMs)

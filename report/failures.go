@@ -27,7 +27,7 @@ func WriteFailures(w io.Writer, r *result.Report) (bool, error) {
 		for i := range rep.Queries {
 			q := &rep.Queries[i]
 			switch {
-			case causeOfFailure(q):
+			case q.OwnFailure():
 				failed++
 				if len(lines) < MaxFailureLines {
 					lines = append(lines, prefix+failureLine(q))
@@ -41,7 +41,7 @@ func WriteFailures(w io.Writer, r *result.Report) (bool, error) {
 	}
 	add("", r)
 	for i := range r.Targets {
-		add("["+label(&r.Targets[i], i)+"] ", &r.Targets[i])
+		add("["+r.TargetLabel(i)+"] ", &r.Targets[i])
 	}
 	if failed == 0 {
 		return false, nil
@@ -54,7 +54,7 @@ func WriteFailures(w io.Writer, r *result.Report) (bool, error) {
 	if failed > len(lines) {
 		bw.WriteString("… and " + strconv.Itoa(failed-len(lines)) + " more\n")
 	}
-	parts := []string{count(failed, "statement failed", "statements failed")}
+	parts := []string{result.Plural(failed, "statement failed", "statements failed")}
 	if skipped > 0 {
 		parts = append(parts, strconv.Itoa(skipped)+" skipped")
 	}
@@ -65,29 +65,15 @@ func WriteFailures(w io.Writer, r *result.Report) (bool, error) {
 	return true, bw.Flush()
 }
 
-// causeOfFailure reports whether q failed of its own: an error or a timeout, in its
-// last run or in any other.
-func causeOfFailure(q *result.Query) bool {
-	if failed(q.Status) {
-		return true
-	}
-	for _, s := range q.RunsStatus {
-		if failed(s) {
-			return true
-		}
-	}
-	return false
-}
-
 // failureLine is "file:line:col: name: SQLSTATE message", with how many runs it failed
 // in when there were several.
 func failureLine(q *result.Query) string {
 	msg, ok := problem(q)
-	if !ok || !failed(q.Status) {
+	if !ok || !q.Status.OwnFailure() {
 		// Ok in the last run: the runs it failed in are all there is to say.
 		msg = statusCell(q, false)
 	} else if s := q.Stats; s != nil && s.Errors > 0 {
 		msg += " (in " + strconv.Itoa(s.Errors) + " of " + strconv.Itoa(s.N+s.Errors) + " runs)"
 	}
-	return position(q) + ": " + oneLine(q.Name) + ": " + oneLine(msg)
+	return position(q) + ": " + OneLine(q.Name) + ": " + OneLine(msg)
 }

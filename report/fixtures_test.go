@@ -65,6 +65,7 @@ func repeatedRuns() *result.Report {
 	r.Runs, r.Warmup = 10, 2
 	r.Queries[0].Stage, r.Queries[1].Stage = "first course", "first course"
 	r.Queries[2].Stage, r.Queries[3].Stage = "second course", "second course"
+	r.Queries[2].StageIndex, r.Queries[3].StageIndex = 1, 1
 	r.Queries[2].After = nil
 	r.Queries[2].StartMs, r.Queries[2].EndMs = 1003.5, 1705.0
 	r.Queries[3].StartMs, r.Queries[3].EndMs = 1003.6, 1404.2
@@ -97,8 +98,15 @@ func dryRun() *result.Report {
 	r := &result.Report{SchemaVersion: result.SchemaVersion, Context: result.Context{QrunVersion: "v0.1.0",
 		StartedAt: started, Files: []string{"examples/lunch_stages.sql"}}, Mode: "dry-run", Concurrency: 4, Runs: 1}
 	add := func(name string, line int, stage string, after ...string) {
+		si := 0
+		if n := len(r.Queries); n > 0 {
+			si = r.Queries[n-1].StageIndex
+			if r.Queries[n-1].Stage != stage {
+				si++
+			}
+		}
 		r.Queries = append(r.Queries, result.Query{Name: name, File: "examples/lunch_stages.sql", Line: line, Col: 1,
-			SQL: "SELECT pg_sleep(0.1)", Stage: stage, After: after, Status: result.StatusPlanned})
+			SQL: "SELECT pg_sleep(0.1)", Stage: stage, StageIndex: si, After: after, Status: result.StatusPlanned})
 	}
 	add("boil_water", 3, "prep")
 	add("prepare_salad", 6, "prep")

@@ -12,14 +12,14 @@ import (
 func gate(c *result.Comparison) (line string, pass bool) {
 	var fails string
 	if c.Failures > 0 {
-		fails = count(c.Failures, "statement", "statements") + " failed in new"
+		fails = result.Plural(c.Failures, "statement", "statements") + " failed in new"
 	}
 	var ambiguous string
 	if c.Ambiguous > 0 {
 		ambiguous = " · " + strconv.Itoa(c.Ambiguous) + " not gated (ambiguous pairing)"
 	}
 	if n := planGated(c); n > 0 { // --gate-plan: a changed plan fails the gate
-		plans := count(n, "plan", "plans") + " changed (--gate-plan)"
+		plans := result.Plural(n, "plan", "plans") + " changed (--gate-plan)"
 		if fails != "" {
 			fails += "; " + plans
 		} else {
@@ -48,7 +48,7 @@ func gate(c *result.Comparison) (line string, pass bool) {
 	if c.MinDeltaMs > 0 {
 		th += " and " + Duration(c.MinDeltaMs)
 	}
-	regs := count(c.Regressions, "regression", "regressions") + " significantly slower by more than " + th
+	regs := result.Plural(c.Regressions, "regression", "regressions") + " significantly slower by more than " + th
 	switch {
 	case fails != "" && c.Regressions > 0:
 		return "FAIL: " + fails + "; " + regs + ambiguous, false
@@ -58,14 +58,6 @@ func gate(c *result.Comparison) (line string, pass bool) {
 		return "FAIL: " + regs + ambiguous, false
 	}
 	return "PASS: no statement significantly slower by more than " + th + ambiguous, true
-}
-
-// count is "1 statement", "2 statements".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // regressionMessage is the junit failure message of a gated regression.

@@ -80,29 +80,24 @@ func splitPosition(p string) (file string, line, col int, ok bool) {
 
 func writeGitHub(w io.Writer, r *result.Report) error {
 	bw := newBufWriter(w)
-	reports := []*result.Report{r}
-	if len(r.Targets) > 0 {
-		reports = nil
-		for i := range r.Targets {
-			reports = append(reports, &r.Targets[i])
-		}
-	}
-	for i, t := range reports {
+	v := newView(r)
+	for i := range v.sections {
+		s := &v.sections[i]
 		prefix := ""
-		if len(r.Targets) > 0 {
-			prefix = label(t, i) + ": "
+		if v.several {
+			prefix = s.label + ": "
 		}
-		for k := range t.Queries {
-			q := &t.Queries[k]
-			if msg, ok := problem(q); ok && failed(q.Status) {
+		for k := range s.r.Queries {
+			q := &s.r.Queries[k]
+			if msg, ok := problem(q); ok && q.Status.OwnFailure() {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" "+string(q.Status), prefix+q.Name+": "+msg)
 			} else if failedSomeRun(q) {
 				ghCommand(bw, "error", q, "qrun: "+q.Name+" failed", prefix+q.Name+": "+statusCell(q, false))
 			}
 		}
 	}
-	for i := range r.Comparison {
-		ghComparison(bw, r, &r.Comparison[i])
+	for _, c := range v.comparisons {
+		ghComparison(bw, v.sectionOf(c), c)
 	}
 	for _, wn := range r.Warnings {
 		ghCommand(bw, "warning", nil, "qrun", wn)
@@ -112,20 +107,15 @@ func writeGitHub(w io.Writer, r *result.Report) error {
 }
 
 // ghComparison annotates a comparison's regressions and significant slowdowns at their
-// statements, found by name in the report (or in the report of the comparison's target).
-func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
+// statements, found by name in the section of the comparison's new side (s; nil for
+// qrun compare, which has no statements to point at).
+func ghComparison(w *bufio.Writer, s *section, c *result.Comparison) {
 	where := map[string]*result.Query{}
-	add := func(rep *result.Report) {
-		for k := range rep.Queries {
-			if _, ok := where[rep.Queries[k].Name]; !ok {
-				where[rep.Queries[k].Name] = &rep.Queries[k]
+	if s != nil {
+		for k := range s.r.Queries {
+			if _, ok := where[s.r.Queries[k].Name]; !ok {
+				where[s.r.Queries[k].Name] = &s.r.Queries[k]
 			}
-		}
-	}
-	add(r)
-	for i := range r.Targets {
-		if r.Targets[i].Context.Target == c.New {
-			add(&r.Targets[i])
 		}
 	}
 	for i := range c.Rows {
@@ -166,9 +156,8 @@ func ghComparison(w *bufio.Writer, r *result.Report, c *result.Comparison) {
 
 func writeComparisonsGitHub(w io.Writer, cs []result.Comparison) error {
 	bw := newBufWriter(w)
-	r := &result.Report{}
 	for i := range cs {
-		ghComparison(bw, r, &cs[i])
+		ghComparison(bw, nil, &cs[i])
 		line, _ := gate(&cs[i])
 		ghCommand(bw, "notice", nil, "qrun compare", cs[i].Base+" → "+cs[i].New+": "+line)
 	}
@@ -245,7 +234,7 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 	for _, t := range each {
 		for k := range t.Queries {
 			q := &t.Queries[k]
-			if msg, ok := problem(q); ok && failed(q.Status) {
+			if msg, ok := problem(q); ok && q.Status.OwnFailure() {
 				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(msg))
 			} else if failedSomeRun(q) {
 				failures = append(failures, "- `"+md(position(q))+"` "+md(q.Name)+": "+md(statusCell(q, false)))
@@ -276,16 +265,6 @@ func commentFindings(w *bufio.Writer, r *result.Report, cs []result.Comparison) 
 	}
 }
 
-// failedSomeRun reports whether a statement that ended ok in the last run failed in an
-// earlier one.
-func failedSomeRun(q *result.Query) bool {
-	if failed(q.Status) {
-		return false
-	}
-	for _, st := range q.RunsStatus {
-		if failed(st) {
-			return true
-		}
-	}
-	return false
-}
+// failedSomeRun reports whether a statement that did not fail of itself in the last
+// run did in an earlier one.
+func failedSomeRun(q *result.Query) bool { return !q.Status.OwnFailure() && q.OwnFailure() }

@@ -44,20 +44,14 @@ type htmlSection struct {
 	Label    string
 	Summary  []string
 	DryRun   bool
-	Repeated bool
+	Headers  []string // the statements table's columns
 	Timeline *svgTimeline
 	RowsHTML template.HTML // the statements' table rows, escaped by htmlWriter
+	Why      []string
 	Problems []htmlProblem
 	Warnings []string
 	// ServerHTML is the --server-stats table (server.go), escaped by htmlWriter.
 	ServerHTML template.HTML
-}
-
-type htmlRow struct {
-	Num                                                                         int
-	StatusClass                                                                 string
-	Name, Status, Stage, Time, P95, Stddev, MinMax, Rows, Wait, After, Position string
-	Dist                                                                        *svgDist
 }
 
 type htmlProblem struct{ Position, Name, Status, Message string }
@@ -113,22 +107,23 @@ func px(v float64) float64 { return math.Round(v*10) / 10 }
 
 func writeHTML(w io.Writer, r *result.Report) error {
 	page := htmlPage{Title: "qrun report", Headline: headline(r)}
-	if len(r.Targets) == 0 {
-		page.Sections = append(page.Sections, htmlSectionOf(r, "", "timeline", 0))
-	}
-	if len(r.Targets) > 0 {
+	v := newView(r)
+	if v.several {
 		page.Warnings = r.Warnings // a single report's are in its section
 	}
-	for i := range r.Targets {
-		t := &r.Targets[i]
-		id := "timeline"
-		if i > 0 {
-			id = "timeline-" + strconv.Itoa(i+1)
+	for i := range v.sections {
+		s := &v.sections[i]
+		switch {
+		case !v.several:
+			page.Sections = append(page.Sections, htmlSectionOf(s, "", "timeline", 0))
+		case i == 0:
+			page.Sections = append(page.Sections, htmlSectionOf(s, s.label, "timeline", commonEnd(r))) // one scale
+		default:
+			page.Sections = append(page.Sections, htmlSectionOf(s, s.label, "timeline-"+strconv.Itoa(i+1), commonEnd(r)))
 		}
-		page.Sections = append(page.Sections, htmlSectionOf(t, label(t, i), id, commonEnd(r))) // one scale
 	}
-	for i := range r.Comparison {
-		page.Comparisons = append(page.Comparisons, htmlComparisonOf(&r.Comparison[i]))
+	for _, c := range v.comparisons {
+		page.Comparisons = append(page.Comparisons, htmlComparisonOf(c))
 	}
 	return execute(w, &page)
 }
@@ -153,31 +148,56 @@ func execute(w io.Writer, page *htmlPage) error {
 	return bw.Flush()
 }
 
-func htmlSectionOf(r *result.Report, lbl, id string, axisEndMs float64) htmlSection {
-	s := htmlSection{Label: lbl, Summary: summaryLines(r), DryRun: isDryRun(r), Repeated: r.Runs > 1, Warnings: r.Warnings}
+func htmlSectionOf(sec *section, lbl, id string, axisEndMs float64) htmlSection {
+	r := sec.r
+	cols := sec.columns()
+	s := htmlSection{Label: lbl, Summary: summaryLines(sec), DryRun: sec.dry, Why: sec.why(), Warnings: r.Warnings}
+	for k := range cols {
+		s.Headers = append(s.Headers, cols[k].name)
+	}
+	if sec.repeated {
+		s.Headers = append(s.Headers, "distribution")
+	}
 	if !s.DryRun {
-		s.Timeline = svgTimelineOf(r, id, axisEndMs)
+		s.Timeline = svgTimelineOf(sec, id, axisEndMs)
 	}
 	var hw htmlWriter
 	per := 300 // a row's bytes; growing a builder of many megabytes costs more than rendering
-	if s.Repeated {
+	if sec.repeated {
 		per = 800 + 40*min(maxDots, r.Runs)
 	}
 	hw.b.Grow(per * len(r.Queries))
 	for i := range r.Queries {
 		q := &r.Queries[i]
-		row := htmlRow{Num: i + 1, Name: unitName(q), Status: string(q.Status), StatusClass: string(q.Status), Stage: q.Stage, Time: timeCell(q), Rows: rowsCell(q),
-			Wait: waitCell(q.WaitMs), After: afterWhy(q),
-			Position: q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)}
-		if st := q.Stats; st != nil && s.Repeated {
-			row.Status = statusCell(q, false)
-			row.Time, row.P95, row.Stddev, row.MinMax = statCells(q)
-			row.Dist = distOf(q)
+		hw.raw("<tr>")
+		for k := range cols {
+			c := &cols[k]
+			switch {
+			case c.name == "status":
+				hw.raw(`<td class="status `)
+				hw.text(string(q.Status))
+				hw.raw(`">`)
+				hw.text(c.cell(i, q, false))
+				hw.raw("</td>")
+			case c.name == "name":
+				hw.td("name", c.cell(i, q, false))
+			case c.right:
+				hw.td("n", c.cell(i, q, false))
+			default:
+				hw.td("", c.cell(i, q, false))
+			}
 		}
-		hw.row(&row, s.DryRun, s.Repeated)
-		if msg, ok := problem(q); ok {
-			s.Problems = append(s.Problems, htmlProblem{Position: position(q), Name: q.Name, Status: string(q.Status), Message: msg})
+		if sec.repeated {
+			hw.raw("<td>")
+			if d := distOf(q); d != nil {
+				hw.dist(d)
+			}
+			hw.raw("</td>")
 		}
+		hw.raw("</tr>\n")
+	}
+	for _, p := range sec.problems() {
+		s.Problems = append(s.Problems, htmlProblem{Position: position(p.q), Name: p.q.Name, Status: string(p.q.Status), Message: p.msg})
 	}
 	s.RowsHTML = template.HTML(hw.b.String())
 	s.ServerHTML = htmlServer(r)
@@ -186,7 +206,8 @@ func htmlSectionOf(r *result.Report, lbl, id string, axisEndMs float64) htmlSect
 
 // svgTimelineOf lays out the run on a time axis: one bar per unit, its wait as a
 // lighter segment before it, stage boundaries as vertical lines, and ticks.
-func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline {
+func svgTimelineOf(sec *section, id string, axisEndMs float64) *svgTimeline {
+	r := sec.r
 	x0, x1 := float64(svgLabelW), float64(svgWidth-svgRightW)
 	ax, ok := newAxis(r, x1-x0, axisEndMs)
 	if !ok {
@@ -203,18 +224,19 @@ func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline 
 		}
 		t.Ticks = append(t.Ticks, svgTick{X: px(x0 + ax.at(v)), Label: lbl})
 	}
-	for _, st := range stages(r.Queries) {
+	sts := drawnStages(sec.stages())
+	for _, st := range sts {
 		t.Stages = append(t.Stages, svgTick{X: px(x0 + ax.at(st.openMs)), Label: st.name})
 	}
 	var hw htmlWriter
 	hw.b.Grow(600 * len(r.Queries))
-	stageOpen := map[string]float64{}
-	for _, st := range stages(r.Queries) {
-		stageOpen[st.name] = st.openMs
-	}
+	si := 0 // the stage of unit i
 	var b strings.Builder
 	for i := range r.Queries {
 		q := &r.Queries[i]
+		for si+1 < len(sts) && sts[si+1].first <= i {
+			si++
+		}
 		y := float64(svgTop + i*svgRowH)
 		bar := svgBar{Name: q.Name, Status: string(q.Status), Label: shorten(q.Name, 28),
 			Y: px(y + (svgRowH-svgBarH)/2), TextY: px(y + svgRowH/2 + 4)}
@@ -239,7 +261,11 @@ func svgTimelineOf(r *result.Report, id string, axisEndMs float64) *svgTimeline 
 			}
 		} else {
 			// A unit that never ran gets a small marker where its stage opened.
-			bar.X, bar.W = px(x0+ax.at(stageOpen[q.Stage])), 6
+			open := 0.0
+			if si < len(sts) {
+				open = sts[si].openMs
+			}
+			bar.X, bar.W = px(x0+ax.at(open)), 6
 			bar.Time = string(q.Status)
 		}
 		if msg, ok := problem(q); ok {
@@ -311,7 +337,7 @@ func htmlComparisonOf(c *result.Comparison) htmlComparison {
 
 // shorten cuts s to n runes with an ellipsis.
 func shorten(s string, n int) string {
-	s = oneLine(s)
+	s = OneLine(s)
 	if len(s) <= n {
 		return s
 	}
@@ -385,50 +411,6 @@ func (h *htmlWriter) td(class, s string) {
 	}
 	h.text(s)
 	h.raw("</td>")
-}
-
-func (h *htmlWriter) status(r *htmlRow) {
-	h.raw(`<td class="status `)
-	h.text(r.StatusClass)
-	h.raw(`">`)
-	h.text(r.Status)
-	h.raw("</td>")
-}
-
-// row writes one unit's row of the statements table, with the columns of a plan, of
-// repeated runs or of a single run.
-func (h *htmlWriter) row(r *htmlRow, dry, repeated bool) {
-	h.raw("<tr>")
-	switch {
-	case dry:
-		h.td("n", strconv.Itoa(r.Num))
-		h.td("name", r.Name)
-		h.td("", r.Stage)
-		h.td("", r.After)
-		h.td("", r.Position)
-	case repeated:
-		h.td("name", r.Name)
-		h.status(r)
-		h.td("n", r.Time)
-		h.td("n", r.P95)
-		h.td("n", r.Stddev)
-		h.td("n", r.MinMax)
-		h.td("n", r.Rows)
-		h.td("n", r.Wait)
-		h.raw("<td>")
-		if d := r.Dist; d != nil {
-			h.dist(d)
-		}
-		h.raw("</td>")
-	default:
-		h.td("name", r.Name)
-		h.status(r)
-		h.td("n", r.Time)
-		h.td("n", r.Rows)
-		h.td("n", r.Wait)
-		h.td("", r.Stage)
-	}
-	h.raw("</tr>\n")
 }
 
 // dist writes a distribution plot.

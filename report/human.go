@@ -107,6 +107,11 @@ func position(q *result.Query) string {
 	if e := firstError(q); e != nil && e.Position != "" {
 		return e.Position
 	}
+	return written(q)
+}
+
+// written is where q is written: file:line:col.
+func written(q *result.Query) string {
 	return q.File + ":" + strconv.Itoa(q.Line) + ":" + strconv.Itoa(q.Col)
 }
 
@@ -144,24 +149,18 @@ func firstError(q *result.Query) *result.Error {
 	return nil
 }
 
-// failed reports whether a status counts as a failure (junit failure, exit status 1).
-func failed(s result.Status) bool {
-	return s == result.StatusError || s == result.StatusTimeout
+// neverRan reports whether a unit with status s was never sent: skipped, not run, or
+// only planned. It has no time, rows or place on a timeline.
+func neverRan(s result.Status) bool {
+	return s == result.StatusSkipped || s == result.StatusNotRun || s == result.StatusPlanned
 }
 
 // isDryRun reports whether r is a plan rather than a run.
 func isDryRun(r *result.Report) bool { return r.Mode == "dry-run" }
 
-// label names a target for headings and columns.
-func label(r *result.Report, i int) string {
-	if r.Context.Target != "" {
-		return r.Context.Target
-	}
-	return "target " + strconv.Itoa(i+1)
-}
-
-// oneLine flattens a multi-line message so it fits a table cell or a list item.
-func oneLine(s string) string {
+// OneLine flattens a multi-line message so that it fits a table cell, a list item or
+// one line of stderr: its lines and tabs joined by single spaces.
+func OneLine(s string) string {
 	if !strings.ContainsAny(s, "\r\n\t") {
 		return s
 	}

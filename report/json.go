@@ -32,29 +32,14 @@ func writeJSON(w io.Writer, r *result.Report) error {
 	return s.bw.Flush()
 }
 
-// WriteJSONStream writes r as Write does in the json format, except that the queries
-// come from queries, one at a time, instead of r.Queries (which is ignored), so that a
-// caller can describe a long plan without holding every result.Query in memory (qrun
-// --dry-run). Each *result.Query yielded is encoded before the next one is asked for,
-// so the caller may reuse it. No queries make "queries": [].
-func WriteJSONStream(w io.Writer, r *result.Report, queries iter.Seq[*result.Query]) error {
-	if r == nil {
-		return fmt.Errorf("report: nil report")
-	}
-	s := newJSONStreamer(w)
-	s.queries = queries
-	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
-}
-
-// WriteJSONChunks writes r as WriteJSONStream does, with the queries in n chunks:
-// chunk(i) yields the queries of chunk i, in order, as WriteJSONStream's queries do.
-// Chunks are rendered on up to GOMAXPROCS goroutines at once (each chunk's iterator runs
-// on one of them) and written in order, a few chunks ahead at most, so that the output
-// is the one WriteJSONStream writes of the chunks' queries one after the other.
+// WriteJSONChunks writes r as Write does in the json format, except that the queries
+// come from n chunks instead of r.Queries (which is ignored), so that a caller can
+// describe a long plan without holding every result.Query in memory (qrun --dry-run):
+// chunk(i) yields the queries of chunk i, in order, each encoded before the next one is
+// asked for, so the iterator may reuse it. Chunks are rendered on up to GOMAXPROCS
+// goroutines at once (each chunk's iterator runs on one of them) and written in order,
+// a few chunks ahead at most, so that the output is that of the chunks' queries one
+// after the other. No queries make "queries": [].
 func WriteJSONChunks(w io.Writer, r *result.Report, n int, chunk func(i int) iter.Seq[*result.Query]) error {
 	if r == nil {
 		return fmt.Errorf("report: nil report")
@@ -94,9 +79,7 @@ type jsonStreamer struct {
 	enc *json.Encoder
 	// scratch is the reused buffer of appendQuery.
 	scratch []byte
-	// queries, when set, replaces the Queries of the top-level report (WriteJSONStream).
-	queries iter.Seq[*result.Query]
-	// chunks, when set, does the same in chunks (WriteJSONChunks).
+	// chunks, when set, replaces the Queries of the top-level report (WriteJSONChunks).
 	chunks *queryChunks
 }
 
@@ -154,12 +137,10 @@ func (s *jsonStreamer) value(v reflect.Value, indent string) error {
 				return err
 			}
 			if i < v.Len()-1 {
-				s.bw.WriteByte(',')
+				s.bw.WriteString(",\n")
 			}
-			s.bw.WriteByte('\n')
 		}
-		s.bw.WriteString(indent)
-		s.bw.WriteByte(']')
+		s.end(indent, ']')
 		return nil
 	}
 	s.buf.Reset()
@@ -190,7 +171,7 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 			name = f.Name
 		}
 		fv := v.Field(i)
-		stream := (s.queries != nil || s.chunks != nil) && t == reportType && f.Name == "Queries"
+		stream := s.chunks != nil && t == reportType && f.Name == "Queries"
 		if !stream && hasOpt(opts, "omitempty") && isEmptyValue(fv) {
 			continue
 		}
@@ -207,15 +188,9 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 		s.bw.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte{'\n'}))
 		s.bw.WriteString(": ")
 		if stream {
-			queries, chunks := s.queries, s.chunks
-			s.queries, s.chunks = nil, nil // only the top-level report's
-			var err error
-			if chunks != nil {
-				err = s.queryChunks(chunks, inner)
-			} else {
-				err = s.queryList(queries, inner)
-			}
-			if err != nil {
+			chunks := s.chunks
+			s.chunks = nil // only the top-level report's
+			if err := s.queryChunks(chunks, inner); err != nil {
 				return err
 			}
 			continue
@@ -228,9 +203,7 @@ func (s *jsonStreamer) object(v reflect.Value, indent string) error {
 		s.bw.WriteString("{}")
 		return nil
 	}
-	s.bw.WriteByte('\n')
-	s.bw.WriteString(indent)
-	s.bw.WriteByte('}')
+	s.end(indent, '}')
 	return nil
 }
 
@@ -260,6 +233,14 @@ func isEmptyValue(v reflect.Value) bool {
 	return false
 }
 
+// end closes a non-empty object or array (closer is '}' or ']') on a line of its own at
+// indent.
+func (s *jsonStreamer) end(indent string, closer byte) {
+	s.bw.WriteByte('\n')
+	s.bw.WriteString(indent)
+	s.bw.WriteByte(closer)
+}
+
 // query writes q, indented as if it started at indent.
 func (s *jsonStreamer) query(q *result.Query, indent string) error {
 	var err error
@@ -271,38 +252,7 @@ func (s *jsonStreamer) query(q *result.Query, indent string) error {
 	return nil
 }
 
-// queryList writes the queries of seq as a JSON array, indented as if it started at
-// indent.
-func (s *jsonStreamer) queryList(seq iter.Seq[*result.Query], indent string) error {
-	inner := indent + "  "
-	n := 0
-	var err error
-	for q := range seq {
-		if n == 0 {
-			s.bw.WriteString("[\n")
-		} else {
-			s.bw.WriteString(",\n")
-		}
-		n++
-		s.bw.WriteString(inner)
-		if err = s.query(q, inner); err != nil {
-			break
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		s.bw.WriteString("[]")
-		return nil
-	}
-	s.bw.WriteByte('\n')
-	s.bw.WriteString(indent)
-	s.bw.WriteByte(']')
-	return nil
-}
-
-// queryChunks writes the queries of c as one JSON array, as queryList writes them,
+// queryChunks writes the queries of c as one JSON array,
 // rendering chunks concurrently and writing them in order.
 func (s *jsonStreamer) queryChunks(c *queryChunks, indent string) error {
 	inner := deeper(indent)
@@ -373,9 +323,7 @@ func (s *jsonStreamer) queryChunks(c *queryChunks, indent string) error {
 		s.bw.WriteString("[]")
 		return nil
 	}
-	s.bw.WriteByte('\n')
-	s.bw.WriteString(indent)
-	s.bw.WriteByte(']')
+	s.end(indent, ']')
 	return nil
 }
 
@@ -458,6 +406,9 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	o.str("sql", q.SQL)
 	if q.Stage != "" {
 		o.str("stage", q.Stage)
+	}
+	if q.StageIndex != 0 {
+		o.int("stage_index", int64(q.StageIndex))
 	}
 	if len(q.After) > 0 {
 		o.key("after")
@@ -628,19 +579,10 @@ func deeper(indent string) string {
 // appendStringArray appends a non-empty []string laid out as MarshalIndent does, the
 // array starting at indent.
 func appendStringArray(b []byte, ss []string, indent string) []byte {
-	b = append(b, '[')
 	for i, x := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
-		b = append(b, indent...)
-		b = append(b, ' ', ' ')
-		b = appendJSONString(b, x)
+		b = appendJSONString(appendElem(b, i, indent), x)
 	}
-	b = append(b, '\n')
-	b = append(b, indent...)
-	return append(b, ']')
+	return appendArrayEnd(b, indent)
 }
 
 // appendJSONFloat appends f as encoding/json encodes a float64 (ES6 number

@@ -211,44 +211,6 @@ func TestWriteJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func TestWriteJSONStream(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := range 200 {
-		var rep result.Report
-		fill(r, reflect.ValueOf(&rep).Elem(), 0)
-		rep.Targets, rep.Comparison = nil, nil
-		if rep.Queries == nil {
-			rep.Queries = []result.Query{}
-		}
-		var want bytes.Buffer
-		if err := writeJSON(&want, &rep); err != nil {
-			t.Fatal(err)
-		}
-		qs := rep.Queries
-		hdr := rep
-		hdr.Queries = nil
-		var got bytes.Buffer
-		var scratch result.Query // reused, as the dry run does
-		err := WriteJSONStream(&got, &hdr, func(yield func(*result.Query) bool) {
-			for _, q := range qs {
-				scratch = q
-				if !yield(&scratch) {
-					return
-				}
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Fatalf("report %d: WriteJSONStream differs from writeJSON\ngot:\n%s\nwant:\n%s", i, got.Bytes(), want.Bytes())
-		}
-		if hdr.Queries != nil {
-			t.Fatal("WriteJSONStream changed the report")
-		}
-	}
-}
-
 func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range trickyStrings {
 		f.Add(s)
@@ -360,7 +322,7 @@ func TestWriteJSONChunks(t *testing.T) {
 			t.Fatalf("report %d (chunks %v): WriteJSONChunks differs from writeJSON\ngot:\n%s\nwant:\n%s", i, bounds, got.Bytes(), want.Bytes())
 		}
 	}
-	// A NaN in the fifth of ten chunks fails the write, as in WriteJSONStream.
+	// A NaN in the fifth of ten chunks fails the write, as a NaN fails writeJSON.
 	err := WriteJSONChunks(io.Discard, &result.Report{}, 10, func(c int) iter.Seq[*result.Query] {
 		return func(yield func(*result.Query) bool) {
 			q := result.Query{Name: "q"}

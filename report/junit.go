@@ -106,7 +106,7 @@ func junitSuite(r *result.Report, name string, cs []*result.Comparison) JUnitSui
 		q := &r.Queries[i]
 		tc := JUnitCase{Name: q.Name, Classname: q.File, Time: seconds(q.WallMs)}
 		switch {
-		case failed(q.Status):
+		case q.Status.OwnFailure():
 			msg, _ := problem(q)
 			tc.Failure = &JUnitFailure{Message: msg, Type: string(q.Status), Text: position(q) + ": " + q.Name + ": " + msg}
 			if e := firstError(q); e != nil {
@@ -117,7 +117,7 @@ func junitSuite(r *result.Report, name string, cs []*result.Comparison) JUnitSui
 					tc.Failure.Text += "\nHINT: " + e.Hint
 				}
 			}
-		case causeOfFailure(q):
+		case q.OwnFailure():
 			// Ok in the last run, failed in another: a failure all the same (exit 1).
 			msg := statusCell(q, false)
 			tc.Failure = &JUnitFailure{Message: msg, Type: "error", Text: position(q) + ": " + q.Name + ": " + msg}

@@ -94,7 +94,7 @@ func appendDone(b []byte, e result.Event) []byte {
 		b = append(b, e.Name...)
 		msg, _ := problem(q)
 		b = append(b, ": "...)
-		b = append(b, oneLine(msg)...)
+		b = append(b, OneLine(msg)...)
 		if q.Status == result.StatusTimeout {
 			b = append(b, " after "...)
 			b = appendDuration(b, q.WallMs)
@@ -106,7 +106,7 @@ func appendDone(b []byte, e result.Event) []byte {
 	b = append(b, e.Name...)
 	if q.Reason != "" {
 		b = append(b, ": "...)
-		b = append(b, oneLine(q.Reason)...)
+		b = append(b, OneLine(q.Reason)...)
 	}
 	return b
 }
@@ -275,7 +275,7 @@ func (p *Progress) line(now time.Time) string {
 		}
 	}
 	if d := now.Sub(first.since); first.seq != 0 && d >= time.Second {
-		name := oneLine(oldest.name)
+		name := OneLine(oldest.name)
 		if len([]rune(name)) > 24 {
 			name = string([]rune(name)[:23]) + "…"
 		}

@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/qrunhq/qrun/result"
@@ -19,37 +18,44 @@ func md(s string) string { return mdEscaper.Replace(s) }
 
 func writeMarkdown(w io.Writer, r *result.Report) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	reports, labels := []*result.Report{r}, []string{""}
-	if len(r.Targets) > 0 {
-		reports, labels = nil, nil
-		for i := range r.Targets {
-			reports = append(reports, &r.Targets[i])
-			labels = append(labels, label(&r.Targets[i], i))
+	v := newView(r)
+	bw.WriteString("## qrun: " + md(headline(r)) + "\n")
+	if v.several {
+		cols := v.sideColumns()
+		mdHead(bw, cols)
+		for _, row := range v.sideRows(false) {
+			bw.WriteByte('|')
+			for k, c := range row {
+				bw.WriteByte(' ')
+				if cols[k].text {
+					c = md(c)
+				}
+				bw.WriteString(c)
+				bw.WriteString(" |")
+			}
+			bw.WriteByte('\n')
 		}
 	}
-	bw.WriteString("## qrun: " + md(headline(r)) + "\n")
-	if len(r.Targets) > 0 {
-		mdTargets(bw, r)
-	}
-	for i, t := range reports {
-		if labels[i] != "" {
-			bw.WriteString("\n### " + md(labels[i]) + "\n")
+	for i := range v.sections {
+		s := &v.sections[i]
+		if v.several {
+			bw.WriteString("\n### " + md(s.label) + "\n")
 		}
 		bw.WriteByte('\n')
-		for _, l := range summaryLines(t) {
+		for _, l := range summaryLines(s) {
 			bw.WriteString(md(l) + "  \n")
 		}
-		if len(r.Targets) == 0 {
-			mdStatements(bw, t)
+		if !v.several {
+			mdStatements(bw, s)
 		}
-		mdServer(bw, t) // --server-stats
-		mdProblems(bw, t)
-		mdWarnings(bw, t.Warnings)
+		mdServer(bw, s.r) // --server-stats
+		mdProblems(bw, s)
+		mdWarnings(bw, s.r.Warnings)
 	}
-	for i := range r.Comparison {
-		mdComparison(bw, &r.Comparison[i])
+	for _, c := range v.comparisons {
+		mdComparison(bw, c)
 	}
-	if len(r.Targets) > 0 {
+	if v.several {
 		mdWarnings(bw, r.Warnings)
 	}
 	return bw.Flush()
@@ -63,13 +69,7 @@ func headline(r *result.Report) string {
 		parts = append(parts, plural(len(r.Targets), "target"))
 		var c result.Counts
 		for i := range r.Targets {
-			s := r.Targets[i].Summary
-			c.OK += s.OK
-			c.Error += s.Error
-			c.Timeout += s.Timeout
-			c.Cancelled += s.Cancelled
-			c.Skipped += s.Skipped
-			c.NotRun += s.NotRun
+			c = c.Plus(r.Targets[i].Summary)
 		}
 		parts = append(parts, countsLine(c, r.Interrupted))
 	} else if isDryRun(r) {
@@ -90,91 +90,56 @@ func headline(r *result.Report) string {
 	return strings.Join(parts, " · ")
 }
 
-func mdStatements(w *bufio.Writer, r *result.Report) {
-	w.WriteByte('\n')
-	switch {
-	case isDryRun(r):
-		w.WriteString("| # | name | stage | after | position |\n|--:|---|---|---|---|\n")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			w.WriteString("| " + strconv.Itoa(i+1) + " | " + md(unitName(q)) + " | " + md(q.Stage) + " | " +
-				md(afterWhy(q)) + " | " + md(q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col)) + " |\n")
-		}
-	case r.Runs > 1:
-		w.WriteString("| name | status | median | p95 | ± stddev | min…max | rows | wait |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			med, p95, sd, mm := statCells(q)
-			w.WriteString("| " + md(unitName(q)) + " | " + md(statusCell(q, false)) + " | " + med + " | " +
-				p95 + " | " + sd + " | " + mm + " | " + rowsCell(q) + " | " + waitCell(q.WaitMs) + " |\n")
-		}
-	default:
-		w.WriteString("| name | status | time | rows | wait |\n|---|---|--:|--:|--:|\n")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			w.WriteString("| " + md(unitName(q)) + " | " + md(string(q.Status)) + " | " + timeCell(q) + " | " +
-				rowsCell(q) + " | " + waitCell(q.WaitMs) + " |\n")
-		}
-	}
-}
-
-// mdTargets is the several-target table: each target's time side by side, with the
-// ratio and verdict of each target after the first.
-func mdTargets(w *bufio.Writer, r *result.Report) {
-	v := newView(r)
-	w.WriteString("\n| name |")
-	sep := "|---|"
-	for i := range r.Targets {
-		w.WriteString(" " + md(label(&r.Targets[i], i)) + " |")
-		sep += "--:|"
-		if i > 0 {
-			w.WriteString(" ratio | verdict |")
-			sep += "--:|---|"
-		}
-	}
-	w.WriteString("\n" + sep + "\n")
-	byName := make([]map[string]*result.Query, len(r.Targets))
-	idx := make([]map[string]*result.ComparisonRow, len(r.Targets))
-	for i := 1; i < len(r.Targets); i++ {
-		byName[i] = make(map[string]*result.Query, len(r.Targets[i].Queries))
-		for j := range r.Targets[i].Queries {
-			byName[i][r.Targets[i].Queries[j].Name] = &r.Targets[i].Queries[j]
-		}
-		idx[i] = rowIndex(v.sections[i].vsFirst)
-	}
-	for j := range r.Targets[0].Queries {
-		q0 := &r.Targets[0].Queries[j]
-		w.WriteString("| " + md(unitName(q0)) + " | " + targetCell(q0, false) + " |")
-		for i := 1; i < len(r.Targets); i++ {
-			q := byName[i][q0.Name]
-			if q == nil {
-				w.WriteString(" - | | |")
-				continue
-			}
-			w.WriteString(" " + targetCell(q, false) + " |")
-			if c := idx[i][q0.Name]; c != nil {
-				w.WriteString(" " + ratio(c.Ratio) + " | " + md(verdictCell(c, false)) + " |")
+// mdStatements is the section's statements table in its columns and, under a plan, why
+// units wait.
+func mdStatements(w *bufio.Writer, s *section) {
+	cols := s.columns()
+	mdHead(w, cols)
+	for i := range s.r.Queries {
+		q := &s.r.Queries[i]
+		w.WriteByte('|')
+		for k := range cols {
+			w.WriteByte(' ')
+			if c := cols[k].cell(i, q, false); cols[k].text {
+				w.WriteString(md(c))
 			} else {
-				w.WriteString(" | |")
+				w.WriteString(c)
 			}
+			w.WriteString(" |")
 		}
 		w.WriteByte('\n')
 	}
+	if why := s.why(); len(why) > 0 {
+		w.WriteString("\n**Why units wait**\n\n")
+		for _, l := range why {
+			w.WriteString("- " + md(l) + "\n")
+		}
+	}
 }
 
-func mdProblems(w *bufio.Writer, r *result.Report) {
-	first := true
-	for i := range r.Queries {
-		q := &r.Queries[i]
-		msg, ok := problem(q)
-		if !ok {
-			continue
+// mdHead writes the head of a table of cols: their names, escaped, and alignments.
+func mdHead(w *bufio.Writer, cols []column) {
+	w.WriteString("\n|")
+	for k := range cols {
+		w.WriteString(" " + md(cols[k].name) + " |")
+	}
+	w.WriteString("\n|")
+	for k := range cols {
+		if cols[k].right {
+			w.WriteString("--:|")
+		} else {
+			w.WriteString("---|")
 		}
-		if first {
+	}
+	w.WriteByte('\n')
+}
+
+func mdProblems(w *bufio.Writer, s *section) {
+	for k, p := range s.problems() {
+		if k == 0 {
 			w.WriteString("\n**Problems**\n\n")
-			first = false
 		}
-		w.WriteString("- `" + strings.ReplaceAll(position(q), "`", "'") + "` " + md(q.Name) + ": " + md(msg) + "\n")
+		w.WriteString("- `" + strings.ReplaceAll(position(p.q), "`", "'") + "` " + md(p.q.Name) + ": " + md(p.msg) + "\n")
 	}
 }
 

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -70,7 +69,7 @@ const (
 
 // unitName is a unit's name in the table, marked when it is a transaction block.
 func unitName(q *result.Query) string {
-	name := oneLine(q.Name)
+	name := OneLine(q.Name)
 	if n := len(q.Statements); n > 0 {
 		name += " (tx, " + strconv.Itoa(n) + " statements)"
 	}
@@ -100,177 +99,172 @@ func statusCell(q *result.Query, color bool) string {
 // of one sample.
 const noValue = "—"
 
-// statCells are a repeated unit's median, p95, ±stddev and min…max cells, over the runs
-// that ended ok: "—" where there are too few of them.
-func statCells(q *result.Query) (median, p95, sd, minMax string) {
-	s := q.Stats
-	if s == nil {
-		return Duration(q.WallMs), "", "", ""
+// The statistics of a repeated unit, over the runs that ended ok: its median (for a
+// unit without statistics, its time), p95, ±stddev and min…max cells, "—" where there
+// are too few of those runs.
+func medianCell(q *result.Query) string {
+	switch s := q.Stats; {
+	case s == nil:
+		return Duration(q.WallMs)
+	case s.N == 0:
+		return noValue
+	default:
+		return Duration(s.P50Ms)
 	}
-	switch s.N {
-	case 0:
-		return noValue, noValue, noValue, noValue
-	case 1:
-		return Duration(s.P50Ms), Duration(s.P95Ms), noValue, Duration(s.MinMs)
+}
+
+func p95Cell(q *result.Query) string {
+	switch s := q.Stats; {
+	case s == nil:
+		return ""
+	case s.N == 0:
+		return noValue
+	default:
+		return Duration(s.P95Ms)
 	}
-	return Duration(s.P50Ms), Duration(s.P95Ms), "±" + Duration(s.StddevMs), Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+}
+
+func stddevCell(q *result.Query) string {
+	switch s := q.Stats; {
+	case s == nil:
+		return ""
+	case s.N < 2:
+		return noValue
+	default:
+		return "±" + Duration(s.StddevMs)
+	}
+}
+
+func minMaxCell(q *result.Query) string {
+	switch s := q.Stats; {
+	case s == nil:
+		return ""
+	case s.N == 0:
+		return noValue
+	case s.N == 1:
+		return Duration(s.MinMs)
+	default:
+		return Duration(s.MinMs) + "…" + Duration(s.MaxMs)
+	}
 }
 
 func writeTable(w io.Writer, r *result.Report, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if len(r.Targets) > 0 {
-		if err := writeTargetsTable(bw, r, opts); err != nil {
+	v := newView(r)
+	if v.several {
+		if err := writeSideBySide(bw, v, opts); err != nil {
 			return err
 		}
-	} else if err := writeOneTable(bw, r, opts, true); err != nil {
-		return err
+		one := opts
+		one.axisEndMs = commonEnd(r) // the targets' timelines on one scale
+		for i := range v.sections {
+			s := &v.sections[i]
+			bw.WriteString("\n" + paint(opts.Color, ansiBold, "== "+s.label+" ==") + "\n")
+			if err := serverTable(bw, s.r); err != nil { // --server-stats, beside the targets' table
+				return err
+			}
+			writeSection(bw, s, one)
+			writeWarnings(bw, s.r.Warnings, opts)
+		}
+	} else {
+		if err := statementsTable(bw, &v.sections[0], opts); err != nil {
+			return err
+		}
+		writeSection(bw, &v.sections[0], opts)
 	}
+	for _, c := range v.comparisons {
+		bw.WriteByte('\n')
+		if err := comparisonTable(bw, c, opts); err != nil {
+			return err
+		}
+	}
+	writeWarnings(bw, r.Warnings, opts)
 	return bw.Flush()
 }
 
-// writeOneTable renders one target's report: statements, errors, summary, timeline,
-// baseline comparison and warnings. withStatements is false under a several-target
-// table, which already shows the statements side by side.
-func writeOneTable(w *bufio.Writer, r *result.Report, opts Options, withStatements bool) error {
-	if withStatements {
-		if err := statementsTable(w, r, opts); err != nil {
-			return err
-		}
-	} else if err := serverTable(w, r); err != nil { // --server-stats, beside the targets' table
-		return err
+// writeSection renders one target's report after its statements: errors, summary and
+// timeline.
+func writeSection(w *bufio.Writer, s *section, opts Options) {
+	writeProblems(w, s, opts)
+	writeSummary(w, s)
+	if !s.dry {
+		writeTimeline(w, s, opts)
 	}
-	writeProblems(w, r, opts)
-	writeSummary(w, r, opts)
-	if !isDryRun(r) {
-		writeTimeline(w, r, opts)
-	}
-	return writeComparisonsAndWarnings(w, r, opts)
 }
 
-func statementsTable(w io.Writer, r *result.Report, opts Options) error {
-	var t *grid
-	switch {
-	case isDryRun(r):
-		t = newGrid([]tw.Align{right, left, left, left, left}, "#", "NAME", "STAGE", "AFTER", "POSITION")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			t.add(strconv.Itoa(i+1), unitName(q), oneLine(q.Stage),
-				afterNames(q), q.File+":"+strconv.Itoa(q.Line)+":"+strconv.Itoa(q.Col))
+// statementsTable renders the section's statements in its columns; under a plan, why
+// units wait.
+func statementsTable(w *bufio.Writer, s *section, opts Options) error {
+	cols := s.columns()
+	t := gridOf(cols)
+	t.rows = make([][]string, len(s.r.Queries))
+	for i := range s.r.Queries {
+		q := &s.r.Queries[i]
+		row := make([]string, len(cols))
+		for k := range cols {
+			row[k] = cols[k].cell(i, q, opts.Color)
+			if cols[k].text {
+				row[k] = OneLine(row[k])
+			}
 		}
-		if err := t.render(w); err != nil {
-			return err
-		}
-		writeWhy(w, r)
-		return nil
-	case r.Runs > 1:
-		t = newGrid([]tw.Align{left, left, right, right, right, right, right, right},
-			"NAME", "STATUS", "MEDIAN", "P95", "±STDDEV", "MIN…MAX", "ROWS", "WAIT")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			med, p95, sd, mm := statCells(q)
-			t.add(unitName(q), statusCell(q, opts.Color), med, p95, sd, mm, rowsCell(q), waitCell(q.WaitMs))
-		}
+		t.rows[i] = row
+	}
+	if s.repeated {
 		// Eight columns do not fit a terminal of 80: leave out what says least (no wait, the
 		// spread beside min…max, the rows), then shorten long names. JSON has them all.
 		t.fit(opts.width(), []gridDrop{{"WAIT", true}, {"±STDDEV", false}, {"ROWS", false}, {"WAIT", false}}, 0, 16)
-	default:
-		t = newGrid([]tw.Align{left, left, right, right, right}, "NAME", "STATUS", "TIME", "ROWS", "WAIT")
-		for i := range r.Queries {
-			q := &r.Queries[i]
-			t.add(unitName(q), statusCell(q, opts.Color), timeCell(q), rowsCell(q), waitCell(q.WaitMs))
+	}
+	addServerColumns(t, s.r) // --server-stats
+	if err := t.render(w); err != nil {
+		return err
+	}
+	if why := s.why(); len(why) > 0 {
+		w.WriteString("\nWhy units wait:\n")
+		for _, l := range why {
+			w.WriteString("  " + l + "\n")
 		}
 	}
-	addServerColumns(t, r) // --server-stats
-	addTargetColumn(t, r)
-	return t.render(w)
-}
-
-// addTargetColumn adds a TARGET column when a \connect ran some units on another
-// server or database than the run's: there, the target they ran on; "-" on the run's.
-func addTargetColumn(t *grid, r *result.Report) {
-	if !slices.ContainsFunc(r.Queries, func(q result.Query) bool { return q.Target != "" }) {
-		return
-	}
-	t.headers = append(t.headers, "TARGET")
-	t.aligns = append(t.aligns, left)
-	for i := range t.rows {
-		cell := "-"
-		if tg := r.Queries[i].Target; tg != "" {
-			cell = oneLine(tg)
-		}
-		t.rows[i] = append(t.rows[i], cell)
-	}
+	return nil
 }
 
 // timeCell is a unit's time, or a dash when it never ran.
 func timeCell(q *result.Query) string {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+	if neverRan(q.Status) {
 		return "-"
 	}
 	return Duration(q.WallMs)
 }
 
 func rowsCell(q *result.Query) string {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
+	if neverRan(q.Status) {
 		return "-"
 	}
 	return strconv.FormatInt(q.Rows, 10)
 }
 
-// writeWhy lists, under a dry run's table, why each unit waits for the ones it waits
-// for: one line per dependency, "NAME waits for AFTER: REASON".
-func writeWhy(w io.Writer, r *result.Report) {
-	first := true
-	for i := range r.Queries {
-		q := &r.Queries[i]
-		for _, d := range q.Deps {
-			if first {
-				fmt.Fprintln(w, "\nWhy units wait:")
-				first = false
-			}
-			fmt.Fprintf(w, "  %s waits for %s: %s\n", unitName(q), oneLine(d.After), oneLine(d.Reason))
-		}
-	}
-}
-
 // writeProblems lists errors, timeouts, skips and units not run under the table, one a
 // line: file:line:col: name: SQLSTATE message.
-func writeProblems(w *bufio.Writer, r *result.Report, opts Options) {
-	first := true
-	for i := range r.Queries {
-		q := &r.Queries[i]
-		msg, ok := problem(q)
-		if !ok && q.Status == result.StatusPlanned && q.Reason != "" {
-			msg, ok = q.Reason, true // --dry-run: "dynamic: ..." (completed at run time)
-		}
-		if !ok {
-			continue
-		}
-		if first {
+func writeProblems(w *bufio.Writer, s *section, opts Options) {
+	for k, p := range s.problems() {
+		if k == 0 {
 			w.WriteByte('\n')
-			first = false
 		}
-		w.WriteString(position(q))
+		w.WriteString(position(p.q))
 		w.WriteString(": ")
-		w.WriteString(oneLine(q.Name))
+		w.WriteString(OneLine(p.q.Name))
 		w.WriteString(": ")
-		w.WriteString(paint(opts.Color, statusStyle(q.Status), oneLine(msg)))
+		w.WriteString(paint(opts.Color, statusStyle(p.q.Status), OneLine(p.msg)))
 		w.WriteByte('\n')
 	}
 }
 
-// summaryLines returns the run's summary as lines of "key value" pairs, shared by the
-// table, markdown and html formats.
-func summaryLines(r *result.Report) []string {
+// summaryLines returns the section's summary as lines of "key value" pairs, shared by
+// the table, markdown and html formats.
+func summaryLines(s *section) []string {
+	r := s.r
 	var lines []string
-	if isDryRun(r) {
-		stages := map[string]bool{}
-		for i := range r.Queries {
-			stages[r.Queries[i].Stage] = true
-		}
-		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(stages), "stage") + " · nothing was run"}
+	if s.dry {
+		return []string{"mode dry-run · " + plural(len(r.Queries), "unit") + " · " + plural(len(s.stages()), "stage") + " · nothing was run"}
 	}
 	l := "mode " + r.Mode + " · concurrency " + strconv.Itoa(r.Concurrency) + " · connect " + Duration(r.ConnectMs)
 	if r.Context.Target != "" {
@@ -375,16 +369,12 @@ func countsLine(c result.Counts, interrupted bool) string {
 	return l
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
+// plural is result.Plural of a noun whose plural takes an s: "1 unit", "3 units".
+func plural(n int, noun string) string { return result.Plural(n, noun, noun+"s") }
 
-func writeSummary(w *bufio.Writer, r *result.Report, opts Options) {
+func writeSummary(w *bufio.Writer, s *section) {
 	w.WriteByte('\n')
-	for _, l := range summaryLines(r) {
+	for _, l := range summaryLines(s) {
 		w.WriteString(l)
 		w.WriteByte('\n')
 	}
@@ -397,7 +387,7 @@ func writeWarnings(w *bufio.Writer, warnings []string, opts Options) {
 	w.WriteByte('\n')
 	for _, s := range warnings {
 		w.WriteString(paint(opts.Color, ansiYellow, "warning: "))
-		w.WriteString(oneLine(s))
+		w.WriteString(OneLine(s))
 		w.WriteByte('\n')
 	}
 }
@@ -423,18 +413,6 @@ func verdictCell(row *result.ComparisonRow, color bool) string {
 		v += " (regression)"
 	}
 	return paint(color, style, v)
-}
-
-// writeComparisonsAndWarnings ends a table report: its comparisons, then its warnings.
-func writeComparisonsAndWarnings(w *bufio.Writer, r *result.Report, opts Options) error {
-	for i := range r.Comparison {
-		w.WriteByte('\n')
-		if err := comparisonTable(w, &r.Comparison[i], opts); err != nil {
-			return err
-		}
-	}
-	writeWarnings(w, r.Warnings, opts)
-	return nil
 }
 
 // comparisonCells formats a comparison row's base and new medians, change and verdict
@@ -478,7 +456,7 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 		t.add(name, base, nw, delta, p, v)
 	}
 	for i := range c.Rows {
-		add(&c.Rows[i], oneLine(c.Rows[i].Name))
+		add(&c.Rows[i], OneLine(c.Rows[i].Name))
 	}
 	if c.Total != nil {
 		add(c.Total, "(total)")
@@ -500,69 +478,25 @@ func comparisonTable(w *bufio.Writer, c *result.Comparison, opts Options) error 
 	return nil
 }
 
-// writeTargetsTable renders a several-target report: the statements side by side with
-// each other target's ratio to the first and the verdict, then each target's summary,
-// errors and timeline, then the gates.
-func writeTargetsTable(w *bufio.Writer, r *result.Report, opts Options) error {
-	v := newView(r)
-	headers := []string{"NAME"}
-	aligns := []tw.Align{left}
-	for i := range r.Targets {
-		headers = append(headers, label(&r.Targets[i], i))
-		aligns = append(aligns, right)
-		if i > 0 {
-			headers = append(headers, "RATIO", "VERDICT")
-			aligns = append(aligns, right, left)
+// gridOf is an empty grid headed by cols.
+func gridOf(cols []column) *grid {
+	aligns := make([]tw.Align, len(cols))
+	headers := make([]string, len(cols))
+	for k := range cols {
+		aligns[k], headers[k] = left, cols[k].header()
+		if cols[k].right {
+			aligns[k] = right
 		}
 	}
-	t := newGrid(aligns, headers...)
-	idx := make([]map[string]*result.ComparisonRow, len(r.Targets))
-	byName := make([]map[string]*result.Query, len(r.Targets))
-	for i := range r.Targets {
-		idx[i] = rowIndex(v.sections[i].vsFirst)
-		if i > 0 {
-			byName[i] = make(map[string]*result.Query, len(r.Targets[i].Queries))
-			for j := range r.Targets[i].Queries {
-				q := &r.Targets[i].Queries[j]
-				byName[i][q.Name] = q
-			}
-		}
-	}
-	first := &r.Targets[0]
-	for j := range first.Queries {
-		q0 := &first.Queries[j]
-		row := make([]string, 0, len(headers))
-		row = append(row, unitName(q0), targetCell(q0, opts.Color))
-		for i := 1; i < len(r.Targets); i++ {
-			q := byName[i][q0.Name]
-			if q == nil {
-				row = append(row, "-", "", "")
-				continue
-			}
-			row = append(row, targetCell(q, opts.Color))
-			if c := idx[i][q0.Name]; c != nil {
-				row = append(row, ratio(c.Ratio), verdictCell(c, opts.Color))
-			} else {
-				row = append(row, "", "")
-			}
-		}
-		t.add(row...)
-	}
-	if err := t.render(w); err != nil {
-		return err
-	}
-	one := opts
-	one.axisEndMs = commonEnd(r) // the targets' timelines on one scale
-	for i := range r.Targets {
-		tr := &r.Targets[i]
-		w.WriteString("\n" + paint(opts.Color, ansiBold, "== "+label(tr, i)+" ==") + "\n")
-		c := *tr
-		c.Comparison = nil // the comparisons follow, once
-		if err := writeOneTable(w, &c, one, false); err != nil {
-			return err
-		}
-	}
-	return writeComparisonsAndWarnings(w, r, opts)
+	return newGrid(aligns, headers...)
+}
+
+// writeSideBySide renders the statements of several targets side by side, with each
+// other target's ratio to the first and the verdict.
+func writeSideBySide(w *bufio.Writer, v *view, opts Options) error {
+	t := gridOf(v.sideColumns())
+	t.rows = v.sideRows(opts.Color)
+	return t.render(w)
 }
 
 // targetCell is one target's time for a statement, or its status when it did not

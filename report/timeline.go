@@ -85,37 +85,29 @@ func runTime(r *result.Report, q *result.Query) float64 {
 
 // ran reports whether a unit has a place on the timeline.
 func ran(q *result.Query) bool {
-	switch q.Status {
-	case result.StatusSkipped, result.StatusNotRun, result.StatusPlanned:
-		return false
-	}
-	return q.EndMs > 0 || q.StartMs > 0
+	return !neverRan(q.Status) && (q.EndMs > 0 || q.StartMs > 0)
 }
 
-// stage is a stage of a run as drawn on a timeline: the time its barrier opened.
+// stage is a stage of a run as drawn on a timeline: the time its barrier opened, and
+// its first unit.
 type stage struct {
 	name   string
 	openMs float64
+	first  int // the index of its first unit in the report's queries
 }
 
-// stages returns the run's stages in order of appearance, each opening when every unit
-// of the earlier stages had ended. A run with one stage has none to draw.
-func stages(qs []result.Query) []stage {
-	var out []stage
-	seen := map[string]bool{}
-	end := 0.0
-	for i := range qs {
-		q := &qs[i]
-		if !seen[q.Stage] {
-			seen[q.Stage] = true
-			out = append(out, stage{name: q.Stage, openMs: end})
-		}
-		end = math.Max(end, q.EndMs)
+// newStage reports whether q, the unit after prev, starts a stage: by the plan's stage
+// index, or in a report of an older version (no index) by a change of label.
+func newStage(prev, q *result.Query) bool {
+	return q.StageIndex != prev.StageIndex || q.Stage != prev.Stage
+}
+
+// drawnStages is stages as a timeline draws them: a run with one stage has none to draw.
+func drawnStages(sts []stage) []stage {
+	if len(sts) > 1 {
+		return sts
 	}
-	if len(out) < 2 {
-		return nil
-	}
-	return out
+	return nil
 }
 
 // niceStep returns a round tick interval (1, 2 or 5 × 10^k ms) that puts about n ticks
@@ -140,7 +132,8 @@ type cell struct {
 // writeTimeline draws the (last) run as text: one line per unit, its wait as ░ and its
 // run as █ on a time axis opts.Width columns wide, a status mark and the time, stage
 // boundaries as ┊, and a ruler with ticks.
-func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
+func writeTimeline(w *bufio.Writer, s *section, opts Options) {
+	r := s.r
 	if len(r.Queries) == 0 {
 		return
 	}
@@ -156,7 +149,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 	if !ok {
 		return
 	}
-	sts := stages(r.Queries)
+	sts := drawnStages(s.stages())
 	stageCols := make([]int, len(sts))
 	for i, s := range sts {
 		stageCols[i] = min(barW-1, int(math.Round(ax.at(s.openMs))))
@@ -269,7 +262,7 @@ func writeTimeline(w *bufio.Writer, r *result.Report, opts Options) {
 
 // writeName writes a name padded or cut with … to n columns.
 func writeName(w *bufio.Writer, name string, n int) {
-	name = oneLine(name)
+	name = OneLine(name)
 	width := displayWidth(name)
 	if width > n {
 		name = twwidth.Truncate(name, n-1, "") + "…"

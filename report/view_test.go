@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/qrunhq/qrun/result"
@@ -23,7 +25,7 @@ func TestViewTiesComparisonsByTarget(t *testing.T) {
 		if regression {
 			v = result.VerdictSlower
 		}
-		return result.ComparisonRow{Name: "q", BaseMs: base, NewMs: 20, Verdict: v, Regression: regression, P: 0.01}
+		return result.ComparisonRow{Name: "q", BaseMs: base, NewMs: 20, Ratio: 20 / base, Verdict: v, Regression: regression, P: 0.01}
 	}
 	r := &result.Report{Mode: "sequential", Runs: 5, Targets: []result.Report{target("a"), target("b")},
 		Comparison: []result.Comparison{
@@ -69,7 +71,36 @@ func TestViewTiesComparisonsByTarget(t *testing.T) {
 			t.Errorf("csv row of %s: regression %s base_ms %s, want the baseline's (true, 1)", rec[0], rec[col("regression")], rec[col("base_ms")])
 		}
 	}
-	// The side-by-side table still shows the second target against the first.
+	// The side-by-side tables show the second target against the first (the same
+	// time: "~", 1.00×), not against the baseline (a regression); each baseline
+	// comparison follows, failing its gate.
+	// In either order of the comparisons: they are found by their ties, not by position.
+	rotated := *r
+	rotated.Comparison = append(slices.Clone(r.Comparison[1:]), r.Comparison[0])
+	for _, tc := range []struct {
+		format, side, fail string
+	}{
+		{"table", "│ 20.0ms │ 20.0ms │ 1.00× │ ~ ", "FAIL: 1 regression"},
+		{"markdown", "| q | 20.0ms | 20.0ms | 1.00× | ~ |", "❌ **FAIL: 1 regression"},
+		{"html", "", `<p class="gate fail">FAIL: 1 regression`},
+	} {
+		for _, r := range []*result.Report{r, &rotated} {
+			buf.Reset()
+			if err := Write(&buf, r, Options{Format: tc.format}); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(out, tc.side) {
+				t.Errorf("%s: the side-by-side row is not %q:\n%s", tc.format, tc.side, out)
+			}
+			if n := strings.Count(out, tc.fail); n != 2 {
+				t.Errorf("%s: %d failed gates (%q), want 2, one per target's baseline comparison:\n%s", tc.format, n, tc.fail, out)
+			}
+			if n := strings.Count(out, "base.json → b"); n != 1 {
+				t.Errorf("%s: %d comparisons of b with the baseline, want 1", tc.format, n)
+			}
+		}
+	}
 	v := newView(r)
 	if v.sections[1].vsFirst != &r.Comparison[0] || v.sections[0].vsFirst != nil {
 		t.Errorf("vsFirst tied wrongly: %+v", v.sections)

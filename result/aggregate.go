@@ -295,6 +295,12 @@ func cloneQuery(q Query) Query {
 	return q
 }
 
+// Plus returns the sum of c and o, status by status.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{OK: c.OK + o.OK, Error: c.Error + o.Error, Timeout: c.Timeout + o.Timeout,
+		Cancelled: c.Cancelled + o.Cancelled, Skipped: c.Skipped + o.Skipped, NotRun: c.NotRun + o.NotRun}
+}
+
 func (c *Counts) add(s Status) {
 	switch s {
 	case StatusOK:
@@ -369,7 +375,7 @@ func (w *warner) result() []string {
 	cold, outliers := "cold cache? try --warmup", "consider --warmup or a quieter system"
 	if w.warmup > 0 {
 		// --warmup was given: more of it is not the obvious cure.
-		cold = fmt.Sprintf("after %d %s: a cache the warmup does not fill, or a noisy system? try more --warmup runs or --before-each", w.warmup, plural(w.warmup, "warmup run"))
+		cold = "after " + Plural(w.warmup, "warmup run", "warmup runs") + ": a cache the warmup does not fill, or a noisy system? try more --warmup runs or --before-each"
 		outliers = "consider a quieter system or more --runs"
 	}
 	if len(w.cold) <= maxNamed {
@@ -385,7 +391,7 @@ func (w *warner) result() []string {
 	}
 	if len(w.outliers) <= maxNamed {
 		for _, f := range w.outliers {
-			add(fmt.Sprintf("%d statistical %s in %s: %s", f.n, plural(f.n, "outlier"), subject(f.name), outliers))
+			add(Plural(f.n, "statistical outlier", "statistical outliers") + " in " + subject(f.name) + ": " + outliers)
 		}
 	} else {
 		names := make([]string, len(w.outliers))
@@ -410,13 +416,6 @@ func list(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamed], ", "), len(names)-maxNamed)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // sep joins advice to a finding: ": cold cache? ..." or " after 2 warmup runs: ...".

@@ -1,5 +1,10 @@
 package result
 
+import (
+	"slices"
+	"strconv"
+)
+
 // Failed counts the units that did not end ok in some run: errors, timeouts, cancelled,
 // skipped and not run. Planned units (--dry-run) are not failures. For a report with
 // Targets it counts the units of every target.
@@ -24,6 +29,18 @@ func (s Status) Failed() bool {
 		return true
 	}
 	return false
+}
+
+// OwnFailure reports whether s is a failure of the unit itself: an error or a timeout.
+// It is what junit fails, what --stop-on-error stops after, and what the stderr summary
+// names. The other statuses Failed counts (cancelled, skipped, not_run) follow from a
+// failure or a stop elsewhere.
+func (s Status) OwnFailure() bool { return s == StatusError || s == StatusTimeout }
+
+// OwnFailure reports whether q failed of itself (Status.OwnFailure) in its last run or
+// in any other.
+func (q *Query) OwnFailure() bool {
+	return q.Status.OwnFailure() || slices.ContainsFunc(q.RunsStatus, Status.OwnFailure)
 }
 
 // FailedRuns counts the runs of q that did not end ok: for a single run (RunsMs empty)
@@ -67,4 +84,21 @@ func (r *Report) TotalSamples() []float64 {
 		return []float64{r.TotalWallMs}
 	}
 	return append([]float64(nil), r.TotalRunsMs...)
+}
+
+// TargetLabel names target i of a several-target report in headings, columns and
+// messages: its Context.Target, or "target N" (1-based) when it has none.
+func (r *Report) TargetLabel(i int) string {
+	if t := r.Targets[i].Context.Target; t != "" {
+		return t
+	}
+	return "target " + strconv.Itoa(i+1)
+}
+
+// Plural is "1 " + one, or n and many: "1 regression", "2 regressions".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

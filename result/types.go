@@ -54,13 +54,18 @@ type Query struct {
 	// a "-- name:" line gave one, else its file's base name and SQL fingerprint, with
 	// " #K" for the K-th statement of the file with that fingerprint. See
 	// compare.Identify. Empty in a dry run and in reports of older versions.
-	ID    string   `json:"id,omitempty"`
-	File  string   `json:"file"`
-	Line  int      `json:"line"`
-	Col   int      `json:"col"`
-	SQL   string   `json:"sql"`
-	Stage string   `json:"stage,omitempty"`
-	After []string `json:"after,omitempty"`
+	ID    string `json:"id,omitempty"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Col   int    `json:"col"`
+	SQL   string `json:"sql"`
+	Stage string `json:"stage,omitempty"`
+	// StageIndex numbers the unit's stage in the plan, from 0 in file order: a stage
+	// barrier lies between two units whose StageIndex differ, whatever their labels (two
+	// "-- stage:" lines may share one). 0 in reports of older versions, which then
+	// tell stages apart by their labels only.
+	StageIndex int      `json:"stage_index,omitempty"`
+	After      []string `json:"after,omitempty"`
 	// Deps lists, with --parallel, every unit this one waits for and why: its "-- after:"
 	// lines and the dependencies inferred from what the statements read and write.
 	Deps    []Dep   `json:"deps,omitempty"`

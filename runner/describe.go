@@ -7,6 +7,7 @@ import (
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
 	"github.com/qrunhq/qrun/result"
+	"github.com/qrunhq/qrun/stats"
 )
 
 // Describe returns the plan as a run in which every unit is planned: names, positions,
@@ -20,16 +21,10 @@ func Describe(p *plan.Plan) result.Run {
 	return result.Run{Queries: qs}
 }
 
-// DescribeSeq yields the queries of Describe(p) one at a time, without holding them all:
-// --dry-run streams them into its report. The *result.Query yielded (and the slice of a
-// block's statements in it) is reused for the next unit, so a consumer must copy what
-// it keeps.
-func DescribeSeq(p *plan.Plan) iter.Seq[*result.Query] {
-	return DescribeRange(p, 0, len(p.Units))
-}
-
-// DescribeRange is DescribeSeq for the units [lo, hi) only: --dry-run describes a long
-// plan in ranges that are rendered concurrently.
+// DescribeRange yields the queries of Describe(p) for the units [lo, hi), one at a time,
+// without holding them all: --dry-run describes a long plan in ranges that are rendered
+// concurrently into its report. The *result.Query yielded (and the slice of a block's
+// statements in it) is reused for the next unit, so a consumer must copy what it keeps.
 func DescribeRange(p *plan.Plan, lo, hi int) iter.Seq[*result.Query] {
 	return func(yield func(*result.Query) bool) {
 		var q result.Query
@@ -52,6 +47,7 @@ func describeUnit(p *plan.Plan, u *plan.Unit, q *result.Query, stmts []result.Qu
 	if int(u.Stage) < len(p.Stages) {
 		q.Stage = p.Stages[u.Stage]
 	}
+	q.StageIndex = int(u.Stage)
 	q.After = u.AfterNames()
 	if p.Inferred != nil {
 		for _, d := range p.Deps(int(u.Index)) {
@@ -112,7 +108,7 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 					samples = append(samples, r.Queries[i].WallMs)
 				}
 			}
-			med[i] = median(samples)
+			med[i] = stats.Median(samples)
 		}
 		if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
 			units, total = plan.CriticalPath(p, med)
@@ -135,29 +131,8 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 		}
 	}
 	rep.CriticalPathMs = total
-	wall := rep.TotalWallMs
-	if wall == 0 {
-		totals := make([]float64, len(runs))
-		for i, r := range runs {
-			totals[i] = r.WallMs
-		}
-		wall = median(totals)
-	}
-	if wall > 0 {
-		rep.Efficiency = total / wall
+	if rep.TotalWallMs > 0 {
+		rep.Efficiency = total / rep.TotalWallMs
 	}
 	return rep
-}
-
-// median returns the median of xs, reordering them; 0 when xs is empty.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }

@@ -95,7 +95,7 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-func TestDescribeSeq(t *testing.T) {
+func TestDescribeRange(t *testing.T) {
 	t.Parallel()
 	p := buildPlan(t, true,
 		src{name: "a", sql: "SELECT 1;"},
@@ -108,9 +108,9 @@ func TestDescribeSeq(t *testing.T) {
 	)
 	want := Describe(p).Queries
 	i := 0
-	for q := range DescribeSeq(p) {
+	for q := range DescribeRange(p, 0, len(p.Units)) {
 		if i >= len(want) {
-			t.Fatalf("DescribeSeq yields more than Describe's %d queries", len(want))
+			t.Fatalf("DescribeRange yields more than Describe's %d queries", len(want))
 		}
 		if !reflect.DeepEqual(*q, want[i]) {
 			t.Errorf("query %d: got %+v, want %+v", i, *q, want[i])
@@ -118,9 +118,9 @@ func TestDescribeSeq(t *testing.T) {
 		i++
 	}
 	if i != len(want) {
-		t.Errorf("DescribeSeq yields %d queries, want %d", i, len(want))
+		t.Errorf("DescribeRange yields %d queries, want %d", i, len(want))
 	}
-	for range DescribeSeq(p) {
+	for range DescribeRange(p, 0, len(p.Units)) {
 		break // stopping early must not panic
 	}
 }

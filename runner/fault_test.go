@@ -3,14 +3,9 @@ package runner
 import (
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
 	"github.com/qrunhq/qrun/result"
@@ -18,34 +13,17 @@ import (
 
 // proxied starts a TCP proxy on loopback in front of the server of dbURL and returns
 // the proxy and dbURL pointed at it.
-func proxied(t *testing.T, dbURL string) (*toxiproxy.Proxy, string) {
+func proxied(t *testing.T, dbURL string) (*pgtest.Toxi, string) {
 	t.Helper()
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	px := toxiproxy.NewProxy(srv, "pg", "127.0.0.1:0", u.Host)
-	if err := px.Start(); err != nil {
-		t.Fatalf("start proxy: %v", err)
-	}
-	t.Cleanup(px.Stop)
-	u.Host = px.Listen
-	return px, u.String()
-}
-
-func addToxic(t *testing.T, px *toxiproxy.Proxy, json string) {
-	t.Helper()
-	if _, err := px.Toxics.AddToxicJson(strings.NewReader(json)); err != nil {
-		t.Fatalf("add toxic %s: %v", json, err)
-	}
+	px := pgtest.NewToxi(t, dbURL)
+	return px, px.URL(t, dbURL)
 }
 
 func TestLatencyShowsInTimes(t *testing.T) {
 	t.Parallel()
 	px, u := proxied(t, pgtest.NewDatabase(t))
 	tg := connect(t, u, Config{}, Options{})
-	addToxic(t, px, `{"name":"lat","type":"latency","stream":"downstream","attributes":{"latency":50}}`)
+	px.Add(t, "lat", "latency", "downstream", `{"latency":50}`)
 	r := run(t, tg, buildPlan(t, false, src{sql: "SELECT 1;"}, src{sql: "SELECT 2;"}))
 	for _, q := range r.Queries {
 		if q.Status != result.StatusOK || q.WallMs < 45 {
@@ -59,7 +37,7 @@ func TestResetMidStatement(t *testing.T) {
 	px, u := proxied(t, pgtest.NewDatabase(t))
 	tg := connect(t, u, Config{}, Options{})
 	// The reply to the sleep is the next data down the wire: the reset hits mid-statement.
-	addToxic(t, px, `{"name":"reset","type":"reset_peer","stream":"downstream","attributes":{"timeout":0}}`)
+	px.Add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)
 	start := time.Now()
 	r := run(t, tg, buildPlan(t, false, src{sql: "SELECT pg_sleep(0.2);"}))
 	if d := time.Since(start); d > 3*time.Second {
@@ -68,9 +46,7 @@ func TestResetMidStatement(t *testing.T) {
 	if q := r.Queries[0]; q.Status != result.StatusError || q.Error == nil {
 		t.Fatalf("got %s (%+v), want error", q.Status, q.Error)
 	}
-	if err := px.Toxics.RemoveToxic(context.Background(), "reset"); err != nil {
-		t.Fatal(err)
-	}
+	px.Remove(t, "reset")
 	// The broken connection was dropped; the next run gets a fresh one.
 	if r := run(t, tg, buildPlan(t, false, src{sql: "SELECT 1;"})); statuses(r) != "ok" {
 		t.Errorf("after the reset: got %q, want ok", statuses(r))
@@ -83,7 +59,7 @@ func TestBlackHole(t *testing.T) {
 		t.Parallel()
 		px, u := proxied(t, pgtest.NewDatabase(t))
 		tg := connect(t, u, Config{}, Options{Timeout: 200 * time.Millisecond})
-		addToxic(t, px, `{"name":"hole","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+		px.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 		start := time.Now()
 		r := run(t, tg, buildPlan(t, false, src{sql: "SELECT 1;"}))
 		if d := time.Since(start); d > cancelGrace+2*time.Second {
@@ -93,9 +69,7 @@ func TestBlackHole(t *testing.T) {
 			t.Errorf("got %q, want timeout", got)
 		}
 		// Let the pool close without waiting on connections into the hole.
-		if err := px.Toxics.RemoveToxic(context.Background(), "hole"); err != nil {
-			t.Fatal(err)
-		}
+		px.Remove(t, "hole")
 	})
 	// Without --timeout, statements run under the run's single watch (cancel.go): an
 	// interrupt must still end a statement whose server has vanished, by the deadline.
@@ -108,7 +82,7 @@ func TestBlackHole(t *testing.T) {
 			t.Parallel()
 			px, u := proxied(t, pgtest.NewDatabase(t))
 			tg := connect(t, u, Config{}, Options{Parallel: parallel, Concurrency: 2})
-			addToxic(t, px, `{"name":"hole","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+			px.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
 			start := time.Now()
@@ -129,23 +103,21 @@ func TestBlackHole(t *testing.T) {
 			if got := statuses(r); got != want {
 				t.Errorf("got %q, want %q", got, want)
 			}
-			if err := px.Toxics.RemoveToxic(context.Background(), "hole"); err != nil {
-				t.Fatal(err)
-			}
+			px.Remove(t, "hole")
 		})
 	}
 	t.Run("connect timeout", func(t *testing.T) {
 		t.Parallel()
 		px, u := proxied(t, pgtest.URL(t))
-		addToxic(t, px, `{"name":"hole","type":"timeout","stream":"upstream","attributes":{"timeout":0}}`)
+		px.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 		start := time.Now()
 		_, err := Connect(context.Background(), Config{ConnString: u, ConnectTimeout: 300 * time.Millisecond}, Options{})
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("got %s, want about the 300ms connect timeout", d)
 		}
 		var ce *ConnectError
-		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), px.Listen) {
-			t.Errorf("got %v, want a ConnectError naming %s that timed out", err, px.Listen)
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), px.Addr) {
+			t.Errorf("got %v, want a ConnectError naming %s that timed out", err, px.Addr)
 		}
 	})
 }

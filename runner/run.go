@@ -292,7 +292,7 @@ func (e *execution) finish(s *plan.Scheduler, o outcome) time.Duration {
 	e.unitEnd[o.unit] = end
 	st := e.p.Units[o.unit].Stage
 	e.stageEnd[st] = max(e.stageEnd[st], end)
-	failed := q.Status == result.StatusError || q.Status == result.StatusTimeout
+	failed := q.Status.OwnFailure()
 	if failed && (e.opts.StopOnError || e.stopsOnError(o.unit)) && e.stopped == "" {
 		e.stopped = fmt.Sprintf("stopped after %s failed", q.Name)
 		e.stop()

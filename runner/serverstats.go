@@ -15,6 +15,7 @@ import (
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
 	"github.com/qrunhq/qrun/result"
+	"github.com/qrunhq/qrun/stats"
 )
 
 // maxExplainPasses caps the explain pass's repetitions: as many as the measured runs, at
@@ -458,8 +459,8 @@ func (sp *serverPass) stmtResult(ss *stmtStats) *result.ServerStats {
 	}
 	s := *ss.last
 	s.ServerRunsMs = slices.Clone(ss.execMs)
-	s.ServerMs = median(slices.Clone(ss.execMs)) // median sorts
-	s.PlanMs = median(slices.Clone(ss.planMs))
+	s.ServerMs = stats.Median(ss.execMs)
+	s.PlanMs = stats.Median(ss.planMs)
 	s.Note = ss.note
 	if d := sp.deltas[s.QueryID]; d != nil && s.QueryID != "" && s.QueryID != "0" {
 		c := *d
@@ -506,8 +507,8 @@ func blockStats(parts []*result.ServerStats, stmts []*stmtStats) *result.ServerS
 		return &result.ServerStats{Note: "transaction block: no statement explained"}
 	}
 	b.ServerRunsMs = runs
-	b.ServerMs = median(slices.Clone(runs)) // median sorts
-	b.PlanMs = median(plans)
+	b.ServerMs = stats.Median(runs)
+	b.PlanMs = stats.Median(plans)
 	b.PlanFingerprint = compare.Fingerprint(b.PlanShape)
 	if explained < len(parts) {
 		b.Note = fmt.Sprintf("transaction block: %d of %d statements explained", explained, len(parts))

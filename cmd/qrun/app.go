@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/qrunhq/qrun/report"
+	"github.com/qrunhq/qrun/result"
 	"github.com/qrunhq/qrun/runner"
 )
 
@@ -79,7 +80,7 @@ func exitCode(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "qrun: %s\nSee 'qrun --help'.\n", oneLine(runner.Redact(ue.Error())))
+		fmt.Fprintf(w, "qrun: %s\nSee 'qrun --help'.\n", report.OneLine(runner.Redact(ue.Error())))
 		return exitInput
 	}
 	var ee *exitError
@@ -97,11 +98,6 @@ func exitCode(w io.Writer, err error) int {
 	return exitFailed
 }
 
-// oneLine joins the lines of s, so that a usage error stays on one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-}
-
 // Main runs qrun with args (without the program name) and returns its exit status.
 // runF executes a validated command line; nil means the real one.
 func Main(ctx context.Context, args []string, env *Env, runF func(context.Context, *Options) error) int {
@@ -113,9 +109,5 @@ func Main(ctx context.Context, args []string, env *Env, runF func(context.Contex
 
 // regressionError says why the exit status is 3.
 func regressionError(n int, thresholdPct float64) error {
-	what := "regressions"
-	if n == 1 {
-		what = "regression"
-	}
-	return fmt.Errorf("%d %s: significantly slower by more than %g%%", n, what, thresholdPct)
+	return fmt.Errorf("%s: significantly slower by more than %g%%", result.Plural(n, "regression", "regressions"), thresholdPct)
 }

@@ -284,6 +284,27 @@ func TestDryRunNeedsNoServer(t *testing.T) {
 	}
 }
 
+// Repro C of the design review: a plan with the stages load, check, load, load has four
+// stage barriers (the runner numbers them in each query's stage_index), whatever their
+// labels; the dry run's summary counted distinct labels and said 2.
+func TestDryRunCountsStageBarriers(t *testing.T) {
+	t.Parallel()
+	path := writeSQL(t, "stages.sql", "-- stage: load\nSELECT 1;\n-- stage: check\nSELECT 2;\n"+
+		"-- stage: load\nSELECT 3;\n-- stage: load\nSELECT 4;\n")
+	inv := qrun(t, context.Background(), "", nil, "--dry-run", "-d", "postgres://127.0.0.1:1/none", path)
+	if inv.code != exitOK || !strings.Contains(inv.stdout, "4 units · 4 stages") {
+		t.Errorf("exit %d, want 0 and \"4 units · 4 stages\":\n%s", inv.code, inv.stdout)
+	}
+	inv = qrun(t, context.Background(), "", nil, "--dry-run", "--format", "json", "-d", "postgres://127.0.0.1:1/none", path)
+	var got []int
+	for _, q := range decode(t, inv.stdout).Queries {
+		got = append(got, q.StageIndex)
+	}
+	if want := []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("stage_index %v, want %v", got, want)
+	}
+}
+
 func TestJSONKeys(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)

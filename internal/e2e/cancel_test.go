@@ -92,7 +92,7 @@ func TestSecondInterrupt(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, mark, 20*time.Second)
-	x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+	x.Add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
 	p.signal(syscall.SIGINT)
 	time.Sleep(300 * time.Millisecond)
 	if p.exited() {
@@ -182,7 +182,7 @@ func TestInterruptWhileConnecting(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	x := newToxi(t, db.URL)
-	x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+	x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 	table, first := witness(0)
 	path := writeFile(t, "w.sql", first)
 	p := startQrun(t, call{Args: []string{"--connect-timeout", "30s", path}, DB: x.URL(t, db.URL)})

@@ -26,7 +26,7 @@ func TestLatency(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	x := newToxi(t, db.URL)
-	x.add(t, "lat", "latency", "downstream", `{"latency":50}`)
+	x.Add(t, "lat", "latency", "downstream", `{"latency":50}`)
 	var sql strings.Builder
 	for i := range 5 {
 		fmt.Fprintf(&sql, "-- name: q%d\nSELECT g FROM generate_series(1, %d) g;\n", i, 10*(i+1))
@@ -71,7 +71,7 @@ func TestResetMidStatement(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, mark, 20*time.Second)
-	x.add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)
+	x.Add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)
 	res := p.wait(30 * time.Second)
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)
@@ -135,7 +135,7 @@ func TestBlackHole(t *testing.T) {
 		report := filepath.Join(t.TempDir(), "report.json")
 		p := startQrun(t, call{Args: []string{"--timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 		db.waitActive(t, mark, 20*time.Second)
-		x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+		x.Add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
 		res := p.wait(40 * time.Second)
 		if res.Code != 1 {
 			t.Errorf("exit %d, want 1", res.Code)
@@ -152,7 +152,7 @@ func TestBlackHole(t *testing.T) {
 		t.Parallel()
 		db := newDB(t)
 		x := newToxi(t, db.URL)
-		x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+		x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 		table, first := witness(0)
 		path := writeFile(t, "w.sql", first)
 		res := qrunCall(t, call{Args: []string{"--connect-timeout", "1s", path}, DB: x.URL(t, db.URL), Limit: 30 * time.Second})

@@ -9,15 +9,11 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
 )
@@ -49,43 +45,12 @@ func upstream(t testing.TB, dbURL string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// toxi is a toxiproxy proxy in front of the test server.
-type toxi struct {
-	proxy *toxiproxy.Proxy
-	Addr  string // where clients connect: 127.0.0.1:PORT
-}
-
-// newToxi starts a toxiproxy proxy to the server of dbURL; it stops when the test ends.
-func newToxi(t testing.TB, dbURL string) *toxi {
+// newToxi starts a toxiproxy proxy to the server of dbURL, which must be on loopback; it
+// stops when the test ends.
+func newToxi(t testing.TB, dbURL string) *pgtest.Toxi {
 	t.Helper()
-	server := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	p := toxiproxy.NewProxy(server, "pg", "127.0.0.1:0", upstream(t, dbURL))
-	if err := p.Start(); err != nil {
-		t.Fatalf("start toxiproxy: %v", err)
-	}
-	t.Cleanup(p.Stop)
-	return &toxi{proxy: p, Addr: p.Listen}
-}
-
-// URL returns dbURL pointed at the proxy.
-func (x *toxi) URL(t testing.TB, dbURL string) string { return withHostPort(t, dbURL, x.Addr) }
-
-// add adds a toxic: typ is "latency", "timeout", "reset_peer", ...; stream is "upstream"
-// (client to server) or "downstream".
-func (x *toxi) add(t testing.TB, name, typ, stream string, attrs string) {
-	t.Helper()
-	body := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"toxicity":1.0,"attributes":%s}`, name, typ, stream, attrs)
-	if _, err := x.proxy.Toxics.AddToxicJson(strings.NewReader(body)); err != nil {
-		t.Fatalf("add toxic %s: %v", body, err)
-	}
-}
-
-// remove removes a toxic.
-func (x *toxi) remove(t testing.TB, name string) {
-	t.Helper()
-	if err := x.proxy.Toxics.RemoveToxic(context.Background(), name); err != nil {
-		t.Fatalf("remove toxic %s: %v", name, err)
-	}
+	upstream(t, dbURL)
+	return pgtest.NewToxi(t, dbURL)
 }
 
 // resetProxy forwards TCP connections to a server and can reset any one of them.
@@ -221,11 +186,11 @@ func TestProxyHarness(t *testing.T) {
 	t.Run("latency", func(t *testing.T) {
 		x := newToxi(t, base)
 		c := connect(t, x.URL(t, base))
-		x.add(t, "lat", "latency", "downstream", `{"latency":100}`)
+		x.Add(t, "lat", "latency", "downstream", `{"latency":100}`)
 		if d := timeSelect(t, c); d < 100*time.Millisecond {
 			t.Errorf("SELECT 1 took %v through 100ms of latency, want at least 100ms", d)
 		}
-		x.remove(t, "lat")
+		x.Remove(t, "lat")
 		if d := timeSelect(t, c); d > 90*time.Millisecond {
 			t.Logf("SELECT 1 took %v after the latency was removed", d) // noisy machine; informative
 		}
@@ -234,7 +199,7 @@ func TestProxyHarness(t *testing.T) {
 	t.Run("black hole", func(t *testing.T) {
 		x := newToxi(t, base)
 		c := connect(t, x.URL(t, base))
-		x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+		x.Add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
 		qctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -249,7 +214,7 @@ func TestProxyHarness(t *testing.T) {
 
 	t.Run("black hole at connect", func(t *testing.T) {
 		x := newToxi(t, base)
-		x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+		x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 		cctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
 		c, err := pgx.Connect(cctx, addQuery(t, x.URL(t, base), "sslmode", "disable"))
