@@ -131,8 +131,8 @@ func TestReconnectBounded(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "1", "--timeout", "1s", "--connect-timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, "qrun-e2e-bounded", 20*time.Second)
-	x.add(t, "hole-down", "timeout", "downstream", `{"timeout":0}`)
-	x.add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
+	x.Add(t, "hole-down", "timeout", "downstream", `{"timeout":0}`)
+	x.Add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
 	res := p.wait(60 * time.Second)
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)
@@ -150,6 +150,6 @@ func TestReconnectBounded(t *testing.T) {
 			t.Errorf("after%d: status %s, want error (no connection)", i, q.Status)
 		}
 	}
-	x.remove(t, "hole-down")
-	x.remove(t, "hole-up")
+	x.Remove(t, "hole-down")
+	x.Remove(t, "hole-up")
 }

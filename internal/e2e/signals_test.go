@@ -92,7 +92,7 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 			t.Parallel()
 			db := newDB(t)
 			x := newToxi(t, db.URL)
-			x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+			x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 			table, first := witness(0)
 			path := writeFile(t, "w.sql", "-- name: quick\n"+first)
 			dir := t.TempDir()
@@ -130,7 +130,7 @@ func TestMaxTimeWhileConnecting(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	x := newToxi(t, db.URL)
-	x.add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
+	x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 	table, first := witness(0)
 	path := writeFile(t, "w.sql", "-- name: quick\n"+first)
 	dir := t.TempDir()
@@ -210,8 +210,8 @@ func TestInterruptBlackHole(t *testing.T) {
 			args := append([]string{"--connect-timeout", "1s", "--format", "json", "-o", report}, mode...)
 			p := startQrun(t, call{Args: append(args, path), DB: x.URL(t, db.URL)})
 			db.waitActive(t, mark, 20*time.Second)
-			x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
-			x.add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
+			x.Add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+			x.Add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
 			sent := time.Now()
 			p.signal(syscall.SIGINT)
 			res := p.wait(40 * time.Second)
@@ -226,8 +226,8 @@ func TestInterruptBlackHole(t *testing.T) {
 				t.Error("report: interrupted is false")
 			}
 			noTemp(t, dir)
-			x.remove(t, "hole")
-			x.remove(t, "hole-up")
+			x.Remove(t, "hole")
+			x.Remove(t, "hole-up")
 		})
 	}
 	// --max-time ends the run as SIGINT does, a --timeout of its own on the statement
@@ -242,8 +242,8 @@ func TestInterruptBlackHole(t *testing.T) {
 		report := filepath.Join(t.TempDir(), "report.json")
 		p := startQrun(t, call{Args: []string{"--max-time", "3s", "--timeout", "60s", "--connect-timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 		db.waitActive(t, mark, 20*time.Second)
-		x.add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
-		x.add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
+		x.Add(t, "hole", "timeout", "downstream", `{"timeout":0}`)
+		x.Add(t, "hole-up", "timeout", "upstream", `{"timeout":0}`)
 		res := p.wait(40 * time.Second)
 		// 3 s of --max-time from the start, then at most --connect-timeout + 2 s.
 		if res.Elapsed > 6*time.Second {
@@ -255,8 +255,8 @@ func TestInterruptBlackHole(t *testing.T) {
 		if r := readReport(t, report); !r.Interrupted {
 			t.Error("report: interrupted is false")
 		}
-		x.remove(t, "hole")
-		x.remove(t, "hole-up")
+		x.Remove(t, "hole")
+		x.Remove(t, "hole-up")
 	})
 }
 
