@@ -3,17 +3,19 @@ package plan
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/qrunhq/qrun/queries"
 )
 
-// benchStatements returns n statements of a mixed script: named and unnamed statements,
-// a transaction block every 50, a stage line every n/4, and each named statement
-// depending on up to three earlier named statements of its stage or an earlier one.
-func benchStatements(n int) []*queries.Statement {
+// benchScript returns a mixed script of n statements, loaded through queries.Parse:
+// named and unnamed statements, a transaction block every 50, a stage line every n/4, and
+// each named statement depending on up to three earlier named statements of its stage or
+// an earlier one.
+func benchScript(b testing.TB, n int) *queries.Script {
 	rng := rand.New(rand.NewPCG(1, 2))
-	stmts := make([]*queries.Statement, 0, n)
+	var src strings.Builder
 	var named []string
 	stage := 0
 	sqls := []string{
@@ -25,54 +27,49 @@ func benchStatements(n int) []*queries.Statement {
 	for i := 0; i < n; i++ {
 		if i > 0 && i%max(1, n/4) == 0 {
 			stage++
-		}
-		s := queries.StatementParts{
-			Pos:        queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
-			AfterPos:   queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
-			Name:       fmt.Sprintf("bench.sql:%d", i+1),
-			Stage:      fmt.Sprint("stage ", stage),
-			StageIndex: stage,
+			fmt.Fprintf(&src, "-- stage: stage %d\n", stage)
 		}
 		switch {
 		case i%50 == 0 && i+2 < n && (i+3)%max(1, n/4) > 2:
-			s.SQL = "BEGIN;"
-			s.Name, s.Named = fmt.Sprint("q", i), true
-			stmts = append(stmts, queries.NewStatement(s))
-			for j, sql := range []string{"INSERT INTO t VALUES (1);", "COMMIT;"} {
-				i++
-				stmts = append(stmts, queries.NewStatement(queries.StatementParts{
-					SQL: sql, Pos: queries.Pos{File: "bench.sql", Line: i + 1, Col: 1},
-					Name: fmt.Sprintf("bench.sql:%d:%d", i+1, j), Stage: s.Stage, StageIndex: stage,
-				}))
-			}
-			named = append(named, s.Name)
+			name := fmt.Sprint("q", i)
+			fmt.Fprintf(&src, "-- name: %s\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n", name)
+			i += 2
+			named = append(named, name)
 			continue
 		case i%3 == 0:
-			s.Name, s.Named = fmt.Sprint("q", i), true
+			name := fmt.Sprint("q", i)
+			fmt.Fprintf(&src, "-- name: %s\n", name)
+			var after []string
 			for range rng.IntN(4) {
 				if len(named) > 0 {
-					s.After = append(s.After, named[rng.IntN(len(named))])
+					after = append(after, named[rng.IntN(len(named))])
 				}
 			}
-			named = append(named, s.Name)
+			if len(after) > 0 {
+				fmt.Fprintf(&src, "-- after: %s\n", strings.Join(after, ", "))
+			}
+			named = append(named, name)
 		}
-		s.SQL = sqls[i%len(sqls)]
-		stmts = append(stmts, queries.NewStatement(s))
+		src.WriteString(sqls[i%len(sqls)] + "\n")
 	}
-	return stmts
+	sc, err := queries.Parse("bench.sql", []byte(src.String()), queries.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sc
 }
 
 func BenchmarkBuild(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			stmts := benchStatements(n)
+			sc := benchScript(b, n)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Build(stmts, Options{Parallel: true}); err != nil {
+				if _, err := Build(sc, Options{Parallel: true}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(stmts)), "ns/stmt")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(sc.Statements)), "ns/stmt")
 		})
 	}
 }

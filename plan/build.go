@@ -2,38 +2,26 @@ package plan
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
-	"github.com/qrunhq/qrun/internal/nameidx"
 	"github.com/qrunhq/qrun/queries"
 )
 
-// Build groups statements into units, resolves dependencies and checks the graph. Its
-// error is a queries.ErrorList, sorted by position, holding every problem found: a
-// transaction block never closed, "-- after:" or "-- stage:" inside a block, duplicate
-// and unknown names, cycles, dependencies on a later stage (or, in sequential mode, on a
-// later statement), and under opts.Rollback the statements that cannot run inside a
-// transaction block. Nothing is returned but the error when there is one.
-func Build(stmts []*queries.Statement, opts Options) (*Plan, error) {
+// Build groups the statements of sc into units, resolves dependencies and checks the
+// graph. It reads each statement's commands as the words queries' lexer gives
+// (Statement.Head, Commands) and "-- name:" names through sc.Lookup (queries refused
+// duplicates already). Its error is a queries.ErrorList, sorted by position, holding
+// every problem found: a transaction block never closed, "-- after:" or "-- stage:"
+// inside a block, unknown names, cycles, dependencies on a later stage (or, in
+// sequential mode, on a later statement), and under opts.Rollback and opts.ReadOnly the
+// commands those modes refuse. Nothing is returned but the error when there is one.
+func Build(sc *queries.Script, opts Options) (*Plan, error) {
+	stmts := sc.Statements
 	b := &builder{
-		opts:  opts,
-		plan:  &Plan{Units: make([]*Unit, 0, len(stmts))},
-		stmts: stmts,
-	}
-	b.named.NameOf = func(i int32) string { return stmts[i].Name }
-	if len(stmts) >= classifyAhead {
-		// Index the names while the statements are classified: the index is the other
-		// half of what grouping does per statement, and it too reads no unit.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			b.dups, b.indexed = b.indexNames(), true
-		}()
-		b.kinds = classifyAll(stmts)
-		<-done
+		opts:   opts,
+		plan:   &Plan{Units: make([]*Unit, 0, len(stmts))},
+		script: sc,
+		stmts:  stmts,
 	}
 	b.group()
 	b.resolve()
@@ -56,15 +44,13 @@ type builder struct {
 	opts     Options
 	plan     *Plan
 	errs     queries.ErrorList
+	script   *queries.Script
 	stmts    []*queries.Statement
-	named    nameidx.Index    // names from "-- name:": indexes in stmts
-	indexed  bool             // named was filled ahead of group ...
-	dups     [][2]int32       // ... and these [statement, first with its name] were found
+	words    []string         // a buffer for the words of a statement's first command
 	auto     map[string]int32 // name given by queries ("FILE:LINE") -> index, or -1 when several share it; built on demand
 	stmtUnit []int32          // statement index -> unit index, made by resolve when it needs it
 	slab     []Unit           // backing store of the next units, allocated in blocks
 	edges    int              // number of "-- after:" names, to allocate the edges at once
-	kinds    []kind           // statement index -> its command, classified ahead; nil for a short script
 	warned   [sessPrepare + 1]bool
 	forward  bool // some dependency points to a later unit: cycles are possible
 }
@@ -82,7 +68,7 @@ func (b *builder) group() {
 	)
 	for i, s := range b.stmts {
 		wasOpen := open != nil
-		isOpen, session := b.scan(i, s, wasOpen)
+		isOpen, session := b.scan(s, wasOpen)
 
 		if wasOpen {
 			// A block's statements are consecutive: extend its share of the input (the
@@ -132,20 +118,6 @@ func (b *builder) group() {
 			open = nil
 		}
 
-		if !s.Named {
-			continue // see lookup
-		}
-		first, ok := int32(0), true
-		switch {
-		case !b.indexed:
-			first, ok = b.named.Add(s.Name, int32(i))
-		case len(b.dups) > 0 && int(b.dups[0][0]) == i:
-			first, ok = b.dups[0][1], false
-			b.dups = b.dups[1:]
-		}
-		if !ok {
-			b.errorf(s.Pos(), "duplicate name %q (first used at %s)", s.Name, b.stmts[first].Pos())
-		}
 	}
 	if open != nil {
 		b.errorf(open.Statements[0].Pos(), "transaction block never closed: no COMMIT, END, ROLLBACK or ABORT after this BEGIN")
@@ -156,32 +128,69 @@ func (b *builder) group() {
 // before it. It returns whether a block is open after it and, for a statement outside
 // any block, the kind of session state it changes. Under --rollback it reports the
 // commands that cannot run inside a transaction block.
-func (b *builder) scan(i int, s *queries.Statement, open bool) (bool, sessionKind) {
-	var cmds []string
-	var c command
-	if b.kinds != nil && b.kinds[i] != kindSlow {
-		c = b.kinds[i].command()
-	} else if cmds = splitCommands(s.SQL); cmds == nil {
-		c = classify(s.SQL)
+func (b *builder) scan(s *queries.Statement, open bool) (bool, sessionKind) {
+	// Two words tell most commands (SELECT, INSERT ...); read more only when the
+	// classification or the safety checks ask for them.
+	n := 2
+	w, more := s.Head(b.words[:0], n)
+	if more {
+		return b.scanJoined(s, open)
 	}
-	if cmds == nil {
-		b.checkRollback(s, c, open)
-		if b.opts.ReadOnly || b.opts.Rollback {
-			b.checkSafety(s, s.SQL, c)
+	for {
+		b.words = w[:0]
+		cut := n > 0 && len(w) == n
+		c, short := classifyCut(w, cut)
+		var ro, rb string
+		if !short && (b.opts.ReadOnly || b.opts.Rollback) {
+			var ok bool
+			ro, rb, ok = b.safety(s, w, c, cut)
+			short = !ok
 		}
+		if short {
+			n = moreWords(n)
+			w, _ = s.Head(b.words[:0], n)
+			continue
+		}
+		c = b.setConfig(s, c)
+		b.checkRollback(s, c, open)
+		b.report(s, ro, rb)
 		session := sessNone
 		if !open && c.tx == txNone {
 			session = c.session
 		}
 		return step(open, c.tx), session
 	}
+}
+
+// moreWords is the number of words to read of a command after n were too few: up to
+// queries.HeadWords, then all of them (0).
+func moreWords(n int) int {
+	if n < queries.HeadWords {
+		return queries.HeadWords
+	}
+	return 0
+}
+
+// scanJoined is scan for a statement that "\;" joined of several commands.
+func (b *builder) scanJoined(s *queries.Statement, open bool) (bool, sessionKind) {
+	cmds := s.Commands()
+	all := b.opts.ReadOnly || b.opts.Rollback
+	for _, w := range cmds {
+		if _, short := classifyCut(w, len(w) == queries.HeadWords); short {
+			all = true
+		}
+	}
+	if all {
+		cmds = s.CommandWords(0)
+	}
 	session := sessNone
 	txControl := false
 	for _, cmd := range cmds {
-		c := classify(cmd)
+		c := b.setConfig(s, classify(cmd))
 		b.checkRollback(s, c, open)
 		if b.opts.ReadOnly || b.opts.Rollback {
-			b.checkSafety(s, cmd, c)
+			ro, rb, _ := b.safety(s, cmd, c, false)
+			b.report(s, ro, rb)
 		}
 		if !open && c.tx == txNone && session == sessNone {
 			session = c.session
@@ -215,81 +224,13 @@ func (b *builder) checkRollback(s *queries.Statement, c command, open bool) {
 	}
 }
 
-// indexNames adds the names from "-- name:" lines to b.named, in order, and returns
-// each statement whose name an earlier one has, with that earlier one.
-func (b *builder) indexNames() [][2]int32 {
-	named := 0
-	for _, s := range b.stmts {
-		if s.Named {
-			named++
-		}
+// setConfig adds to c, the classification of a command of statement s, a call of
+// set_config.
+func (b *builder) setConfig(s *queries.Statement, c command) command {
+	if c.none() && callsSetConfig(s) {
+		c.session = sessSetConfig
 	}
-	b.named.Reserve(named)
-	var dups [][2]int32
-	for i, s := range b.stmts {
-		if !s.Named {
-			continue
-		}
-		if first, ok := b.named.Add(s.Name, int32(i)); !ok {
-			dups = append(dups, [2]int32{int32(i), first})
-		}
-	}
-	return dups
-}
-
-// kind is what scan needs of a statement that holds a single command whose noTx is "":
-// its txKind and sessionKind, packed; kindSlow marks the others, which scan reads itself.
-type kind uint8
-
-const kindSlow kind = 0xff
-
-func (k kind) command() command { return command{tx: txKind(k & 0x0f), session: sessionKind(k >> 4)} }
-
-// classifyAhead is the number of statements from which Build classifies them on every
-// CPU before it groups them (a variable for tests).
-var classifyAhead = 16 << 10
-
-// classifyAll classifies the commands of stmts on every CPU, in chunks, and returns
-// their kinds; nil for fewer than classifyAhead statements. Classifying is most of what
-// Build does per statement, and it reads one statement at a time: only the grouping
-// that follows has to go in order.
-func classifyAll(stmts []*queries.Statement) []kind {
-	n := len(stmts)
-	workers := runtime.GOMAXPROCS(0)
-	if n < classifyAhead || workers < 2 {
-		return nil
-	}
-	kinds := make([]kind, n)
-	const chunk = 4096
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					kinds[i] = kindOf(stmts[i].SQL)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return kinds
-}
-
-// kindOf classifies sql for scan.
-func kindOf(sql string) kind {
-	if splitCommands(sql) != nil {
-		return kindSlow
-	}
-	c := classify(sql)
-	if c.noTx != "" || c.tx > 0x0f || c.session > 0x0e {
-		return kindSlow
-	}
-	return kind(c.tx) | kind(c.session)<<4
+	return c
 }
 
 // step returns whether a transaction block is open after a command of kind k.
@@ -379,13 +320,14 @@ func (b *builder) unitOf(si int32) int32 {
 // file with few names cheap. It returns -1, true for an unnamed name that several
 // statements share (several statements on one line).
 func (b *builder) lookup(name string) (int32, bool) {
-	if i, ok := b.named.Find(name); ok {
-		return i, true
+	if i, ok := b.script.Lookup(name); ok {
+		return int32(i), true
 	}
 	if b.auto == nil {
-		b.auto = make(map[string]int32, len(b.stmts)-b.named.Len())
+		indexed := b.script.Named() > 0 // else a script made by hand: index every name here
+		b.auto = make(map[string]int32, len(b.stmts)-b.script.Named())
 		for i, s := range b.stmts {
-			if s.Named {
+			if s.Named && indexed {
 				continue
 			}
 			if _, dup := b.auto[s.Name]; dup {

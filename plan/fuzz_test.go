@@ -3,55 +3,55 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/qrunhq/qrun/queries"
 )
 
-// fuzzStatements turns bytes into a small script: per statement one byte chooses its
-// SQL, whether a stage line precedes it, whether it is named, and how many "-- after:"
-// names it has; each name takes one more byte and may be unknown.
-func fuzzStatements(data []byte) []*queries.Statement {
-	if len(data) == 0 {
-		return nil
-	}
-	n := 1 + int(data[0])%12
-	data = data[1:]
-	take := func() byte {
-		if len(data) == 0 {
-			return 0
-		}
-		b := data[0]
+// fuzzScript turns bytes into a small script, loaded through queries.Parse: per
+// statement one byte chooses its SQL, whether a stage line precedes it, whether it is
+// named, and how many "-- after:" names it has; each name takes one more byte and may be
+// unknown.
+func fuzzScript(t testing.TB, data []byte) *queries.Script {
+	var b strings.Builder
+	if len(data) > 0 {
+		n := 1 + int(data[0])%12
 		data = data[1:]
-		return b
+		take := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return b
+		}
+		sqls := []string{"SELECT 1;", "BEGIN;", "COMMIT;", "SET x = 1;", "ROLLBACK;", "COMMIT AND CHAIN;", "VACUUM;", "BEGIN \\; SELECT 1;"}
+		stage := 0
+		for i := range n {
+			c := take()
+			if c&0x40 != 0 {
+				stage++
+				fmt.Fprintf(&b, "-- stage: stage%d\n", stage)
+			}
+			if c&0x80 != 0 {
+				fmt.Fprintf(&b, "-- name: s%d\n", i)
+			}
+			var after []string
+			for range (c >> 3) & 3 {
+				after = append(after, fmt.Sprint("s", int(take())%(n+2)))
+			}
+			if len(after) > 0 {
+				fmt.Fprintf(&b, "-- after: %s\n", strings.Join(after, ", "))
+			}
+			b.WriteString(sqls[int(c)%len(sqls)] + "\n")
+		}
 	}
-	sqls := []string{"SELECT 1;", "BEGIN;", "COMMIT;", "SET x = 1;", "ROLLBACK;", "COMMIT AND CHAIN;", "VACUUM;", "BEGIN; SELECT 1;"}
-	var stmts []*queries.Statement
-	stage := 0
-	for i := range n {
-		b := take()
-		if b&0x40 != 0 {
-			stage++
-		}
-		s := queries.StatementParts{
-			SQL:        sqls[int(b)%len(sqls)],
-			Pos:        queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
-			AfterPos:   queries.Pos{File: "f.sql", Line: i + 1, Col: 1},
-			Name:       fmt.Sprintf("f.sql:%d", i+1),
-			Stage:      fmt.Sprint("stage", stage),
-			StageIndex: stage,
-		}
-		if b&0x80 != 0 {
-			s.Name, s.Named = fmt.Sprint("s", i), true
-		}
-		for range (b >> 3) & 3 {
-			s.After = append(s.After, fmt.Sprint("s", int(take())%(n+2)))
-		}
-		stmts = append(stmts, queries.NewStatement(s))
+	sc, err := queries.Parse("f.sql", []byte(b.String()), queries.Options{})
+	if err != nil {
+		t.Fatalf("Parse of the fuzz script: %v\n%s", err, b.String())
 	}
-	return stmts
+	return sc
 }
 
 func FuzzBuild(f *testing.F) {
@@ -61,9 +61,10 @@ func FuzzBuild(f *testing.F) {
 	f.Add([]byte{4, 0x81, 0x80, 0x82, 0xc8, 0}, byte(3), []byte{0, 1})                // block, stage
 	f.Add([]byte{5, 0x80, 0xd8, 0, 0, 0x80, 0xc0, 0x88, 1}, byte(2), []byte{0, 0, 0}) // stages, deps
 	f.Fuzz(func(t *testing.T, graph []byte, mode byte, outcomes []byte) {
-		stmts := fuzzStatements(graph)
+		sc := fuzzScript(t, graph)
+		stmts := sc.Statements
 		opts := Options{Parallel: mode&1 != 0, Rollback: mode&2 != 0}
-		p, err := Build(stmts, opts)
+		p, err := Build(sc, opts)
 		if err != nil {
 			var list queries.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
@@ -192,46 +193,38 @@ func simulate(t *testing.T, p *Plan, workers int, outcomes []byte) {
 	}
 }
 
+// FuzzClassify classifies the commands of any text, lexed with
+// standard_conforming_strings on and off, and checks that the first words Build reads of
+// a command (two, then queries.HeadWords, then all, as classifyCut asks) classify it as
+// all of its words do.
 func FuzzClassify(f *testing.F) {
 	for _, seed := range []string{
 		"BEGIN;", "commit and chain", "/* a /* b */ */ END", "-- x\nROLLBACK TO s",
 		"SET x = 'a''b'", `SELECT E'\'';`, `SELECT "a""b"`, "DO $t$ ; $t$; COMMIT;",
 		"SELECT $1; SELECT 2", "CREATE FUNCTION f() BEGIN ATOMIC SELECT 1; END; COMMIT;",
 		"REINDEX (CONCURRENTLY", "CLUSTER (", "SELECT set_config(", "set_config",
+		"SELECT 'a\\'; COMMIT; SELECT 1';", "ALTER SUBSCRIPTION s SET PUBLICATION a, b, c, d, e, f WITH (refresh = true)",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
-		classify(sql)
-		if got, want := semicolonBeforeText(sql), semicolonBeforeTextSlow(sql); got != want {
-			t.Fatalf("semicolonBeforeText(%q) = %v, reading every token gives %v", sql, got, want)
-		}
-		cmds := splitCommands(sql)
-		if full := splitTokens(sql); !slices.Equal(cmds, full) {
-			t.Fatalf("splitCommands(%q) = %q, but reading every token gives %q", sql, cmds, full)
-		}
-		if len(cmds) == 1 {
-			t.Fatalf("splitCommands(%q): got one command, want nil for a single one", sql)
-		}
-		rest := sql
-		for _, c := range cmds {
-			i := strings.Index(rest, c)
-			if i < 0 {
-				t.Fatalf("splitCommands(%q): command %q is not in order in the input", sql, c)
+		for _, scs := range []bool{true, false} {
+			all := queries.LexCommands(sql, scs, 0)
+			for _, n := range []int{2, queries.HeadWords} {
+				head := queries.LexCommands(sql, scs, n)
+				if len(all) != len(head) {
+					t.Fatalf("%q: %d commands with all words, %d with %d", sql, len(all), len(head), n)
+				}
+				for i, w := range head {
+					got, short := classifyCut(w, len(w) == n)
+					if short {
+						continue
+					}
+					if want := classify(all[i]); got != want {
+						t.Fatalf("%q, command %d: first words %q classify as %+v, all words as %+v", sql, i, w, got, want)
+					}
+				}
 			}
-			classify(c)
-			rest = rest[i+len(c):]
 		}
 	})
-}
-
-// semicolonBeforeTextSlow is semicolonBeforeText reading one token at a time.
-func semicolonBeforeTextSlow(sql string) bool {
-	t := tokens{s: sql}
-	for w := t.next(); w != ""; w = t.next() {
-		if w == ";" {
-			return strings.TrimSpace(sql[t.i:]) != ""
-		}
-	}
-	return false
 }

@@ -1,169 +1,39 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/qrunhq/qrun/queries"
+)
 
 // This file recognises the few commands the plan cares about (transaction control,
-// session-changing commands, commands that cannot run in a transaction block) from the
-// leading words of a statement. The queries package has already split the input exactly
-// as psql does; here a small tokenizer only has to skip whitespace, comments, quoted
-// strings and identifiers, and dollar quotes, so that keywords are found wherever a user
-// may have put them ("/* x */ begin work;").
+// session-changing commands, commands that cannot run inside a transaction block) from
+// the leading words of each command, as the queries package read them with psql's own
+// lexer (queries.Statement.Commands): the plan never lexes SQL itself.
 
-// tokens reads the tokens of SQL text one at a time. A token is a word (letters, digits,
-// "_", "$", any non-ASCII byte), a quoted string or identifier, a dollar-quoted string,
-// or one punctuation byte. Whitespace and comments are skipped.
-type tokens struct {
-	s string
-	i int
+// words reads the words of one command in order. When w holds only the command's
+// first words (cut), reading past them sets short: the caller reads more of the
+// command's words and asks again. Most commands are told by their first word or two,
+// so the plan lexes little more of most statements.
+type words struct {
+	w     []string
+	i     int
+	cut   bool
+	short bool
 }
 
-// next returns the next token, or "" at the end of the text.
-func (t *tokens) next() string {
-	t.skipSpace()
-	s := t.s
-	if t.i >= len(s) {
+// word returns the next word, or "" after the last one.
+func (t *words) word() string {
+	if t.i >= len(t.w) {
+		t.short = t.short || t.cut
 		return ""
 	}
-	start := t.i
-	c := s[t.i]
-	switch {
-	case wordStart[c]:
-		t.skipWord(c)
-	case c == '\'':
-		t.quoted('\'', false)
-	case c == '"':
-		t.quoted('"', false)
-	case c == '$':
-		t.dollar()
-	default:
-		t.i++
-	}
-	return s[start:t.i]
-}
-
-// word returns the next token of the current command: like next, but it returns "" at a
-// ";" and stays there.
-func (t *tokens) word() string {
-	start := t.i
-	w := t.next()
-	if w == ";" {
-		t.i = start
-		return ""
-	}
+	w := t.w[t.i]
+	t.i++
 	return w
 }
 
-// skipSpace skips whitespace, "--" comments and nested "/* */" comments.
-func (t *tokens) skipSpace() {
-	s := t.s
-	for t.i < len(s) {
-		switch c := s[t.i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-			t.i++
-		case c == '-' && t.i+1 < len(s) && s[t.i+1] == '-':
-			nl := strings.IndexByte(s[t.i:], '\n')
-			if nl < 0 {
-				t.i = len(s)
-				return
-			}
-			t.i += nl + 1
-		case c == '/' && t.i+1 < len(s) && s[t.i+1] == '*':
-			depth := 0
-			for t.i < len(s) {
-				if s[t.i] == '/' && t.i+1 < len(s) && s[t.i+1] == '*' {
-					depth++
-					t.i += 2
-				} else if s[t.i] == '*' && t.i+1 < len(s) && s[t.i+1] == '/' {
-					depth--
-					t.i += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					t.i++
-				}
-			}
-		default:
-			return
-		}
-	}
-}
-
-// quoted skips a string or identifier opened by the quote at t.i, where a doubled quote
-// stands for itself and, when backslash is set, "\" escapes the next byte.
-func (t *tokens) quoted(q byte, backslash bool) {
-	s := t.s
-	t.i++
-	if !backslash {
-		// Only the quote matters: jump from one to the next.
-		for {
-			k := strings.IndexByte(s[t.i:], q)
-			if k < 0 {
-				t.i = len(s)
-				return
-			}
-			t.i += k + 1
-			if t.i < len(s) && s[t.i] == q {
-				t.i++
-				continue
-			}
-			return
-		}
-	}
-	for t.i < len(s) {
-		c := s[t.i]
-		t.i++
-		switch {
-		case backslash && c == '\\':
-			t.i++
-		case c == q:
-			if t.i < len(s) && s[t.i] == q {
-				t.i++
-				continue
-			}
-			return
-		}
-	}
-	t.i = len(s)
-}
-
-// dollar skips a dollar-quoted string ($$...$$, $tag$...$tag$) or a parameter ($1), or
-// takes a lone "$".
-func (t *tokens) dollar() {
-	s := t.s
-	j := t.i + 1
-	if j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		t.i = j
-		return
-	}
-	for j < len(s) && isWordByte(s[j]) && s[j] != '$' {
-		j++
-	}
-	if j >= len(s) || s[j] != '$' {
-		t.i++
-		return
-	}
-	tag := s[t.i : j+1]
-	end := strings.Index(s[j+1:], tag)
-	if end < 0 {
-		t.i = len(s)
-		return
-	}
-	t.i = j + 1 + end + len(tag)
-}
-
-func isWordStart(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
-}
-
-func isWordByte(c byte) bool {
-	return isWordStart(c) || c >= '0' && c <= '9' || c == '$'
-}
-
-// is reports whether the token w is the keyword kw (upper case), ignoring case.
+// is reports whether the word w is the keyword kw (upper case), ignoring case.
 func is(w, kw string) bool {
 	if len(w) != len(kw) {
 		return false
@@ -240,10 +110,22 @@ type command struct {
 	noTx string
 }
 
-// classify recognises the command at the start of sql from its leading words. It reads
-// only as far as it needs, except for ALTER SUBSCRIPTION and set_config calls.
-func classify(sql string) command {
-	t := tokens{s: sql}
+// classify recognises a command from its words. It does not see set_config calls: see
+// callsSetConfig.
+func classify(cmd []string) command {
+	c, _ := classifyCut(cmd, false)
+	return c
+}
+
+// classifyCut is classify of the first words of a command (all of them unless cut); it
+// reports short when it would need more of them.
+func classifyCut(cmd []string, cut bool) (command, bool) {
+	t := words{w: cmd, cut: cut}
+	c := classifyWords(&t)
+	return c, t.short
+}
+
+func classifyWords(t *words) command {
 	w := t.word()
 	var c command
 	switch {
@@ -266,7 +148,7 @@ func classify(sql string) command {
 			n = t.word()
 		}
 		c.tx = txCommit
-		if chained(&t, n) {
+		if chained(t, n) {
 			c.tx = txCommitChain
 		}
 	case is(w, "ROLLBACK"), is(w, "ABORT"):
@@ -282,7 +164,7 @@ func classify(sql string) command {
 			break
 		}
 		c.tx = txRollback
-		if chained(&t, n) {
+		if chained(t, n) {
 			c.tx = txRollbackChain
 		}
 	case is(w, "PREPARE"):
@@ -301,7 +183,7 @@ func classify(sql string) command {
 	case is(w, "LISTEN"):
 		c.session = sessListen
 	case is(w, "CREATE"):
-		c = classifyCreate(&t)
+		c = classifyCreate(t)
 	case is(w, "DROP"):
 		n := t.word()
 		switch {
@@ -317,31 +199,31 @@ func classify(sql string) command {
 			c.noTx = "DROP SUBSCRIPTION"
 		}
 	case is(w, "ALTER"):
-		c.noTx = classifyAlter(&t)
+		c.noTx = classifyAlter(t)
 	case is(w, "VACUUM"):
 		c.noTx = "VACUUM"
 	case is(w, "REINDEX"):
-		c.noTx = classifyReindex(&t)
+		c.noTx = classifyReindex(t)
 	case is(w, "CLUSTER"):
 		n := t.word()
 		if is(n, "VERBOSE") {
 			n = t.word()
 		} else if n == "(" {
-			skipParens(&t)
+			skipParens(t)
 			n = t.word()
 		}
 		if n == "" {
 			c.noTx = "CLUSTER without a table"
 		}
 	}
-	if c.tx == txNone && c.session == sessNone && c.noTx == "" && callsSetConfig(sql) {
-		c.session = sessSetConfig
-	}
 	return c
 }
 
+// none reports whether c is an ordinary command, which the plan need not know about.
+func (c command) none() bool { return c.tx == txNone && c.session == sessNone && c.noTx == "" }
+
 // chained reports whether n starts "AND CHAIN" (and reads it).
-func chained(t *tokens, n string) bool {
+func chained(t *words, n string) bool {
 	return is(n, "AND") && is(t.word(), "CHAIN")
 }
 
@@ -358,7 +240,7 @@ func setKind(a, b string) sessionKind {
 	return sessSet
 }
 
-func classifyCreate(t *tokens) command {
+func classifyCreate(t *words) command {
 	var c command
 	n := t.word()
 	if is(n, "OR") && is(t.word(), "REPLACE") {
@@ -393,7 +275,7 @@ func classifyCreate(t *tokens) command {
 	return c
 }
 
-func classifyAlter(t *tokens) string {
+func classifyAlter(t *words) string {
 	switch n := t.word(); {
 	case is(n, "SYSTEM"):
 		return "ALTER SYSTEM"
@@ -412,7 +294,7 @@ func classifyAlter(t *tokens) string {
 	return ""
 }
 
-func classifyReindex(t *tokens) string {
+func classifyReindex(t *words) string {
 	concurrently := false
 	n := t.word()
 	if n == "(" { // REINDEX (CONCURRENTLY, VERBOSE) TABLE t
@@ -438,7 +320,7 @@ func classifyReindex(t *tokens) string {
 }
 
 // skipParens reads up to and including the ")" that closes an opened "(".
-func skipParens(t *tokens) {
+func skipParens(t *words) {
 	for depth := 1; depth > 0; {
 		switch t.word() {
 		case "":
@@ -451,174 +333,7 @@ func skipParens(t *tokens) {
 	}
 }
 
-// callsSetConfig reports whether sql calls set_config(...). It is pragmatic: a mention
-// in a string or comment counts too, which at worst adds a warning.
-func callsSetConfig(sql string) bool {
-	for i := 0; ; {
-		j := strings.IndexByte(sql[i:], '_')
-		if j < 0 {
-			return false
-		}
-		i += j
-		if i >= 3 && is(sql[i-3:i], "SET") && i+7 <= len(sql) && is(sql[i+1:i+7], "CONFIG") &&
-			(i == 3 || !isWordByte(sql[i-4])) {
-			t := tokens{s: sql, i: i + 7}
-			if t.next() == "(" {
-				return true
-			}
-		}
-		i++
-	}
-}
-
-// splitCommands returns the commands of a query string that joins several with ";" (as
-// psql's "\;" does), without their ";". It returns nil when sql holds a single command,
-// which is by far the common case and costs one byte scan. Semicolons inside the body
-// of CREATE ... BEGIN ATOMIC ... END do not split.
-func splitCommands(sql string) []string {
-	i := strings.IndexByte(sql, ';')
-	if i < 0 || strings.TrimSpace(sql[i+1:]) == "" || !semicolonBeforeText(sql) {
-		return nil
-	}
-	return splitTokens(sql)
-}
-
-// splitTokens is splitCommands without its quick checks: it reads every token of sql.
-func splitTokens(sql string) []string {
-	var cmds []string
-	t := tokens{s: sql}
-	start := 0
-	first := true   // the next word is the first of its command
-	create := false // the command is a CREATE, whose body may hold BEGIN ATOMIC
-	depth := 0      // BEGIN ATOMIC / CASE nesting inside a CREATE
-	prev := ""
-	for {
-		w := t.next()
-		switch {
-		case w == "":
-			if s := strings.TrimSpace(sql[start:]); s != "" {
-				cmds = append(cmds, sql[start:])
-			}
-			if len(cmds) < 2 {
-				return nil
-			}
-			return cmds
-		case w == ";" && depth == 0:
-			if strings.TrimSpace(sql[start:t.i-1]) != "" {
-				cmds = append(cmds, sql[start:t.i-1])
-			}
-			start, first, create, prev = t.i, true, false, ""
-			continue
-		case first:
-			create = is(w, "CREATE")
-			first = false
-		case create:
-			switch {
-			case is(w, "ATOMIC") && is(prev, "BEGIN"):
-				depth++
-			case is(w, "CASE") && depth > 0:
-				depth++
-			case is(w, "END") && depth > 0:
-				depth--
-			}
-		}
-		prev = w
-	}
-}
-
-// wordByte is isWordByte as a table, and wordStart isWordStart.
-var wordByte, wordStart = func() (wb, ws [256]bool) {
-	for c := range 256 {
-		wb[c], ws[c] = isWordByte(byte(c)), isWordStart(byte(c))
-	}
-	return wb, ws
-}()
-
-// semicolonBeforeText reports whether sql, read as tokens reads it, has a ";" token with
-// something other than white space after it. When it does not, sql holds one command:
-// the loop of splitCommands would find no second one. Most statements with a ";" inside
-// hold it in a string, a comment or a function body, so this is the scan every such
-// statement costs: it reads the tokens' bytes in one loop, without making tokens
-// (FuzzClassify checks it against reading every token with next).
-func semicolonBeforeText(sql string) bool {
-	t := tokens{s: sql}
-	s := sql
-	for t.i < len(s) {
-		c := s[t.i]
-		switch scanClass[c] {
-		case scanOne:
-			t.i++
-		case scanSemi:
-			return strings.TrimSpace(s[t.i+1:]) != ""
-		case scanWord:
-			t.skipWord(c)
-		case scanDash:
-			if t.i+1 < len(s) && s[t.i+1] == '-' {
-				t.skipSpace() // a "--" comment
-			} else {
-				t.i++
-			}
-		case scanSlash:
-			if t.i+1 < len(s) && s[t.i+1] == '*' {
-				t.skipSpace() // a "/*" comment
-			} else {
-				t.i++
-			}
-		case scanQuote:
-			t.quoted(c, false)
-		case scanDollar:
-			t.dollar()
-		}
-	}
-	return false
-}
-
-// Byte classes for semicolonBeforeText.
-const (
-	scanOne    uint8 = iota // white space, or a token of one byte that starts nothing longer
-	scanSemi                // ;
-	scanWord                // a word's first byte
-	scanDash                // -, which may start a comment
-	scanSlash               // /, which may start a comment
-	scanQuote               // ' or "
-	scanDollar              // $
-)
-
-var scanClass = func() (t [256]uint8) {
-	for c := range 256 {
-		switch b := byte(c); {
-		case wordStart[b]:
-			t[c] = scanWord
-		case b == ';':
-			t[c] = scanSemi
-		case b == '-':
-			t[c] = scanDash
-		case b == '/':
-			t[c] = scanSlash
-		case b == '\'', b == '"':
-			t[c] = scanQuote
-		case b == '$':
-			t[c] = scanDollar
-		}
-	}
-	return t
-}()
-
-// skipWord skips the word that starts at t.i with byte c, and the string after it when the
-// word is a one-letter prefix: E'...', B'...', X'...', N'...' are one string token.
-func (t *tokens) skipWord(c byte) {
-	s := t.s
-	start := t.i
-	t.i++
-	for t.i < len(s) && wordByte[s[t.i]] {
-		t.i++
-	}
-	if t.i-start == 1 && t.i < len(s) && s[t.i] == '\'' {
-		switch c {
-		case 'e', 'E':
-			t.quoted('\'', true)
-		case 'b', 'B', 'x', 'X', 'n', 'N':
-			t.quoted('\'', false)
-		}
-	}
-}
+// callsSetConfig reports whether statement s calls set_config(...). It is pragmatic (see
+// queries.Calls): a mention in a string, a comment or a function body counts too, which
+// at worst adds a warning, and under --read-only refuses what could switch it off.
+func callsSetConfig(s *queries.Statement) bool { return queries.Calls(s.SQL, "set_config") }

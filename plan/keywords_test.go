@@ -1,48 +1,23 @@
 package plan
 
 import (
-	"slices"
+	"strings"
 	"testing"
+
+	"github.com/qrunhq/qrun/queries"
 )
 
-func TestTokens(t *testing.T) {
-	tests := []struct {
-		name string
-		sql  string
-		want []string
-	}{
-		{"words and punctuation", "SELECT a.b, 1;", []string{"SELECT", "a", ".", "b", ",", "1", ";"}},
-		{"line comment", "-- begin\nCOMMIT", []string{"COMMIT"}},
-		{"line comment at end", "COMMIT -- done", []string{"COMMIT"}},
-		{"nested block comment", "/* a /* b */ c */ END", []string{"END"}},
-		{"unterminated block comment", "/* a END", nil},
-		{"string with doubled quote", "SET x = 'it''s; ok';", []string{"SET", "x", "=", "'it''s; ok'", ";"}},
-		{"escape string", `SELECT E'a\'; b';`, []string{"SELECT", `E'a\'; b'`, ";"}},
-		{"bit string", "SELECT B'101';", []string{"SELECT", "B'101'", ";"}},
-		{"quoted identifier", `SELECT "a;""b";`, []string{"SELECT", `"a;""b"`, ";"}},
-		{"dollar quote", "DO $$ BEGIN; END $$;", []string{"DO", "$$ BEGIN; END $$", ";"}},
-		{"tagged dollar quote", "DO $f$ $$ ; $f$;", []string{"DO", "$f$ $$ ; $f$", ";"}},
-		{"parameter", "EXECUTE p($1, $22);", []string{"EXECUTE", "p", "(", "$1", ",", "$22", ")", ";"}},
-		{"dollar inside a word", "SELECT a$b$ FROM t;", []string{"SELECT", "a$b$", "FROM", "t", ";"}},
-		{"unterminated dollar quote", "DO $x$ abc", []string{"DO", "$x$ abc"}},
-		{"lone dollar", "SELECT $ ;", []string{"SELECT", "$", ";"}},
-		{"unterminated string", "SELECT 'abc", []string{"SELECT", "'abc"}},
-		{"non-ASCII word", "SELECT größe;", []string{"SELECT", "größe", ";"}},
-		{"empty", "", nil},
-		{"only whitespace and comments", " \t\r\n\f\v-- x\n/* y */", nil},
+// classifySQL classifies the first command of sql as Build does a statement's.
+func classifySQL(sql string) command {
+	var w []string
+	if cmds := queries.LexCommands(sql, true, 0); len(cmds) > 0 {
+		w = cmds[0]
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tk := tokens{s: tt.sql}
-			var got []string
-			for w := tk.next(); w != ""; w = tk.next() {
-				got = append(got, w)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("tokens of %q: got %q, want %q", tt.sql, got, tt.want)
-			}
-		})
+	c := classify(w)
+	if c.none() && queries.Calls(sql, "set_config") {
+		c.session = sessSetConfig
 	}
+	return c
 }
 
 func TestClassifyTransaction(t *testing.T) {
@@ -89,7 +64,7 @@ func TestClassifyTransaction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			if got := classify(tt.sql).tx; got != tt.want {
+			if got := classifySQL(tt.sql).tx; got != tt.want {
 				t.Errorf("classify(%q).tx: got %d, want %d", tt.sql, got, tt.want)
 			}
 		})
@@ -135,7 +110,7 @@ func TestClassifySession(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			if got := classify(tt.sql).session; got != tt.want {
+			if got := classifySQL(tt.sql).session; got != tt.want {
 				t.Errorf("classify(%q).session: got %v, want %v", tt.sql, got, tt.want)
 			}
 		})
@@ -186,38 +161,25 @@ func TestClassifyNoTransaction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			if got := classify(tt.sql).noTx; got != tt.want {
+			if got := classifySQL(tt.sql).noTx; got != tt.want {
 				t.Errorf("classify(%q).noTx: got %q, want %q", tt.sql, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestSplitCommands(t *testing.T) {
-	tests := []struct {
-		name string
-		sql  string
-		want []string // nil: a single command
-	}{
-		{"single", "SELECT 1;", nil},
-		{"single without semicolon", "SELECT 1", nil},
-		{"trailing space", "SELECT 1;  \n", nil},
-		{"semicolon in string", "SELECT ';';", nil},
-		{"semicolon in comment", "SELECT 1 /* ; */ ;", nil},
-		{"semicolon in dollar quote", "DO $$ BEGIN NULL; END $$;", nil},
-		{"two", "BEGIN; SELECT 1;", []string{"BEGIN", " SELECT 1"}},
-		{"three", "BEGIN;SELECT 1;COMMIT", []string{"BEGIN", "SELECT 1", "COMMIT"}},
-		{"empty commands", "SELECT 1;;SELECT 2;", []string{"SELECT 1", "SELECT 2"}},
-		{"begin atomic body", "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; END;", nil},
-		{"begin atomic with case",
-			"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END; COMMIT;",
-			[]string{"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END", " COMMIT"}},
+// TestClassifyLongCommands checks the commands whose words past queries.HeadWords
+// matter: Build reads all of them.
+func TestClassifyLongCommands(t *testing.T) {
+	long := "ALTER SUBSCRIPTION s SET PUBLICATION p1, p2, p3, p4, p5, p6, p7 WITH (refresh = true);"
+	if got := classifySQL(long).noTx; got != "ALTER SUBSCRIPTION ... REFRESH" {
+		t.Errorf("classify(%q).noTx: got %q, want ALTER SUBSCRIPTION ... REFRESH", long, got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := splitCommands(tt.sql); !slices.Equal(got, tt.want) {
-				t.Errorf("splitCommands(%q): got %q, want %q", tt.sql, got, tt.want)
-			}
-		})
+	sc, err := queries.Parse("t.sql", []byte("BEGIN ISOLATION LEVEL REPEATABLE READ, DEFERRABLE, NOT DEFERRABLE, READ WRITE;\nCOMMIT;\n"), queries.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(sc, Options{ReadOnly: true}); err == nil || !strings.Contains(err.Error(), "read-write") {
+		t.Errorf("BEGIN ... READ WRITE past the first %d words under --read-only: got %v, want the read-write error", queries.HeadWords, err)
 	}
 }

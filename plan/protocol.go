@@ -1,20 +1,24 @@
 package plan
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/qrunhq/qrun/queries"
+)
 
 // ExtendedFallback says why sql cannot go through the extended query protocol as one
 // Parse/Bind/Execute, so that --protocol extended and prepared send it with the simple
-// protocol instead; "" when it can. It reads only the leading words and, for a ";"
-// outside quotes and comments, the tokens (as the plan's classification does): a query
+// protocol instead; "" when it can. It reads the commands as psql's lexer does
+// (queries.LexCommands, standard_conforming_strings on): a query
 // string of several commands (psql's \;) is refused by the server's Parse ("cannot
 // insert multiple commands into a prepared statement"), and a COPY exchanges its data
 // through the COPY sub-protocol that qrun drives from the simple protocol.
 func ExtendedFallback(sql string) string {
-	if splitCommands(sql) != nil {
+	cmds := queries.LexCommands(sql, true, 1)
+	if len(cmds) > 1 {
 		return "a query string of several commands (\\;) cannot be prepared"
 	}
-	t := tokens{s: sql}
-	if is(t.word(), "COPY") {
+	if len(cmds) == 1 && len(cmds[0]) > 0 && is(cmds[0][0], "COPY") {
 		return "COPY runs through the simple protocol"
 	}
 	return ""
@@ -23,8 +27,11 @@ func ExtendedFallback(sql string) string {
 // LeadingWord returns the first word of sql, upper-cased, after white space and
 // comments ("" when there is none).
 func LeadingWord(sql string) string {
-	t := tokens{s: sql}
-	return strings.ToUpper(t.word())
+	cmds := queries.LexCommands(sql, true, 1)
+	if len(cmds) == 0 || len(cmds[0]) == 0 {
+		return ""
+	}
+	return strings.ToUpper(cmds[0][0])
 }
 
 // InvalidatesPrepared reports whether a command whose leading word (or command tag's first

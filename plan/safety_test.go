@@ -58,10 +58,10 @@ func TestSafetyRejects(t *testing.T) {
 			}
 		})
 	}
-	if why := ReadOnlyViolation("SET default_transaction_read_only = off"); why == "" {
+	if why := ReadOnlyViolation("SET default_transaction_read_only = off", true); why == "" {
 		t.Error("ReadOnlyViolation accepts SET default_transaction_read_only")
 	}
-	if why := ReadOnlyViolation("SELECT 1"); why != "" {
+	if why := ReadOnlyViolation("SELECT 1", true); why != "" {
 		t.Errorf("ReadOnlyViolation rejects SELECT 1: %s", why)
 	}
 }

@@ -2,14 +2,15 @@ package plan
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/qrunhq/qrun/queries"
 )
 
-// script builds statements from a compact test notation, one statement per line, as
-// queries.Load would return them for a file named test.sql:
+// script loads a file named test.sql written in a compact test notation, one statement
+// per line, through queries.Parse, so that plans are built from what the splitter makes:
 //
 //	-- stage: LABEL          starts a stage
 //	@NAME: SQL               a named statement
@@ -17,62 +18,70 @@ import (
 //	@after A: SQL            an unnamed statement with "-- after: A"
 //	SQL                      an unnamed statement, named test.sql:LINE
 //
-// Blank lines are skipped. A statement's position is its line and the column where its
-// SQL starts; its "-- after:" position is column 1 of the same line.
-func script(t testing.TB, src string) []*queries.Statement {
+// Blank lines are skipped; join commands into one statement with "\;". Each line of
+// the notation becomes three lines of the file: its "-- name:" line (or "--"), its
+// "-- after:" line (or "--") and the statement, indented to the column where its SQL
+// starts in the notation. testPos maps the file's line numbers back to the notation's,
+// so that tests are written in the notation's lines and columns.
+func script(t testing.TB, src string) *queries.Script {
 	t.Helper()
-	var (
-		stmts      []*queries.Statement
-		stage      string
-		stageIndex int
-		offset     int
-	)
+	var b strings.Builder
 	for i, line := range strings.Split(src, "\n") {
 		lineNo := i + 1
-		lineStart := offset
-		offset += len(line) + 1
 		trimmed := strings.TrimSpace(line)
-		if trimmed == "" {
-			continue
-		}
-		if label, ok := strings.CutPrefix(trimmed, "-- stage:"); ok {
-			stage = strings.TrimSpace(label)
-			stageIndex++
-			continue
-		}
-		s := queries.StatementParts{
-			Name:       fmt.Sprintf("test.sql:%d", lineNo),
-			Stage:      stage,
-			StageIndex: stageIndex,
-		}
+		name, after, sql := "--", "--", trimmed
 		col := strings.Index(line, trimmed)
-		sql := trimmed
-		if rest, ok := strings.CutPrefix(trimmed, "@"); ok {
+		if trimmed == "" {
+			sql = ""
+		} else if _, ok := strings.CutPrefix(trimmed, "-- stage:"); ok {
+			col = 0
+		} else if rest, ok := strings.CutPrefix(trimmed, "@"); ok {
 			head, body, found := strings.Cut(rest, ": ")
 			if !found {
 				t.Fatalf("script line %d: %q has no \": \"", lineNo, line)
 			}
-			name, after, _ := strings.Cut(head, "after ")
-			if name = strings.TrimSpace(name); name != "" {
-				s.Name, s.Named = name, true
+			n, a, _ := strings.Cut(head, "after ")
+			if n = strings.TrimSpace(n); n != "" {
+				name = "-- name: " + n
 			}
-			for _, a := range strings.Split(after, ",") {
-				if a = strings.TrimSpace(a); a != "" {
-					s.After = append(s.After, a)
+			var list []string
+			for _, x := range strings.Split(a, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					if l, ok := strings.CutPrefix(x, "test.sql:"); ok {
+						var k int
+						if _, err := fmt.Sscan(l, &k); err == nil {
+							x = fmt.Sprintf("test.sql:%d", 3*k)
+						}
+					}
+					list = append(list, x)
 				}
 			}
-			if len(s.After) > 0 {
-				s.AfterPos = queries.Pos{File: "test.sql", Line: lineNo, Col: 1, Offset: lineStart}
+			if len(list) > 0 {
+				after = "-- after: " + strings.Join(list, ", ")
 			}
 			col += strings.Index(trimmed, body)
 			sql = body
 		}
-		s.SQL = sql
-		s.Pos = queries.Pos{File: "test.sql", Line: lineNo, Col: col + 1, Offset: lineStart + col}
-		s.Start, s.End = lineStart, lineStart+len(line)
-		stmts = append(stmts, queries.NewStatement(s))
+		fmt.Fprintf(&b, "%s\n%s\n%s%s\n", name, after, strings.Repeat(" ", col), sql)
 	}
-	return stmts
+	sc, err := queries.Parse("test.sql", []byte(b.String()), queries.Options{})
+	if err != nil {
+		t.Fatalf("script: %v\nof:\n%s", err, b.String())
+	}
+	return sc
+}
+
+// testLine matches a position or a name given by the queries package in test.sql.
+var testLine = regexp.MustCompile(`test\.sql:(\d+)`)
+
+// testPos rewrites the line numbers of test.sql in s (positions, FILE:LINE names) into
+// the lines of script's notation.
+func testPos(s string) string {
+	return testLine.ReplaceAllStringFunc(s, func(m string) string {
+		var n int
+		fmt.Sscan(m[len("test.sql:"):], &n)
+		return fmt.Sprintf("test.sql:%d", (n+2)/3)
+	})
 }
 
 // mustBuild builds src and fails the test on an error.
@@ -89,7 +98,7 @@ func mustBuild(t testing.TB, src string, opts Options) *Plan {
 func unitNames(p *Plan, units []int) []string {
 	names := make([]string, len(units))
 	for i, u := range units {
-		names[i] = p.Units[u].Name()
+		names[i] = testPos(p.Units[u].Name())
 	}
 	return names
 }
@@ -98,7 +107,7 @@ func unitNames(p *Plan, units []int) []string {
 func byName(t testing.TB, p *Plan, name string) int {
 	t.Helper()
 	for _, u := range p.Units {
-		if u.Name() == name {
+		if testPos(u.Name()) == name {
 			return int(u.Index)
 		}
 	}

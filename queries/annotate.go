@@ -224,7 +224,9 @@ func (p *parser) finish() (*Script, error) {
 		p.pending = nil // (only the seed of the run-time variables: nothing runs)
 	}
 	p.nameStatements()
-	script := &Script{Statements: p.statements(), Files: p.files}
+	script := &Script{Statements: p.statements(), Files: p.files, names: p.names}
+	stmts := script.Statements
+	script.names.NameOf = func(i int32) string { return stmts[i].Name }
 	if len(p.pending) > 0 {
 		last := p.stmt(p.n - 1)
 		rt := last.rt()

@@ -85,3 +85,25 @@ func TestLargeInputs(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkHead reads the leading words of every statement of the benchmark input: two
+// of each, as plan.Build reads first, and HeadWords: the cost of reading them again from
+// the text instead of storing them while splitting (docs/BENCHMARKS.md, "One lexer").
+func BenchmarkHead(b *testing.B) {
+	sc, err := Parse("bench.sql", mixedInput(8<<20), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{2, HeadWords} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var words []string
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, s := range sc.Statements {
+					words, _ = s.Head(words[:0], n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(sc.Statements)), "ns/stmt")
+		})
+	}
+}

@@ -385,6 +385,7 @@ func (l *lexer) slashCopy(args []string, i, nameEnd, end int) int {
 
 	s := p.newStmt()
 	s.SQL = c.sql()
+	s.flags = flagToken // COPY ...
 	start := i
 	if !l.started && l.prevEnd <= i {
 		// (After a COPY ... FROM STDIN on the same line, prevEnd is past its data.)

@@ -112,6 +112,19 @@
 // too) and COMMIT in the file; a statement whose split depends on it (a backslash in a
 // '...' string) can check the server's setting before it is sent (CheckSCS).
 //
+// # Commands and their words
+//
+// Statement.Commands gives the leading words of each command of a statement (the whole
+// statement, or each part "\;" joined to the others), read with the splitter's own
+// state machine, so they are exactly the tokens psql's lexer saw: a ';' or a keyword
+// inside a string (with standard_conforming_strings as the splitter had it for the
+// statement), a comment or a dollar quote is no word. The splitter records while it lexes
+// whether a statement holds a token and whether "\;" joined commands into it, in spare
+// bits of the Statement; the words are read again from the statement's text when asked
+// for, which for a statement of one command means its first few tokens (Head).
+// LexCommands reads the words of text completed at run time. The words are lexical:
+// what they mean (a BEGIN, a SET ROLE) is the plan package's business.
+//
 // # Annotations
 //
 // Comment lines between the previous statement and a statement (each starting its line)

@@ -97,11 +97,12 @@ func FuzzSplit(f *testing.F) {
 				if st.Start() != end {
 					t.Fatalf("got Start %d, want %d (previous End)", st.Start(), end)
 				}
-				if !bytes.Contains(src[st.Start():st.End()], []byte(st.SQL)) && !bytes.Contains(src, []byte(":x")) && !bytes.Contains(src, []byte("\n\n")) && !bytes.Contains(src, []byte(":'x'")) && !bytes.Contains(src, []byte(":\"x\"")) {
+				if !bytes.Contains(src[st.Start():st.End()], []byte(st.SQL)) && !bytes.Contains(src, []byte(":x")) && !bytes.Contains(src, []byte("\n\n")) && !bytes.Contains(src, []byte(":'x'")) && !bytes.Contains(src, []byte(":\"x\"")) && !bytes.Contains(src, []byte(":{?")) {
 					t.Fatalf("SQL %q is not within its span %q", st.SQL, src[st.Start():st.End()])
 				}
 			}
 			end = st.End()
+			checkCommands(t, st)
 			for i := 1; i <= len(st.SQL)+1; i++ {
 				_ = st.PosOf(i)
 			}

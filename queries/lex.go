@@ -205,6 +205,9 @@ func (l *lexer) plain(end int) {
 		if !l.started {
 			l.startStmt(i)
 		}
+		if k != cSemi && k != cSlash { // a slash may open a comment
+			l.tok = true
+		}
 		switch k {
 		case cIdent:
 			j := i + 1
@@ -277,6 +280,7 @@ func (l *lexer) plain(end int) {
 				l.open(stComment, i, i+2)
 				return
 			}
+			l.tok = true
 			i++
 		case cOpen:
 			if l.copyCand && l.idCount == 1 && l.copyParen(i) {
@@ -433,7 +437,7 @@ func (l *lexer) identifier(w []byte, end int) {
 // starts the statement, with only white space and comments between: COPY (query). After
 // COPY "Quoted Name" the parenthesis opens a column list.
 func (l *lexer) copyParen(i int) bool {
-	return l.copyBuf == l.inVar && l.copyEnd <= i && blankSQL(l.str[l.copyEnd:i])
+	return l.copyBuf == l.inVar && l.copyEnd <= i && !hasTokens(l.str[l.copyEnd:i], l.p.scs)
 }
 
 // txWord is a first word that begins or ends a transaction block.
@@ -469,47 +473,22 @@ func maybeTxWord(sql string) bool {
 	return len(sql) > 2 && txFirst[sql[0]]&txSecond[sql[1]] != 0
 }
 
-// txWordOf classifies the first word of a statement's text.
-func txWordOf(sql string) txWord {
-	if sql == "" || class[sql[0]] != cIdent {
+// txWordOf classifies the first word of a command of words w.
+func txWordOf(w []string) txWord {
+	if len(w) == 0 {
 		return txNone
 	}
-	n := 1
-	for n < len(sql) && n < 10 && class[sql[n]] == cIdent {
-		n++
-	}
-	w := stringBytes(sql[:n])
-	switch lower(w[0]) {
-	case 'b':
-		if foldEq(w, "begin") {
-			return txBegin
-		}
-	case 's':
-		switch {
-		case len(w) == 5 && foldEq(w, "start"):
-			return txBegin
-		case len(w) == 9 && foldEq(w, "savepoint"):
-			return txSavepoint
-		}
-	case 'e':
-		if foldEq(w, "end") {
-			return txCommit
-		}
-	case 'a':
-		if foldEq(w, "abort") {
-			return txRollback
-		}
-	case 'c':
-		if len(w) == 6 && lower(w[1]) == 'o' && foldEq(w, "commit") {
-			return txCommit
-		}
-	case 'r':
-		switch {
-		case len(w) == 8 && foldEq(w, "rollback"):
-			return txRollback
-		case len(w) == 7 && foldEq(w, "release"):
-			return txRelease
-		}
+	switch first := w[0]; {
+	case wordIs(first, "begin"), wordIs(first, "start"):
+		return txBegin
+	case wordIs(first, "savepoint"):
+		return txSavepoint
+	case wordIs(first, "end"), wordIs(first, "commit"):
+		return txCommit
+	case wordIs(first, "abort"), wordIs(first, "rollback"):
+		return txRollback
+	case wordIs(first, "release"):
+		return txRelease
 	}
 	return txNone
 }

@@ -155,6 +155,7 @@ func (l *lexer) metaStatement(sql string, at Pos, i, end int) *Statement {
 	p := l.p
 	s := p.newStmt()
 	s.SQL = sql
+	s.flags = textFlags(sql, p.scs)
 	start := l.off(i)
 	if !l.started && l.prevEnd <= start {
 		start = l.prevEnd

@@ -55,6 +55,11 @@ func Parse(file string, src []byte, opts Options) (*Script, error) {
 // line is reported after the COPY's data, as psql reads it. It stops
 // early when yield returns false. Its error reports an unterminated quote or comment
 // as an *Error.
+//
+// Split is the splitter alone, without statements, annotations or meta-commands: what
+// BenchmarkSplit measures (docs/BENCHMARKS.md, target 4), and what Statement.CheckSCS
+// runs again at run time, with the server's standard_conforming_strings, to see where
+// a statement would end. That is why the parser keeps its split mode.
 func Split(src []byte, yield func(start, end int) bool) error {
 	p := &parser{scs: true, split: yield, instances: map[string]int{}, expanding: map[string]bool{}}
 	f := &srcFile{name: "", src: src, text: bytesString(src)}
@@ -87,6 +92,7 @@ type parser struct {
 	scsPending bool
 	scsNext    bool
 	warns      map[string]*warning
+	words      []string // a buffer for the words of one command
 	warnOrder  []string
 	notes      []*Error      // other warnings, in order
 	names      nameidx.Index // statements named by -- name: lines
@@ -303,7 +309,7 @@ func (p *parser) parseTop(name string, data []byte) {
 // for.
 func (p *parser) allBlank(n int) bool {
 	for i := n; i < p.n; i++ {
-		if !blankSQL(p.stmt(i).SQL) {
+		if p.stmt(i).flags&flagToken != 0 {
 			return false
 		}
 	}
@@ -377,41 +383,6 @@ func (p *parser) runtimeParts(l *lexer, s *Statement) {
 		}
 	}
 	s.coldPart().rt = rt
-}
-
-// blankSQL reports whether sql consists only of whitespace, comments and semicolons.
-func blankSQL(sql string) bool {
-	for i := 0; i < len(sql); {
-		switch c := sql[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';':
-			i++
-		case strings.HasPrefix(sql[i:], "--"):
-			j := strings.IndexAny(sql[i:], "\n\r")
-			if j < 0 {
-				return true
-			}
-			i += j
-		case strings.HasPrefix(sql[i:], "/*"):
-			depth := 0
-			for i < len(sql) {
-				if strings.HasPrefix(sql[i:], "/*") {
-					depth++
-					i += 2
-				} else if strings.HasPrefix(sql[i:], "*/") {
-					depth--
-					i += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					i++
-				}
-			}
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // parseChecked checks that data is valid UTF-8 without NUL bytes and parses it.
@@ -508,38 +479,27 @@ func unsafeEncoding(enc string) bool {
 }
 
 // encSetting recognises SET [SESSION] client_encoding {TO|=} value, SET NAMES value
-// and RESET client_encoding / RESET ALL, and returns the encoding they leave (qrun
-// connects with UTF8, the default).
-func encSetting(sql string) (string, bool) {
-	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
-	})
-	for i := range words {
-		words[i] = strings.ToLower(words[i])
-	}
-	if len(words) >= 2 && words[0] == "reset" && (words[1] == "all" || words[1] == "client_encoding") {
+// and RESET client_encoding / RESET ALL (of words w), and returns the encoding they
+// leave (qrun connects with UTF8, the default).
+func encSetting(w []string) (string, bool) {
+	if len(w) >= 2 && wordIs(w[0], "reset") && (wordIs(w[1], "all") || wordIs(w[1], "client_encoding")) {
 		return "UTF8", true
 	}
-	if len(words) < 3 || words[0] != "set" {
+	w, _, ok := setWords(w)
+	if !ok || len(w) < 2 {
 		return "", false
-	}
-	w := words[1:]
-	if w[0] == "session" {
-		w = w[1:]
 	}
 	var v string
 	switch {
-	case len(w) >= 2 && w[0] == "names":
-		v = w[1]
-	case len(w) >= 2 && w[0] == "client_encoding":
-		v = w[1]
-		if v == "to" && len(w) > 2 {
-			v = w[2]
+	case wordIs(w[0], "names"):
+		v = strings.ToLower(strings.Trim(w[1], `'"`))
+	case wordIs(w[0], "client_encoding"):
+		if v, ok = setTo(w); !ok {
+			return "", false
 		}
 	default:
 		return "", false
 	}
-	v = strings.Trim(v, `'"`)
 	if v == "default" || v == "" {
 		v = "UTF8"
 	}
@@ -689,9 +649,11 @@ type lexer struct {
 	copyEnd, copyBuf            int // buffer index after the statement's COPY, and l.inVar there
 
 	started  bool
-	startOff int // file offset of the statement's first byte
-	prevEnd  int // file offset where the statement's span starts
-	seg      int // start in buf of the open text segment, -1 if none
+	tok      bool // the statement holds a token: not only white space, comments and ";"
+	multi    bool // "\\;" joined commands into it
+	startOff int  // file offset of the statement's first byte
+	prevEnd  int  // file offset where the statement's span starts
+	seg      int  // start in buf of the open text segment, -1 if none
 	pieces   []piece
 
 	jumpAt, jumpTo int // COPY data: at the newline jumpAt, continue at jumpTo
@@ -739,15 +701,17 @@ func (l *lexer) insert(i, j int, s string, fixed bool) {
 	}
 	l.flush(i)
 	l.pieces = append(l.pieces, piece{s: s, off: l.off(i), fixed: fixed || l.inVar > 0})
+	l.tok = l.tok || s != ";"
 	l.seg = j
 	l.pos = j
 }
 
-// text keeps buf[i:j] as statement text.
+// text keeps buf[i:j], a token, as statement text.
 func (l *lexer) text(i, j int) {
 	if !l.started {
 		l.startStmt(i)
 	}
+	l.tok = true
 	l.pos = j
 }
 
@@ -835,7 +799,7 @@ func (l *lexer) emit(endOff int) {
 			p.stmt(p.n - 1).coldPart().copyMore = more
 		}
 	}
-	l.started = false
+	l.started, l.tok, l.multi = false, false, false
 	l.pieces = l.pieces[:0]
 	l.seg = -1
 	l.idCount = 0
@@ -876,6 +840,12 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 	s.setSpan(f.pos(l.startOff), start, endOff)
 	s.IsCopyFromStdin = isCopy
 	s.OnErrorRollback = p.onErrorRollback()
+	if l.tok {
+		s.flags |= flagToken
+	}
+	if l.multi {
+		s.flags |= flagMulti
+	}
 	if isCopy {
 		if data == nil {
 			data = []byte{}
@@ -898,17 +868,30 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		}
 		s.coldPart().posMap = marks
 	}
-	if tw := txNone; maybeTxWord(s.SQL) || l.setCand {
-		if !l.setCand {
-			tw = txWordOf(s.SQL)
-		}
-		if tw != txNone || l.setCand {
-			p.followSCS(l, s, endOff, tw)
+	if maybeTxWord(s.SQL) || l.setCand || l.multi {
+		if !l.multi {
+			p.words, _ = s.Head(p.words[:0], HeadWords)
+			p.follow(l, s, endOff, p.words)
+		} else {
+			for _, w := range s.Commands() {
+				p.follow(l, s, endOff, w)
+			}
 		}
 	}
-	if l.setCand {
-		if enc, ok := encSetting(s.SQL); ok && cleanEncoding(enc) != cleanEncoding(p.enc) {
+}
+
+// follow follows what one command of statement s, of words w, does to
+// standard_conforming_strings and client_encoding.
+func (p *parser) follow(l *lexer, s *Statement, endOff int, w []string) {
+	tw := txWordOf(w)
+	set := len(w) > 0 && (wordIs(w[0], "set") || wordIs(w[0], "reset"))
+	if tw != txNone || set {
+		p.followSCS(l, endOff, tw, w)
+	}
+	if set {
+		if enc, ok := encSetting(w); ok && cleanEncoding(enc) != cleanEncoding(p.enc) {
 			// psql reads the next line in the new encoding.
+			f := l.f
 			next := len(f.src)
 			if nl := bytes.IndexByte(f.src[endOff:], '\n'); nl >= 0 {
 				next = endOff + nl + 1
@@ -924,7 +907,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 // change applies from the next line on, as psql reads the setting per line. What qrun
 // cannot see (set_config, a SET in a function, a block that failed and so rolled back)
 // the runner checks against the server (Statement.CheckSCS).
-func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
+func (p *parser) followSCS(l *lexer, endOff int, tw txWord, w []string) {
 	cur := p.scs
 	if p.scsPending {
 		cur = p.scsNext
@@ -936,11 +919,11 @@ func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
 			p.inTx, p.txBeginSCS, p.txSessionSCS = true, cur, cur
 		}
 	case txCommit:
-		if p.inTx && !prepared(s.SQL) {
+		if p.inTx && !prepared(w) {
 			p.inTx, next, p.savepoints = false, p.txSessionSCS, p.savepoints[:0]
 		}
 	case txRollback:
-		to, name := rollbackTo(s.SQL)
+		to, name := rollbackTo(w)
 		switch {
 		case !p.inTx:
 		case !to:
@@ -955,12 +938,12 @@ func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
 			}
 		}
 	case txSavepoint:
-		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
-			p.savepoints = append(p.savepoints, savepoint{name: f[1], scs: cur, session: p.txSessionSCS})
+		if p.inTx && len(w) > 1 {
+			p.savepoints = append(p.savepoints, savepoint{name: strings.ToLower(w[1]), scs: cur, session: p.txSessionSCS})
 		}
 	case txRelease:
-		if f := sqlWords(s.SQL); p.inTx && len(f) > 1 {
-			name := f[len(f)-1]
+		if p.inTx && len(w) > 1 {
+			name := strings.ToLower(w[len(w)-1])
 			for k := len(p.savepoints) - 1; k >= 0; k-- {
 				if p.savepoints[k].name == name {
 					p.savepoints = p.savepoints[:k]
@@ -969,8 +952,8 @@ func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
 			}
 		}
 	}
-	if l.setCand {
-		if on, local, ok := scsSetting(s.SQL); ok {
+	if len(w) > 0 && (wordIs(w[0], "set") || wordIs(w[0], "reset")) {
+		if on, local, ok := scsSetting(w); ok {
 			switch {
 			case !local:
 				next = on
@@ -990,64 +973,77 @@ func (p *parser) followSCS(l *lexer, s *Statement, endOff int, tw txWord) {
 	}
 }
 
-// sqlWords splits a short statement into its lower-case words.
-func sqlWords(sql string) []string {
-	return strings.Fields(strings.ToLower(strings.TrimRight(sql, "; \t\r\n")))
-}
+// wordIs reports whether the word w is the lower-case keyword kw, ignoring ASCII case.
+func wordIs(w, kw string) bool { return foldEq(stringBytes(w), kw) }
 
-// rollbackTo reports whether a ROLLBACK statement leaves the transaction block open:
-// ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name (and the savepoint's name), or
-// ROLLBACK PREPARED, which acts on another block.
-func rollbackTo(sql string) (bool, string) {
-	f := sqlWords(sql)
-	if len(f) > 1 && f[1] == "prepared" {
+// rollbackTo reports whether a ROLLBACK command (of words w) leaves the transaction
+// block open: ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name (and the savepoint's
+// name, in lower case), or ROLLBACK PREPARED, which acts on another block.
+func rollbackTo(w []string) (bool, string) {
+	if len(w) > 1 && wordIs(w[1], "prepared") {
 		return true, ""
 	}
-	for k := 1; k < len(f); k++ {
-		if f[k] == "to" {
-			return true, f[len(f)-1]
+	for k := 1; k < len(w); k++ {
+		if wordIs(w[k], "to") {
+			return true, strings.ToLower(w[len(w)-1])
 		}
 	}
 	return false, ""
 }
 
-// prepared reports whether a COMMIT is COMMIT PREPARED, which acts on another block.
-func prepared(sql string) bool {
-	f := sqlWords(sql)
-	return len(f) > 1 && f[1] == "prepared"
+// prepared reports whether a COMMIT (of words w) is COMMIT PREPARED, which acts on
+// another block.
+func prepared(w []string) bool {
+	return len(w) > 1 && wordIs(w[1], "prepared")
+}
+
+// setValue returns the words of a SET command w after its optional SESSION or LOCAL,
+// and whether it was LOCAL; ok is false for a command that is no SET.
+func setWords(w []string) (rest []string, local, ok bool) {
+	if len(w) < 3 || !wordIs(w[0], "set") {
+		return nil, false, false
+	}
+	w = w[1:]
+	switch {
+	case wordIs(w[0], "session"):
+		w = w[1:]
+	case wordIs(w[0], "local"):
+		w, local = w[1:], true
+	}
+	return w, local, true
+}
+
+// setTo returns the value of "NAME {TO | =} value" in w (w[0] is NAME), without quotes
+// and in lower case.
+func setTo(w []string) (string, bool) {
+	if len(w) < 2 {
+		return "", false
+	}
+	v := w[1]
+	if v == "=" || wordIs(v, "to") {
+		if len(w) < 3 {
+			return "", false
+		}
+		v = w[2]
+	}
+	return strings.ToLower(strings.Trim(v, `'"`)), true
 }
 
 // scsSetting recognises SET [SESSION | LOCAL] standard_conforming_strings {TO|=} value,
-// SET ... TO DEFAULT and RESET standard_conforming_strings / RESET ALL, and returns the
-// setting they leave.
-func scsSetting(sql string) (on, local, ok bool) {
-	words := strings.FieldsFunc(strings.TrimRight(strings.TrimSpace(sql), ";"), func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '='
-	})
-	for i := range words {
-		words[i] = strings.ToLower(words[i])
+// SET ... TO DEFAULT and RESET standard_conforming_strings / RESET ALL (of words w), and
+// returns the setting they leave.
+func scsSetting(w []string) (on, local, ok bool) {
+	if len(w) >= 2 && wordIs(w[0], "reset") {
+		return true, false, wordIs(w[1], "all") || wordIs(w[1], "standard_conforming_strings")
 	}
-	if len(words) >= 2 && words[0] == "reset" {
-		return true, false, words[1] == "all" || words[1] == "standard_conforming_strings"
-	}
-	if len(words) < 3 || words[0] != "set" {
+	w, local, ok = setWords(w)
+	if !ok || !wordIs(w[0], "standard_conforming_strings") {
 		return false, false, false
 	}
-	w := words[1:]
-	switch w[0] {
-	case "session":
-		w = w[1:]
-	case "local":
-		w, local = w[1:], true
-	}
-	if len(w) < 2 || w[0] != "standard_conforming_strings" {
+	v, ok := setTo(w)
+	if !ok {
 		return false, false, false
 	}
-	v := w[1]
-	if v == "to" && len(w) > 2 {
-		v = w[2]
-	}
-	v = strings.Trim(v, `'"`)
 	switch v {
 	case "on", "true", "yes", "1", "default":
 		return true, local, true

@@ -287,7 +287,7 @@ func TestJoinSQL(t *testing.T) {
 	if got := JoinSQL(nil); got != "" {
 		t.Errorf("JoinSQL(nil) = %q", got)
 	}
-	hand := []*Statement{NewStatement(StatementParts{SQL: "A;"}), NewStatement(StatementParts{SQL: "B;"})}
+	hand := []*Statement{NewQuery("a", "A;"), NewQuery("b", "B;")}
 	if got := JoinSQL(hand); got != "A;\nB;" {
 		t.Errorf("JoinSQL of statements made by hand = %q", got)
 	}

@@ -145,6 +145,7 @@ func (l *lexer) backslash() {
 	if c := b[i+1]; c == ';' || c == ':' {
 		if c == ';' {
 			l.idCount = 0
+			l.multi = true
 		}
 		l.insert(i, i+2, l.str[i+1:i+2], false)
 		return
@@ -533,7 +534,7 @@ func (l *lexer) reset() {
 	l.pieces = l.pieces[:0]
 	l.refs = l.refs[:0]
 	l.varAction = false
-	l.started = false
+	l.started, l.tok, l.multi = false, false, false
 	l.seg = -1
 	l.depth, l.begin = 0, 0
 	l.idCount = 0
@@ -587,6 +588,7 @@ func (l *lexer) resend() bool {
 	}
 	l.startStmt(l.pos)
 	l.pieces = append(l.pieces, piece{s: prev.SQL, off: l.pos, fixed: true})
+	l.tok, l.multi = prev.flags&flagToken != 0, prev.flags&flagMulti != 0
 	l.seg = -1
 	return true
 }
@@ -1005,6 +1007,7 @@ func (l *lexer) runtimeInclude(at Pos, i int, name string, al argList) {
 	end := al.end
 	l.startStmt(i)
 	l.pieces = append(l.pieces, piece{s: strings.TrimRight(l.str[i:end], " \t\r"), off: i})
+	l.tok = true
 	l.seg = -1
 	l.includeAct = a
 	l.extra = true
@@ -1042,19 +1045,21 @@ type ifFrame struct {
 type textState struct {
 	pieces, refs int
 	started      bool
+	tok, multi   bool
 	startOff     int
 	depth        int
 	copyStdin    int
 }
 
 func (l *lexer) saveText() textState {
-	return textState{pieces: len(l.pieces), refs: len(l.refs), started: l.started, startOff: l.startOff, depth: l.depth, copyStdin: l.copyStdin}
+	return textState{pieces: len(l.pieces), refs: len(l.refs), started: l.started, tok: l.tok, multi: l.multi, startOff: l.startOff, depth: l.depth, copyStdin: l.copyStdin}
 }
 
 func (l *lexer) restoreText(t textState) {
 	l.pieces = l.pieces[:t.pieces]
 	l.refs = l.refs[:t.refs]
 	l.started, l.startOff, l.depth, l.copyStdin = t.started, t.startOff, t.depth, t.copyStdin
+	l.tok, l.multi = t.tok, t.multi
 	l.seg = -1
 }
 

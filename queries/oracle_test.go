@@ -33,6 +33,10 @@ var oracleInputs = map[string]string{
 	"scs-commit":    "START TRANSACTION;\nSET standard_conforming_strings = off;\nEND;\nSELECT 'c\\';';\n",
 	"scs-savepoint": "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nROLLBACK TO SAVEPOINT s;\nSELECT 'd\\';\nABORT;\n",
 	"scs-release":   "BEGIN;\nSAVEPOINT s;\nSET standard_conforming_strings = off;\nRELEASE s;\nSELECT 'd\\';';\nCOMMIT;\nSELECT 'e\\';';\n",
+	// The design review's repros A and B (TestOracleCommands checks the commands of A).
+	"scs-joined":     "SET standard_conforming_strings = off;\nBEGIN;\nSELECT 'it\\'s' \\; COMMIT;\nSELECT 2;\n",
+	"scs-comment":    "SET /* c */ standard_conforming_strings = off;\nSELECT 'a\\'; SELECT 1';\n",
+	"scs-joined-set": "SELECT 1 \\; SET standard_conforming_strings = off;\nSELECT 'f\\';';\n",
 }
 
 // psqlLog runs psql on path against url and returns the statements it sent.

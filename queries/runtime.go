@@ -792,6 +792,7 @@ func (p *parser) metaOnly() {
 	start, end := first.off, lineEnd(last.off)
 	s := p.newStmt()
 	s.SQL = strings.TrimSpace(string(f.src[start:end]))
+	s.flags = textFlags(s.SQL, p.scs)
 	s.src = p.source(f, p.oesNow)
 	cold := s.coldPart()
 	cold.rt = &stmtRT{pre: p.pending, metaOnly: true}
@@ -861,6 +862,7 @@ func (l *lexer) dynRef(i, j int, name string, kind refKind) {
 	}
 	l.flush(i)
 	l.pieces = append(l.pieces, piece{s: l.str[i:j], off: i})
+	l.tok = true
 	l.extra = true
 	l.refs = append(l.refs, dynRef{piece: len(l.pieces) - 1, name: name, kind: kind, pos: l.f.pos(i),
 		started: had, depth: l.depth, begin: l.begin, kw: l.kw, ids: l.ids, idCount: l.idCount})

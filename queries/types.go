@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unsafe"
+
+	"github.com/qrunhq/qrun/internal/nameidx"
 )
 
 // Pos is a position in an input file. Line and Col are 1-based; Col counts characters
@@ -107,7 +109,8 @@ func (l ErrorList) Err() error {
 // file name and the stage are shared by the statements of one file and stage, through
 // one pointer, and what few statements have ("-- after:", COPY data, the position map of
 // interpolated text) hangs from a copy of that shared part of their own. The methods
-// return what the fields used to hold. NewStatement makes one from its parts.
+// read them. Load and Parse make the statements of a file, NewQuery one of a query
+// string.
 type Statement struct {
 	// SQL is exactly what psql would send: leading whitespace and comments dropped,
 	// variables interpolated, "\;" turned into ";", the terminating ";" kept.
@@ -128,7 +131,18 @@ type Statement struct {
 	// OnErrorRollback reports that psql's ON_ERROR_ROLLBACK was on when the statement
 	// was read: inside a transaction block it runs under a savepoint of its own.
 	OnErrorRollback bool
+
+	flags stmtFlags // what the splitter saw while it lexed the statement (in padding)
 }
+
+// stmtFlags are bits the splitter records while it lexes a statement, so that reading
+// its commands (Commands, Head) can skip what is not there.
+type stmtFlags uint8
+
+const (
+	flagToken stmtFlags = 1 << iota // SQL holds a token: not only white space, comments and ";"
+	flagMulti                       // "\;" joined commands into it
+)
 
 // stmtSource is what consecutive statements of one file and one stage share. A
 // statement with rare parts (cold) has a stmtSource of its own.
@@ -173,37 +187,29 @@ type wideSpan struct {
 	start, end int
 }
 
-// StatementParts are the parts of a Statement, for NewStatement. The fields mean what
-// the methods of the same names return.
-type StatementParts struct {
-	SQL             string
-	Pos             Pos
-	Start, End      int
-	Name            string
-	Named           bool
-	Stage           string
-	StageIndex      int
-	After           []string
-	AfterPos        Pos
-	CopyData        []byte
-	IsCopyFromStdin bool
-	OnErrorRollback bool
+// NewQuery makes a Statement of one query string that no file holds (qrun --setup and
+// -c, tools): named name, at no position, with standard_conforming_strings on. Its
+// Commands are read from sql as the splitter would read them.
+func NewQuery(name, sql string) *Statement {
+	s := &Statement{SQL: sql, Name: name, src: &stmtSource{file: &srcFile{}}}
+	s.flags = textFlags(sql, true)
+	return s
 }
 
-// NewStatement makes a Statement of its parts (for tests and tools: Load and Parse make
-// the statements of a file).
-func NewStatement(p StatementParts) *Statement {
-	s := &Statement{SQL: p.SQL, Name: p.Name, Named: p.Named, IsCopyFromStdin: p.IsCopyFromStdin, OnErrorRollback: p.OnErrorRollback}
-	s.src = &stmtSource{file: &srcFile{name: p.Pos.File}, stage: p.Stage, stageIndex: p.StageIndex}
-	s.setSpan(p.Pos, p.Start, p.End)
-	if len(p.After) > 0 || p.AfterPos != (Pos{}) {
-		c := s.coldPart()
-		c.after, c.afterPos = p.After, p.AfterPos
+// textFlags reads the flags of a statement whose text sql the splitter did not lex
+// itself (NewQuery, the statements of meta-commands): whether it holds a token and more
+// than one command.
+func textFlags(sql string, scs bool) stmtFlags {
+	n := 0
+	scanCommands(sql, scs, 1, false, nil, func([]string) bool { n++; return n < 2 })
+	var f stmtFlags
+	if n > 0 {
+		f |= flagToken
 	}
-	if p.CopyData != nil {
-		s.coldPart().copyData = p.CopyData
+	if n > 1 {
+		f |= flagMulti
 	}
-	return s
+	return f
 }
 
 // cold returns the rare parts of s, or nil.
@@ -349,7 +355,23 @@ type Script struct {
 	Statements []*Statement
 	// Files lists every file read, includes too, in the order they were opened.
 	Files []string
+
+	names nameidx.Index // the statements named by "-- name:" lines (Lookup)
 }
+
+// Lookup returns the index in Statements of the statement a "-- name:" line named name:
+// the index the loader built to refuse duplicate names. Names given by qrun
+// ("FILE:LINE") are not in it.
+func (sc *Script) Lookup(name string) (int, bool) {
+	if sc.names.NameOf == nil {
+		return 0, false
+	}
+	i, ok := sc.names.Find(name)
+	return int(i), ok
+}
+
+// Named returns the number of statements named by "-- name:" lines.
+func (sc *Script) Named() int { return sc.names.Len() }
 
 // Options tune Load.
 type Options struct {

@@ -28,9 +28,9 @@ func TestDescribe(t *testing.T) {
 		line, stmts      int
 		after            []string
 	}{
-		{"a", "s0", "SELECT 1;", 1, 0, nil},
-		{"blk", "s1", "BEGIN;\nSELECT 2;\nCOMMIT;", 2, 3, nil},
-		{"c", "s1", "SELECT 3;", 5, 0, []string{"blk"}},
+		{"a", "", "SELECT 1;", 2, 0, nil}, // line 1 is "-- name: a"
+		{"blk", "s1", "BEGIN;\nSELECT 2;\nCOMMIT;", 5, 3, nil},
+		{"c", "s1", "SELECT 3;", 10, 0, []string{"blk"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

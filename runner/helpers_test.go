@@ -41,7 +41,8 @@ type src struct {
 	copy  string   // COPY data, for COPY ... FROM STDIN
 }
 
-// buildPlan builds a plan from statements on consecutive lines of "t.sql".
+// buildPlan builds a plan from the statements of a file "t.sql" that holds them in
+// order, each below its annotations, loaded through queries.Parse.
 func buildPlan(t testing.TB, parallel bool, srcs ...src) *plan.Plan {
 	t.Helper()
 	return buildPlanOpts(t, plan.Options{Parallel: parallel}, srcs...)
@@ -49,28 +50,31 @@ func buildPlan(t testing.TB, parallel bool, srcs ...src) *plan.Plan {
 
 func buildPlanOpts(t testing.TB, opts plan.Options, srcs ...src) *plan.Plan {
 	t.Helper()
-	stmts := make([]*queries.Statement, len(srcs))
-	for i, s := range srcs {
-		name := s.name
-		if name == "" {
-			name = fmt.Sprintf("t.sql:%d", i+1)
+	var b strings.Builder
+	stage := 0
+	for _, s := range srcs {
+		for ; stage < s.stage; stage++ {
+			fmt.Fprintf(&b, "-- stage: s%d\n", stage+1)
 		}
-		st := queries.StatementParts{
-			SQL:        s.sql,
-			Pos:        queries.Pos{File: "t.sql", Line: i + 1, Col: 1},
-			Name:       name,
-			Named:      s.name != "",
-			StageIndex: s.stage,
-			Stage:      fmt.Sprintf("s%d", s.stage),
-			After:      s.after,
+		if s.name != "" {
+			fmt.Fprintf(&b, "-- name: %s\n", s.name)
 		}
+		if len(s.after) > 0 {
+			fmt.Fprintf(&b, "-- after: %s\n", strings.Join(s.after, ", "))
+		}
+		b.WriteString(s.sql + "\n")
 		if s.copy != "" {
-			st.IsCopyFromStdin = true
-			st.CopyData = []byte(s.copy)
+			b.WriteString(s.copy + "\\.\n")
 		}
-		stmts[i] = queries.NewStatement(st)
 	}
-	p, err := plan.Build(stmts, opts)
+	sc, err := queries.Parse("t.sql", []byte(b.String()), queries.Options{})
+	if err != nil {
+		t.Fatalf("queries.Parse: %v\n%s", err, b.String())
+	}
+	if len(sc.Statements) != len(srcs) {
+		t.Fatalf("queries.Parse: got %d statements of %d sources:\n%s", len(sc.Statements), len(srcs), b.String())
+	}
+	p, err := plan.Build(sc, opts)
 	if err != nil {
 		t.Fatalf("plan.Build: %v", err)
 	}

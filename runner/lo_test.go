@@ -178,7 +178,7 @@ func TestLargeObjectsMatchPsql(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			p, err := plan.Build(script.Statements, plan.Options{})
+			p, err := plan.Build(script, plan.Options{})
 			if err != nil {
 				t.Fatalf("plan.Build: %v", err)
 			}
@@ -218,7 +218,7 @@ func TestLargeObjectStatus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{})
+	p, err := plan.Build(script, plan.Options{})
 	if err != nil {
 		t.Fatalf("plan.Build: %v", err)
 	}
@@ -259,7 +259,7 @@ func TestLargeObjectBarrier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{Parallel: true, Infer: true})
+	p, err := plan.Build(script, plan.Options{Parallel: true, Infer: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{})
+	p, err := plan.Build(script, plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

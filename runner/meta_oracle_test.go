@@ -324,7 +324,7 @@ func TestMetaCommandsMatchPsql(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			p, err := plan.Build(script.Statements, plan.Options{})
+			p, err := plan.Build(script, plan.Options{})
 			if err != nil {
 				t.Fatalf("plan.Build: %v", err)
 			}

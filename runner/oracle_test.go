@@ -23,7 +23,7 @@ func scriptPlan(t testing.TB, name, script string, qopts queries.Options, popts 
 	if err != nil {
 		t.Fatalf("queries.Parse: %v", err)
 	}
-	p, err := plan.Build(s.Statements, popts)
+	p, err := plan.Build(s, popts)
 	if err != nil {
 		t.Fatalf("plan.Build: %v", err)
 	}
@@ -169,6 +169,23 @@ func TestBlocksAsPsqlSendsThem(t *testing.T) {
 			vars: []string{"ON_ERROR_ROLLBACK=on"},
 			want: "error",
 			rows: "1\n3\n",
+		},
+		{
+			// The design review's repro A: with standard_conforming_strings off, 'it\'s' is one
+			// string, so the COMMIT joined to it with \; closes the block (qrun used to
+			// refuse the file: "transaction block never closed").
+			name:   "block closed by a COMMIT joined after a backslash-quoted string",
+			script: "SET standard_conforming_strings = off;\nBEGIN;\nINSERT INTO t SELECT length('it\\'s') \\; COMMIT;\nINSERT INTO t VALUES (2);\n",
+			want:   "ok ok ok",
+			rows:   "2\n4\n",
+		},
+		{
+			// The design review's repro B: a comment inside SET standard_conforming_strings
+			// (qrun used to miss the SET, and refused the file: "unterminated quoted string").
+			name:   "SET standard_conforming_strings with a comment inside",
+			script: "SET /* c */ standard_conforming_strings = off;\nINSERT INTO t SELECT length('a\\'; SELECT 1');\n",
+			want:   "ok ok",
+			rows:   "12\n",
 		},
 	}
 	for _, tt := range tests {

@@ -18,13 +18,13 @@ func TestPipelineOverlapsRoundTrips(t *testing.T) {
 	px, u := proxied(t, pgtest.NewDatabase(t))
 	var srcs []src
 	for range 8 {
-		srcs = append(srcs, src{sql: "SELECT 1"})
+		srcs = append(srcs, src{sql: "SELECT 1;"})
 	}
-	srcs = append(srcs, src{sql: "BEGIN"})
+	srcs = append(srcs, src{sql: "BEGIN;"})
 	for range 6 {
-		srcs = append(srcs, src{sql: "SELECT 2"})
+		srcs = append(srcs, src{sql: "SELECT 2;"})
 	}
-	srcs = append(srcs, src{sql: "SELECT 1/0"}, src{sql: "SELECT 3"}, src{sql: "COMMIT"})
+	srcs = append(srcs, src{sql: "SELECT 1/0;"}, src{sql: "SELECT 3;"}, src{sql: "COMMIT;"})
 	p := buildPlan(t, false, srcs...)
 	wall := map[bool]float64{}
 	outcomes := map[bool]string{}
@@ -87,7 +87,7 @@ func TestPipelineStopsOnInterrupt(t *testing.T) {
 	exec(t, admin(t, url), "CREATE TABLE t (n int)")
 	var srcs []src
 	for range 10 {
-		srcs = append(srcs, src{sql: "INSERT INTO t SELECT 1 FROM pg_sleep(0.1)"})
+		srcs = append(srcs, src{sql: "INSERT INTO t SELECT 1 FROM pg_sleep(0.1);"})
 	}
 	p := buildPlan(t, false, srcs...)
 	tg := connect(t, url, Config{}, Options{Protocol: ProtocolExtended, Pipeline: true})
@@ -117,7 +117,7 @@ func TestPipelineLostConnection(t *testing.T) {
 	tg := connect(t, u, Config{}, Options{Protocol: ProtocolExtended, Pipeline: true})
 	var srcs []src
 	for range 5 {
-		srcs = append(srcs, src{sql: "SELECT pg_sleep(0.05)"})
+		srcs = append(srcs, src{sql: "SELECT pg_sleep(0.05);"})
 	}
 	p := buildPlan(t, false, srcs...)
 	px.Add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)

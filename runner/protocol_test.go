@@ -67,7 +67,7 @@ func TestProtocolsAgreeOnCorpus(t *testing.T) {
 	}
 	variants := []Options{{Protocol: ProtocolSimple}, {Protocol: ProtocolExtended}, {Protocol: ProtocolPrepared},
 		{Protocol: ProtocolPrepared, Pipeline: true}}
-	var plain, session []*queries.Statement
+	var plain, session []string // the files of each script
 	ran := 0
 	for _, path := range files {
 		src, err := os.ReadFile(path)
@@ -81,7 +81,7 @@ func TestProtocolsAgreeOnCorpus(t *testing.T) {
 		if err != nil {
 			continue // refused by qrun (queries' TestCorpus says why)
 		}
-		if _, err := plan.Build(s.Statements, plan.Options{}); err != nil {
+		if _, err := plan.Build(s, plan.Options{}); err != nil {
 			continue
 		}
 		ran++
@@ -90,9 +90,9 @@ func TestProtocolsAgreeOnCorpus(t *testing.T) {
 			runtime = runtime || st.Runtime()
 		}
 		if runtime {
-			session = append(session, s.Statements...)
+			session = append(session, path)
 		} else {
-			plain = append(plain, s.Statements...)
+			plain = append(plain, path)
 		}
 	}
 	t.Logf("%d corpus files", ran)
@@ -101,11 +101,15 @@ func TestProtocolsAgreeOnCorpus(t *testing.T) {
 	}
 	for _, script := range []struct {
 		name  string
-		stmts []*queries.Statement
+		files []string
 	}{{"plain", plain}, {"run-time meta-commands", session}} {
 		t.Run(script.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := plan.Build(script.stmts, plan.Options{})
+			sc, err := queries.Load(script.files, queries.Options{})
+			if err != nil {
+				t.Fatalf("queries.Load: %v", err)
+			}
+			p, err := plan.Build(sc, plan.Options{})
 			if err != nil {
 				t.Fatalf("plan.Build: %v", err)
 			}
@@ -201,12 +205,12 @@ func TestProtocolPreparedNamed(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	exec(t, admin(t, url), "CREATE TABLE t AS SELECT generate_series(1, 10) AS n")
 	srcs := []src{
-		{sql: "SELECT count(*) FROM t"},
-		{sql: "SELECT count(*) FROM t"},
-		{sql: "BEGIN"},
-		{sql: "SELECT count(*) FROM t"},
-		{sql: "COMMIT"},
-		{sql: "SELECT 1; SELECT 2"}, // psql's SELECT 1 \; SELECT 2
+		{sql: "SELECT count(*) FROM t;"},
+		{sql: "SELECT count(*) FROM t;"},
+		{sql: "BEGIN;"},
+		{sql: "SELECT count(*) FROM t;"},
+		{sql: "COMMIT;"},
+		{sql: "SELECT 1 \\; SELECT 2;"}, // two commands in one query string
 	}
 	p := buildPlan(t, false, srcs...)
 	tg := connect(t, url, Config{}, Options{Protocol: ProtocolPrepared})
@@ -219,7 +223,7 @@ func TestProtocolPreparedNamed(t *testing.T) {
 			t.Errorf("run %d: rows %d and %d, want 1 and 2", runNo, r.Queries[0].Rows, r.Queries[3].Rows)
 		}
 		got := preparedStmts(t, tg, "NOT from_sql")
-		want := []string{"qrun_1|SELECT count(*) FROM t|3|0", "qrun_2|BEGIN|1|0", "qrun_3|COMMIT|1|0"}
+		want := []string{"qrun_1|SELECT count(*) FROM t;|3|0", "qrun_2|BEGIN;|1|0", "qrun_3|COMMIT;|1|0"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("run %d: pg_prepared_statements:\n%s\nwant:\n%s", runNo, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
@@ -245,7 +249,7 @@ func TestProtocolPreparedNamed(t *testing.T) {
 func TestProtocolPreparesOutsideTimings(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	exec(t, admin(t, url), "CREATE TABLE locked (n int)")
-	p := buildPlan(t, false, src{sql: "SELECT count(*) FROM locked"})
+	p := buildPlan(t, false, src{sql: "SELECT count(*) FROM locked;"})
 	const hold = 400 * time.Millisecond
 	wall := map[Protocol]float64{}
 	for _, proto := range []Protocol{ProtocolExtended, ProtocolPrepared} {
@@ -304,9 +308,9 @@ func waitFor(t *testing.T, url, query string) {
 func TestProtocolGenericPlanSwitch(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	exec(t, admin(t, url), "CREATE TABLE u AS SELECT i AS id FROM generate_series(1, 10000) i; CREATE UNIQUE INDEX ON u (id); ANALYZE u")
-	srcs := []src{{sql: "PREPARE p(int) AS SELECT count(*) FROM u WHERE id = $1"}}
+	srcs := []src{{sql: "PREPARE p(int) AS SELECT count(*) FROM u WHERE id = $1;"}}
 	for range 10 {
-		srcs = append(srcs, src{sql: "EXECUTE p(42)"})
+		srcs = append(srcs, src{sql: "EXECUTE p(42);"})
 	}
 	p := buildPlan(t, false, srcs...)
 	for _, tc := range []struct{ mode, want string }{
@@ -336,7 +340,7 @@ func TestProtocolGenericPlanSwitch(t *testing.T) {
 				t.Errorf("p: generic|custom plans %q, want %q", sqlLevel, tc.want)
 			}
 			// qrun's own statement for the EXECUTE: prepared once, executed ten times.
-			if len(protoLevel) != 2 || !strings.Contains(strings.Join(protoLevel, "\n"), "|EXECUTE p(42)|10|0") {
+			if len(protoLevel) != 2 || !strings.Contains(strings.Join(protoLevel, "\n"), "|EXECUTE p(42);|10|0") {
 				t.Errorf("qrun's statements: %q, want the PREPARE and the EXECUTE, the EXECUTE run 10 times", protoLevel)
 			}
 		})

@@ -365,12 +365,12 @@ func explainKind(st *queries.Statement) (stmtKind, string) {
 		return skipStmt, "run-time meta-commands or variables (" + st.RuntimeReason() + "): not explained"
 	case st.IsCopyFromStdin:
 		return runStmt, "COPY: run, not explained"
-	case plan.ControlsTransaction(st.SQL):
+	case plan.StatementControlsTransaction(st):
 		// Also a COMMIT joined to other commands with "\;": it would end the pass's
 		// transaction and keep what the pass wrote.
 		return skipStmt, "transaction control (the explain pass runs in a transaction of its own)"
 	}
-	w, w2 := leadingWords(st.SQL)
+	w, w2 := leadingWords(st)
 	switch w {
 	case "SELECT", "WITH", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "EXECUTE":
 		return explainStmt, ""
@@ -389,42 +389,20 @@ func explainKind(st *queries.Statement) (stmtKind, string) {
 	return runStmt, "utility statement: run, not explained"
 }
 
-// leadingWords are the first two keywords of sql in upper case, past spaces, comments
-// and opening parentheses ("(SELECT 1) UNION ..." starts with SELECT).
-func leadingWords(sql string) (string, string) {
-	w, rest := nextWord(sql)
-	w2, _ := nextWord(rest)
-	return w, w2
-}
-
-func nextWord(s string) (string, string) {
-	for {
-		s = strings.TrimLeft(s, " \t\r\n\f(")
-		switch {
-		case strings.HasPrefix(s, "--"):
-			i := strings.IndexByte(s, '\n')
-			if i < 0 {
-				return "", ""
-			}
-			s = s[i+1:]
-			continue
-		case strings.HasPrefix(s, "/*"):
-			i := strings.Index(s, "*/")
-			if i < 0 {
-				return "", ""
-			}
-			s = s[i+2:]
-			continue
-		}
-		break
+// leadingWords are the first two words of st's first command in upper case, as the
+// queries package's lexer reads them, past opening parentheses ("(SELECT 1) UNION ..."
+// starts with SELECT).
+func leadingWords(st *queries.Statement) (string, string) {
+	var buf [queries.HeadWords]string
+	words, _ := st.Head(buf[:0], queries.HeadWords)
+	for len(words) > 0 && words[0] == "(" {
+		words = words[1:]
 	}
-	end := strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_')
-	})
-	if end < 0 {
-		end = len(s)
+	var w [2]string
+	for i := range min(2, len(words)) {
+		w[i] = strings.ToUpper(words[i])
 	}
-	return strings.ToUpper(s[:end]), s[end:]
+	return w[0], w[1]
 }
 
 // AddServerStats adds to rep (Summarize's report of t's runs of p) what --server-stats

@@ -75,7 +75,7 @@ func TestExplainKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
-			st := queries.NewStatement(queries.StatementParts{SQL: tt.sql, Pos: queries.Pos{File: "t.sql", Line: 1, Col: 1}})
+			st := queries.NewQuery("t.sql:1", tt.sql)
 			got, note := explainKind(st)
 			if got != tt.want {
 				t.Errorf("got %d (%q), want %d", got, note, tt.want)
@@ -85,8 +85,11 @@ func TestExplainKind(t *testing.T) {
 			}
 		})
 	}
-	copyIn := queries.NewStatement(queries.StatementParts{SQL: "COPY t FROM STDIN;", IsCopyFromStdin: true, CopyData: []byte("1\n")})
-	if got, _ := explainKind(copyIn); got != runStmt {
+	sc, err := queries.Parse("t.sql", []byte("COPY t FROM STDIN;\n1\n\\.\n"), queries.Options{})
+	if err != nil || len(sc.Statements) != 1 || !sc.Statements[0].IsCopyFromStdin {
+		t.Fatalf("Parse of a COPY FROM STDIN: %v", err)
+	}
+	if got, _ := explainKind(sc.Statements[0]); got != runStmt {
 		t.Errorf("COPY FROM STDIN: got %d, want %d (run for the state after it)", got, runStmt)
 	}
 }
@@ -96,7 +99,7 @@ func FuzzLeadingWords(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		w, w2 := leadingWords(s)
+		w, w2 := leadingWords(queries.NewQuery("f", s))
 		for _, x := range []string{w, w2} {
 			if strings.ToUpper(x) != x || strings.ContainsAny(x, " \t\n(") {
 				t.Fatalf("leadingWords(%q) = %q, %q: want upper-case words", s, w, w2)
@@ -259,7 +262,7 @@ func TestServerStatsKeepNothing(t *testing.T) {
 	t.Run("joined commit", func(t *testing.T) {
 		exec(t, c, "TRUNCATE kept")
 		tg := connect(t, url, Config{}, Options{})
-		p := buildPlan(t, false, src{name: "joined", sql: "INSERT INTO kept VALUES (1); COMMIT;"}, src{name: "after", sql: "INSERT INTO kept VALUES (2);"})
+		p := buildPlan(t, false, src{name: "joined", sql: "INSERT INTO kept VALUES (1) \\; COMMIT;"}, src{name: "after", sql: "INSERT INTO kept VALUES (2);"})
 		rep := benchReports(t, []*Target{tg}, p, BenchOptions{Runs: 1, ServerStats: true})[0]
 		if got := count(); got != 2 {
 			t.Errorf("got %d rows, want the run's 2: a COMMIT joined by \\; must not end the explain pass's transaction", got)

@@ -220,7 +220,7 @@ func (w *worker) query(ctx context.Context, e *execution, sql string, capture *c
 	s := e.sess
 	if e.opts.ReadOnly {
 		// A statement completed at run time is checked as the plan checked the file.
-		if why := plan.ReadOnlyViolation(sql); why != "" {
+		if why := plan.ReadOnlyViolation(sql, pc.ParameterStatus("standard_conforming_strings") != "off"); why != "" {
 			return 0, tag, errors.New(why)
 		}
 	}
@@ -328,7 +328,7 @@ func (w *worker) gexec(ctx context.Context, e *execution, st *queries.Statement,
 			tag pgconn.CommandTag
 			err error
 		)
-		if e.opts.ReadOnly && plan.ControlsTransaction(*c) {
+		if e.opts.ReadOnly && plan.ControlsTransaction(*c, w.pgConn().ParameterStatus("standard_conforming_strings") != "off") {
 			err = errors.New("\\gexec: transaction control cannot run under --read-only")
 		} else {
 			_, tag, err = w.query(ctx, e, *c, nil)

@@ -20,7 +20,7 @@ func loadPlan(t testing.TB, src string, parallel bool) *plan.Plan {
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	p, err := plan.Build(s.Statements, plan.Options{Parallel: parallel})
+	p, err := plan.Build(s, plan.Options{Parallel: parallel})
 	if err != nil {
 		t.Fatalf("plan.Build: %v", err)
 	}

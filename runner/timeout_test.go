@@ -21,8 +21,8 @@ func TestTimeoutReportsTheCancel(t *testing.T) {
 		srcs []src
 		unit int // the unit that times out
 	}{
-		{"statement", []src{{name: "slow", sql: "SELECT pg_sleep(2)"}, {name: "next", sql: "SELECT 1"}}, 0},
-		{"in a transaction block", []src{{name: "tx", sql: "BEGIN"}, {sql: "SELECT pg_sleep(2)"}, {sql: "COMMIT"}, {name: "next", sql: "SELECT 1"}}, 0},
+		{"statement", []src{{name: "slow", sql: "SELECT pg_sleep(2);"}, {name: "next", sql: "SELECT 1;"}}, 0},
+		{"in a transaction block", []src{{name: "tx", sql: "BEGIN;"}, {sql: "SELECT pg_sleep(2);"}, {sql: "COMMIT;"}, {name: "next", sql: "SELECT 1;"}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,8 +81,9 @@ func TestTimeoutPerStatementInBlock(t *testing.T) {
 		if long.Status != result.StatusOK || long.WallMs < 1000 {
 			t.Errorf("parallel %v: long_block %s in %.0f ms (error %+v), want ok in over 1000 ms: three statements of 400 ms each under --timeout 1s", parallel, long.Status, long.WallMs, long.Error)
 		}
-		if slow.Status != result.StatusTimeout || slow.Error == nil || slow.Error.Position != "t.sql:9:1" {
-			t.Errorf("parallel %v: slow_block %s, error %+v; want timeout at t.sql:9:1", parallel, slow.Status, slow.Error)
+		// Line 11 of t.sql: the two "-- name:" lines come before the pg_sleep(30).
+		if slow.Status != result.StatusTimeout || slow.Error == nil || slow.Error.Position != "t.sql:11:1" {
+			t.Errorf("parallel %v: slow_block %s, error %+v; want timeout at t.sql:11:1", parallel, slow.Status, slow.Error)
 		}
 		// The rest of the block is not sent after a timeout (do rolls it back).
 		want := []result.Status{result.StatusOK, result.StatusOK, result.StatusTimeout, result.StatusNotRun}

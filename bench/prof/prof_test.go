@@ -37,7 +37,7 @@ func load(b *testing.B, path string) *plan.Plan {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := plan.Build(script.Statements, plan.Options{})
+	p, err := plan.Build(script, plan.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func BenchmarkPhases(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := plan.Build(script.Statements, plan.Options{}); err != nil {
+			if _, err := plan.Build(script, plan.Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}

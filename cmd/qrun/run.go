@@ -229,7 +229,7 @@ func hookStatements(o *Options, flag string, values []string) ([]*queries.Statem
 	for _, v := range values {
 		path, ok := strings.CutPrefix(v, "@")
 		if !ok {
-			out = append(out, queries.NewStatement(queries.StatementParts{SQL: v, Name: flag}))
+			out = append(out, queries.NewQuery(flag, v))
 			continue
 		}
 		script, err := queries.Load([]string{path}, queries.Options{Vars: o.Vars, Stdin: o.Env.In})
@@ -486,7 +486,7 @@ func load(o *Options) (p *plan.Plan, files, warnings []string, err error) {
 	if err != nil {
 		return nil, nil, nil, inputError(env.ErrOut, err)
 	}
-	p, err = plan.Build(script.Statements, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, ReadOnly: o.ReadOnly, Infer: o.Deps != "none"})
+	p, err = plan.Build(script, plan.Options{Parallel: o.Parallel, Rollback: o.Rollback, ReadOnly: o.ReadOnly, Infer: o.Deps != "none"})
 	if err != nil {
 		return nil, nil, nil, inputError(env.ErrOut, err)
 	}
