@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // annKind is the kind of an annotation comment.
@@ -100,7 +99,7 @@ func (p *parser) annotate(f *srcFile, s *Statement, idx int, from, to int) {
 	if bytes.IndexByte(region, '-') < 0 {
 		return
 	}
-	lineStart := from == 0 || f.src[from-1] == '\n'
+	lineStart := f.atLineStart(from)
 	for i := 0; i < len(region); {
 		nl := bytes.IndexByte(region[i:], '\n')
 		end := len(region)
@@ -179,7 +178,7 @@ func (p *parser) namePos(s *Statement) Pos {
 		for k < end && (f.src[k] == ' ' || f.src[k] == '\t') {
 			k++
 		}
-		if (i == 0 || f.src[i-1] == '\n') && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
+		if f.atLineStart(i) && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
 			kind, val, _, msg := readAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
 			if kind == annName && msg == "" && val == s.Name {
 				off = k
@@ -190,9 +189,7 @@ func (p *parser) namePos(s *Statement) Pos {
 	if off < 0 {
 		return pos
 	}
-	line := pos.Line - bytes.Count(f.src[off:to], []byte{'\n'})
-	lineStart := bytes.LastIndexByte(f.src[:off], '\n') + 1
-	return Pos{File: f.name, Line: line, Col: 1 + utf8.RuneCount(f.src[lineStart:off]), Offset: off}
+	return f.posBefore(pos, off)
 }
 
 // finish names the unnamed statements, reports the warnings and returns the script or

@@ -206,6 +206,7 @@ func TestInputErrors(t *testing.T) {
 		{"empty after item", "-- after: a,,b\nSELECT 1;", "t.sql:1:1: empty name in -- after: list", false},
 		{"empty stage", "-- stage:\nSELECT 1;", "t.sql:1:1: empty label in -- stage: annotation", false},
 		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
+		{"duplicate name after a byte order mark", "\xef\xbb\xbf-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name, first indented", "SELECT 0; -- x\n\n\t-- name: é\r\n SELECT 1;\n-- name: é\nSELECT 2;", "t.sql:5:1: duplicate name é (first at t.sql:3:2)", false},
 		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
 	}

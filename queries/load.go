@@ -600,6 +600,28 @@ func (f *srcFile) pos(off int) Pos {
 	return Pos{File: f.name, Line: f.cLine, Col: col, Offset: off}
 }
 
+// atLineStart reports whether byte offset off starts a line: the file's first line
+// starts after its byte order mark.
+func (f *srcFile) atLineStart(off int) bool {
+	if f.bom && off <= len(utf8BOM) {
+		return off == len(utf8BOM)
+	}
+	return off == 0 || f.src[off-1] == '\n'
+}
+
+// posBefore returns the position of byte offset off, counting back from at, a
+// position in f at or after off: an error about an earlier line costs a scan of the
+// lines between, where pos would count from the start of the file.
+func (f *srcFile) posBefore(at Pos, off int) Pos {
+	line := at.Line - bytes.Count(f.src[off:at.Offset], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(f.src[:off], '\n') + 1
+	col := 1 + utf8.RuneCount(f.src[lineStart:off])
+	if f.bom && line == 1 && off >= len(utf8BOM) {
+		col--
+	}
+	return Pos{File: f.name, Line: line, Col: col, Offset: off}
+}
+
 // bytesString views b as a string without copying; b must never change afterwards.
 func bytesString(b []byte) string {
 	if len(b) == 0 {

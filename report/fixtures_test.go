@@ -314,4 +314,12 @@ var fixtures = []struct {
 	{"connect", connects},
 	{"flaky", flaky},
 	{"scan", scanned},
+	{"empty", empty},
+}
+
+// empty is the run of a file of comments alone: no statements, one warning.
+func empty() *result.Report {
+	return &result.Report{SchemaVersion: result.SchemaVersion, Context: ctx("chef@localhost:5432/lunch"),
+		Mode: "sequential", Concurrency: 1, Runs: 1, ConnectMs: 5.5, Queries: []result.Query{},
+		Warnings: []string{"comments.sql:1:1: no statements"}}
 }

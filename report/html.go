@@ -160,7 +160,9 @@ func htmlSectionOf(sec *section, lbl, id string, axisEndMs float64) htmlSection 
 	if sec.repeated {
 		s.Headers = append(s.Headers, "distribution")
 	}
-	if !s.DryRun {
+	if len(r.Queries) == 0 {
+		s.Headers = nil // a file of comments alone: no table, no timeline
+	} else if !s.DryRun {
 		s.Timeline = svgTimelineOf(sec, id, axisEndMs)
 	}
 	var hw htmlWriter

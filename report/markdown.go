@@ -94,6 +94,9 @@ func headline(r *result.Report) string {
 // mdStatements is the section's statements table in its columns and, under a plan, why
 // units wait.
 func mdStatements(w *bufio.Writer, s *section) {
+	if len(s.r.Queries) == 0 {
+		return // a file of comments alone: the summary says "no statements"
+	}
 	cols := s.columns()
 	mdHead(w, cols)
 	for i := range s.r.Queries {

@@ -196,6 +196,9 @@ func writeSection(w *bufio.Writer, s *section, opts Options) {
 // statementsTable renders the section's statements in its columns; under a plan, why
 // units wait.
 func statementsTable(w *bufio.Writer, s *section, opts Options) error {
+	if len(s.r.Queries) == 0 {
+		return nil // a file of comments alone: the summary says "no statements"
+	}
 	cols := s.columns()
 	t := gridOf(cols)
 	t.rows = make([][]string, len(s.r.Queries))
@@ -291,7 +294,10 @@ func summaryLines(s *section) []string {
 	if r.Runs > 1 {
 		total = "total " + Duration(r.TotalWallMs) + " (median)"
 	}
-	lines = append(lines, total+" · sum "+Duration(r.SumMs)+" · speedup "+ratio(r.Speedup))
+	if r.SumMs > 0 {
+		total += " · sum " + Duration(r.SumMs) + " · speedup " + ratio(r.Speedup)
+	}
+	lines = append(lines, total)
 	if len(r.CriticalPath) > 0 {
 		l := "critical path " + strings.Join(r.CriticalPath, " → ") + " " +
 			Duration(r.CriticalPathMs) + " · efficiency " + pct(r.Efficiency)
