@@ -4,6 +4,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -49,26 +50,9 @@ func NewCluster(t testing.TB) *Cluster {
 		t.Skipf("skipping: cannot start a primary + replica pair: %s", msg)
 		return nil
 	}
-	bin := serverBin()
-	if bin == "" {
-		return unavailable("no initdb/pg_ctl/pg_basebackup under /usr/lib/postgresql/*/bin")
-	}
-	c := &Cluster{bin: bin}
-	if os.Geteuid() == 0 {
-		// The server refuses to run as root: run it as postgres.
-		if c.cred = c.credential(); c.cred == nil {
-			return unavailable("running as root and no postgres user")
-		}
-	}
-	root, err := os.MkdirTemp("", "qrun-cluster-")
+	c, root, err := newCluster(t, "qrun-cluster-")
 	if err != nil {
 		return unavailable("%v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	if c.cred != nil {
-		if err := os.Chown(root, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			return unavailable("%v", err)
-		}
 	}
 	c.Primary = &Node{Port: freePort(t), Dir: filepath.Join(root, "primary"), c: c}
 	c.Replica = &Node{Port: freePort(t), Dir: filepath.Join(root, "replica"), c: c}
@@ -287,6 +271,34 @@ func appendFile(path, text string) error {
 // HostPort is the node's address, 127.0.0.1:PORT.
 func (n *Node) HostPort() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
 
+// newCluster finds the server's programs and the user to run them as (postgres, when
+// the test runs as root, which the server refuses), and makes a temporary directory
+// owned by that user, removed when the test ends; an error says why a server of the
+// test's own cannot be started here.
+func newCluster(t testing.TB, prefix string) (*Cluster, string, error) {
+	bin := serverBin()
+	if bin == "" {
+		return nil, "", errors.New("no initdb/pg_ctl/pg_basebackup under /usr/lib/postgresql/*/bin")
+	}
+	c := &Cluster{bin: bin}
+	if os.Geteuid() == 0 {
+		if c.cred = c.credential(); c.cred == nil {
+			return nil, "", errors.New("running as root and no postgres user")
+		}
+	}
+	root, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	if c.cred != nil {
+		if err := os.Chown(root, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+			return nil, "", err
+		}
+	}
+	return c, root, nil
+}
+
 // NewServer starts a lone PostgreSQL server of the test's own (initdb on a loopback
 // port; port 0 picks a free one) with conf appended to its postgresql.conf — for what
 // the shared test server lacks, such as shared_preload_libraries — and stops it when the
@@ -303,25 +315,9 @@ func NewServer(t testing.TB, port int, conf string) *Node {
 		t.Skipf("skipping: cannot start a server of the test's own: %s", msg)
 		return nil
 	}
-	bin := serverBin()
-	if bin == "" {
-		return unavailable("no initdb/pg_ctl under /usr/lib/postgresql/*/bin")
-	}
-	c := &Cluster{bin: bin}
-	if os.Geteuid() == 0 {
-		if c.cred = c.credential(); c.cred == nil {
-			return unavailable("running as root and no postgres user")
-		}
-	}
-	root, err := os.MkdirTemp("", "qrun-server-")
+	c, root, err := newCluster(t, "qrun-server-")
 	if err != nil {
 		return unavailable("%v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(root) })
-	if c.cred != nil {
-		if err := os.Chown(root, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			return unavailable("%v", err)
-		}
 	}
 	if port == 0 || !portFree(port) {
 		port = freePort(t) // the port asked for is taken: any other will do
