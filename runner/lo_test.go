@@ -9,10 +9,8 @@ import (
 	osexec "os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -316,33 +314,11 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	}
 	tg := connect(t, url, Config{}, Options{})
 
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var (
-		peak uint64
-		stop = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Go(func() {
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				runtime.ReadMemStats(&m)
-				peak = max(peak, m.HeapInuse)
-			}
-		}
-	})
+	heap := watchHeap()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	r, err := tg.Run(ctx, p)
-	close(stop)
-	wg.Wait()
+	base, peak := heap.stop()
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -354,8 +330,8 @@ func TestLargeObjectFlatMemory(t *testing.T) {
 	}
 	// A few buffers of loChunk come and go; holding the file would be 64 MB.
 	const limit = 16 << 20
-	if growth := int64(peak) - int64(base.HeapInuse); growth > limit {
+	if growth := int64(peak) - int64(base); growth > limit {
 		t.Errorf("got heap growth %d MB for a %d MB object, want under %d MB", growth>>20, size>>20, limit>>20)
 	}
-	t.Logf("%d MB in and out in %.0f + %.0f ms; heap in use %d MB before, %d MB at peak", size>>20, r.Queries[0].WallMs, r.Queries[1].WallMs, base.HeapInuse>>20, peak>>20)
+	t.Logf("%d MB in and out in %.0f + %.0f ms; heap in use %d MB before, %d MB at peak", size>>20, r.Queries[0].WallMs, r.Queries[1].WallMs, base>>20, peak>>20)
 }
