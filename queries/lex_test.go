@@ -208,6 +208,8 @@ func TestInputErrors(t *testing.T) {
 		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name after a byte order mark", "\xef\xbb\xbf-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name, first indented", "SELECT 0; -- x\n\n\t-- name: é\r\n SELECT 1;\n-- name: é\nSELECT 2;", "t.sql:5:1: duplicate name é (first at t.sql:3:2)", false},
+		{"duplicate name, first with a suffix below other comments", "-- name a, not yet\n-- stage: s\n  --  name:  a  :one\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:5:1: duplicate name a (first at t.sql:3:3)", false},
+		{"duplicate name, first in an included file", "\\i testdata/include/named_a.sql\n-- name: a\nSELECT 2;", "t.sql:2:1: duplicate name a (first at testdata/include/named_a.sql:2:1)", false},
 		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
 	}
 	for _, tt := range tests {

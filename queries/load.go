@@ -622,6 +622,20 @@ func (f *srcFile) posBefore(at Pos, off int) Pos {
 	return Pos{File: f.name, Line: line, Col: col, Offset: off}
 }
 
+// offsetOf returns the byte offset in f of sub when sub is a view of f's text (a
+// substring of it, sharing its memory), and false when it is not.
+func (f *srcFile) offsetOf(sub string) (int, bool) {
+	if sub == "" || len(sub) > len(f.text) {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(f.text)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(sub)))
+	if at < base || at-base > uintptr(len(f.text)-len(sub)) {
+		return 0, false
+	}
+	return int(at - base), true
+}
+
 // bytesString views b as a string without copying; b must never change afterwards.
 func bytesString(b []byte) string {
 	if len(b) == 0 {
