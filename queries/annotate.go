@@ -138,12 +138,12 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 	switch kind {
 	case annName:
 		if s.Named {
-			p.errorf(pos, "second -- name: annotation for one statement (already named %s)", s.Name)
+			p.errs.Add(pos, fmt.Sprintf("second -- name: annotation for one statement (already named %s)", s.Name))
 			return
 		}
 		name := val
 		if first, ok := p.names.Add(name, int32(idx)); !ok {
-			p.errorf(pos, "duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first))))
+			p.errs.Add(pos, fmt.Sprintf("duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first)))))
 			return
 		}
 		s.Name, s.Named = name, true

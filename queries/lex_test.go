@@ -359,3 +359,24 @@ func TestDuplicateNamePositions(t *testing.T) {
 		t.Errorf("got errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestErrorListAddErr checks that an error recorded with its cause is found through
+// the list by errors.Is and errors.As, and that Add records none.
+func TestErrorListAddErr(t *testing.T) {
+	var l ErrorList
+	at := Pos{File: "t.sql", Line: 2, Col: 3}
+	l.Add(at, "plain")
+	l.AddErr(at, "unsupported", ErrUnsupported)
+	if l[0].Err != nil {
+		t.Errorf("Add recorded the cause %v, want none", l[0].Err)
+	}
+	if l[1].Pos != at || l[1].Msg != "unsupported" || l[1].Err != ErrUnsupported {
+		t.Errorf("AddErr recorded %+v", *l[1])
+	}
+	if err := l.Err(); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("errors.Is(%v, ErrUnsupported) = false", err)
+	}
+	if errors.Is(ErrorList{l[0]}.Err(), ErrUnsupported) {
+		t.Error("errors.Is finds ErrUnsupported in a list without it")
+	}
+}
