@@ -24,12 +24,7 @@ import (
 // report (and the reports of several targets) are encoded one at a time through a
 // bufio.Writer, so 100,000 statements never sit in memory as one JSON document.
 func writeJSON(w io.Writer, r *result.Report) error {
-	s := newJSONStreamer(w)
-	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return newJSONStreamer(w).document(reflect.ValueOf(r).Elem())
 }
 
 // WriteJSONChunks writes r as Write does in the json format, except that the queries
@@ -46,11 +41,7 @@ func WriteJSONChunks(w io.Writer, r *result.Report, n int, chunk func(i int) ite
 	}
 	s := newJSONStreamer(w)
 	s.chunks = &queryChunks{n: n, chunk: chunk}
-	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return s.document(reflect.ValueOf(r).Elem())
 }
 
 // queryChunks are the queries of WriteJSONChunks.
@@ -63,12 +54,7 @@ func writeComparisonsJSON(w io.Writer, cs []result.Comparison) error {
 	if cs == nil {
 		cs = []result.Comparison{}
 	}
-	s := newJSONStreamer(w)
-	if err := s.value(reflect.ValueOf(cs), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return newJSONStreamer(w).document(reflect.ValueOf(cs))
 }
 
 // jsonStreamer writes structs field by field and slices element by element, and hands
@@ -88,6 +74,15 @@ func newJSONStreamer(w io.Writer) *jsonStreamer {
 	s.enc = json.NewEncoder(&s.buf)
 	s.enc.SetEscapeHTML(false)
 	return s
+}
+
+// document writes v as a whole JSON document: v, a newline, and everything flushed.
+func (s *jsonStreamer) document(v reflect.Value) error {
+	if err := s.value(v, ""); err != nil {
+		return err
+	}
+	s.bw.WriteByte('\n')
+	return s.bw.Flush()
 }
 
 // Only the containers of long lists are streamed: a report (its queries, its targets),
