@@ -138,12 +138,12 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 	switch kind {
 	case annName:
 		if s.Named {
-			p.errorf(pos, "second -- name: annotation for one statement (already named %s)", s.Name)
+			p.errs.Add(pos, fmt.Sprintf("second -- name: annotation for one statement (already named %s)", s.Name))
 			return
 		}
 		name := val
 		if first, ok := p.names.Add(name, int32(idx)); !ok {
-			p.errorf(pos, "duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first))))
+			p.errs.Add(pos, fmt.Sprintf("duplicate name %s (first at %s)", name, p.namePos(p.stmt(int(first)))))
 			return
 		}
 		s.Name, s.Named = name, true
@@ -161,32 +161,25 @@ func (p *parser) applyAnnotation(f *srcFile, s *Statement, idx int, off int, tex
 }
 
 // namePos returns the position of the "-- name:" line that named s, a statement of the
-// parser's: the first one among its leading comments that gives its name. It counts back from
-// the statement's own position, so that an error about a name used twice costs a scan
-// of those comments only.
+// parser's. That line is not walked to again: s.Name is a view of it in the file's text
+// (readAnnotation cuts the name out without copying, and annotate keeps the cut), so
+// where the name points is the line's offset, which costs neither a field of Statement
+// nor a slot of the name index. The position is counted back from the statement's own.
 func (p *parser) namePos(s *Statement) Pos {
 	f := s.src.file
 	pos := s.Pos()
-	from, to := s.Start(), pos.Offset
-	off := -1
-	for i := from; i < to && off < 0; {
-		end := to
-		if nl := bytes.IndexByte(f.src[i:to], '\n'); nl >= 0 {
-			end = i + nl
-		}
-		k := i
-		for k < end && (f.src[k] == ' ' || f.src[k] == '\t') {
-			k++
-		}
-		if f.atLineStart(i) && k+1 < end && f.src[k] == '-' && f.src[k+1] == '-' {
-			kind, val, _, msg := readAnnotation(strings.TrimRight(f.text[k+2:end], "\r"))
-			if kind == annName && msg == "" && val == s.Name {
-				off = k
-			}
-		}
-		i = end + 1
+	at, ok := f.offsetOf(s.Name)
+	if !ok || at > pos.Offset {
+		return pos
 	}
-	if off < 0 {
+	off := bytes.LastIndexByte(f.src[:at], '\n') + 1
+	if f.bom && off == 0 {
+		off = len(utf8BOM)
+	}
+	for off < at && (f.src[off] == ' ' || f.src[off] == '\t') {
+		off++
+	}
+	if !bytes.HasPrefix(f.src[off:at], []byte("--")) {
 		return pos
 	}
 	return f.posBefore(pos, off)

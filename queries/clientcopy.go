@@ -363,7 +363,7 @@ func (l *lexer) slashCopy(args []string, i, nameEnd, end int) int {
 		return end
 	}
 	if c.program {
-		p.errs = append(p.errs, &Error{Pos: at, Msg: `\copy ... program is not supported`, Err: ErrUnsupported})
+		p.errs.AddErr(at, `\copy ... program is not supported`, ErrUnsupported)
 		return end
 	}
 	argOff := nameEnd
@@ -432,10 +432,10 @@ func (p *parser) checkCopyFile(cc *ClientCopy) bool {
 	fi, err := os.Stat(cc.Path)
 	switch {
 	case err == nil && fi.IsDir():
-		p.errs = append(p.errs, &Error{Pos: cc.PathPos, Msg: fmt.Sprintf(`\copy: %s: cannot copy from/to a directory`, cc.Path), Err: ErrIsDir})
+		p.errs.AddErr(cc.PathPos, fmt.Sprintf(`\copy: %s: cannot copy from/to a directory`, cc.Path), ErrIsDir)
 		return false
 	case cc.From && err != nil && !p.copies.written[abs]:
-		p.errs = append(p.errs, &Error{Pos: cc.PathPos, Msg: fmt.Sprintf(`\copy: cannot read %s: %s`, cc.Path, pathErr(err)), Err: err})
+		p.errs.AddErr(cc.PathPos, fmt.Sprintf(`\copy: cannot read %s: %s`, cc.Path, pathErr(err)), err)
 		return false
 	case !cc.From:
 		if p.copies.written == nil {

@@ -208,6 +208,8 @@ func TestInputErrors(t *testing.T) {
 		{"duplicate name", "-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name after a byte order mark", "\xef\xbb\xbf-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:3:1: duplicate name a (first at t.sql:1:1)", false},
 		{"duplicate name, first indented", "SELECT 0; -- x\n\n\t-- name: é\r\n SELECT 1;\n-- name: é\nSELECT 2;", "t.sql:5:1: duplicate name é (first at t.sql:3:2)", false},
+		{"duplicate name, first with a suffix below other comments", "-- name a, not yet\n-- stage: s\n  --  name:  a  :one\nSELECT 1;\n-- name: a\nSELECT 2;", "t.sql:5:1: duplicate name a (first at t.sql:3:3)", false},
+		{"duplicate name, first in an included file", "\\i testdata/include/named_a.sql\n-- name: a\nSELECT 2;", "t.sql:2:1: duplicate name a (first at testdata/include/named_a.sql:2:1)", false},
 		{"two names", "-- name: a\n-- name: b\nSELECT 1;", "t.sql:2:1: second -- name: annotation for one statement (already named a)", false},
 	}
 	for _, tt := range tests {
@@ -355,5 +357,26 @@ func TestDuplicateNamePositions(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestErrorListAddErr checks that an error recorded with its cause is found through
+// the list by errors.Is and errors.As, and that Add records none.
+func TestErrorListAddErr(t *testing.T) {
+	var l ErrorList
+	at := Pos{File: "t.sql", Line: 2, Col: 3}
+	l.Add(at, "plain")
+	l.AddErr(at, "unsupported", ErrUnsupported)
+	if l[0].Err != nil {
+		t.Errorf("Add recorded the cause %v, want none", l[0].Err)
+	}
+	if l[1].Pos != at || l[1].Msg != "unsupported" || l[1].Err != ErrUnsupported {
+		t.Errorf("AddErr recorded %+v", *l[1])
+	}
+	if err := l.Err(); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("errors.Is(%v, ErrUnsupported) = false", err)
+	}
+	if errors.Is(ErrorList{l[0]}.Err(), ErrUnsupported) {
+		t.Error("errors.Is finds ErrUnsupported in a list without it")
 	}
 }

@@ -172,7 +172,7 @@ func newParser(opts Options) *parser {
 			if refuse {
 				err = ErrUnsupported
 			}
-			p.fail(Pos{}, err, "-v "+k+": "+msg)
+			p.errs.AddErr(Pos{}, "-v "+k+": "+msg, err)
 			continue
 		}
 		p.vt.vals[k] = val
@@ -207,11 +207,6 @@ func (p *parser) note(pos Pos, msg string) {
 	p.notes = append(p.notes, &Error{Pos: pos, Msg: msg})
 }
 
-// errorf records an input error at pos.
-func (p *parser) errorf(pos Pos, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
-}
-
 // loadFile reads path (from is the position of the \i that names it, zero for a file
 // named on the command line) and parses it.
 func (p *parser) loadFile(path string, from Pos, top bool) {
@@ -228,12 +223,12 @@ func (p *parser) loadFile(path string, from Pos, top bool) {
 	if path == "-" && top {
 		name = stdinName
 		if p.opts.Stdin == nil {
-			p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "no standard input to read"})
+			p.errs.Add(Pos{File: name}, "no standard input to read")
 			return
 		}
 		b, err := io.ReadAll(p.opts.Stdin)
 		if err != nil {
-			p.errs = append(p.errs, &Error{Pos: Pos{File: name}, Msg: "cannot read: " + err.Error(), Err: err})
+			p.errs.AddErr(Pos{File: name}, "cannot read: "+err.Error(), err)
 			return
 		}
 		data = b
@@ -246,19 +241,19 @@ func (p *parser) loadFile(path string, from Pos, top bool) {
 					for j := range chain {
 						chain[j] = filepath.Base(chain[j])
 					}
-					p.errs = append(p.errs, &Error{Pos: errPos, Msg: "include cycle: " + strings.Join(chain, " -> ")})
+					p.errs.Add(errPos, "include cycle: "+strings.Join(chain, " -> "))
 					return
 				}
 			}
 		}
 		fi, err := os.Stat(path)
 		if err == nil && fi.IsDir() {
-			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " is a directory", Err: ErrIsDir})
+			p.errs.AddErr(errPos, verb+" is a directory", ErrIsDir)
 			return
 		}
 		if err == nil && !fi.Mode().IsRegular() {
 			// Devices and pipes could block or never end (\i /dev/zero).
-			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " not a regular file", Err: ErrNotRegular})
+			p.errs.AddErr(errPos, verb+" not a regular file", ErrNotRegular)
 			return
 		}
 		if err == nil {
@@ -270,7 +265,7 @@ func (p *parser) loadFile(path string, from Pos, top bool) {
 			if errors.As(err, &pe) {
 				msg = pe.Err.Error()
 			}
-			p.errs = append(p.errs, &Error{Pos: errPos, Msg: verb + " " + msg, Err: err})
+			p.errs.AddErr(errPos, verb+" "+msg, err)
 			return
 		}
 		p.stack = append(p.stack, abs)
@@ -439,7 +434,7 @@ func (p *parser) checkEncoding(f *srcFile, from, to int, enc string, at Pos) {
 	case unsafeEncoding(enc):
 		for i, c := range data {
 			if c >= 0x80 {
-				p.fail(at, ErrUnsupported, fmt.Sprintf("client_encoding %s is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x%02x at %s; convert the file to UTF8)", strings.ToUpper(enc), c, f.pos(from+i)))
+				p.errs.AddErr(at, fmt.Sprintf("client_encoding %s is not supported for a script: its multibyte characters can hold ASCII bytes such as \\, which qrun's lexer would misread (byte 0x%02x at %s; convert the file to UTF8)", strings.ToUpper(enc), c, f.pos(from+i)), ErrUnsupported)
 				return
 			}
 		}
@@ -521,7 +516,7 @@ func (p *parser) parseFile(f *srcFile) {
 	defer func() { p.guard = l.outerGuard }()
 	if n := len(l.conds); n > 0 && !p.quit && p.split == nil {
 		// psql: "reached EOF without finding closing \endif(s)".
-		p.errorf(l.conds[n-1].pos, "\\if without \\endif before the end of the file")
+		p.errs.Add(l.conds[n-1].pos, "\\if without \\endif before the end of the file")
 	}
 	if p.quit {
 		return
@@ -538,7 +533,7 @@ func (p *parser) parseFile(f *srcFile) {
 		if p.split == nil {
 			pos = f.pos(l.openOff)
 		}
-		p.errs = append(p.errs, &Error{Pos: pos, Msg: msg})
+		p.errs.Add(pos, msg)
 		return
 	}
 	if l.started {
@@ -620,6 +615,20 @@ func (f *srcFile) posBefore(at Pos, off int) Pos {
 		col--
 	}
 	return Pos{File: f.name, Line: line, Col: col, Offset: off}
+}
+
+// offsetOf returns the byte offset in f of sub when sub is a view of f's text (a
+// substring of it, sharing its memory), and false when it is not.
+func (f *srcFile) offsetOf(sub string) (int, bool) {
+	if sub == "" || len(sub) > len(f.text) {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(f.text)))
+	at := uintptr(unsafe.Pointer(unsafe.StringData(sub)))
+	if at < base || at-base > uintptr(len(f.text)-len(sub)) {
+		return 0, false
+	}
+	return int(at - base), true
 }
 
 // bytesString views b as a string without copying; b must never change afterwards.
@@ -874,7 +883,7 @@ func (p *parser) build(l *lexer, endOff int, data []byte, isCopy bool) {
 		}
 		s.coldPart().copyData = data
 		if p.guard != nil {
-			p.fail(s.Pos(), ErrUnsupported, "COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs")
+			p.errs.AddErr(s.Pos(), "COPY ... FROM STDIN under an \\if decided at run time is not supported: psql reads its data only when the branch runs", ErrUnsupported)
 		}
 	}
 	if l.extra || len(p.pending) > 0 {

@@ -151,7 +151,7 @@ func (l *lexer) backslash() {
 		return
 	}
 	if l.inVar > 0 || l.p.valueOf != "" {
-		l.p.fail(l.f.pos(l.varRef), ErrUnsupported, "meta-command in the value of a variable is not supported")
+		l.p.errs.AddErr(l.f.pos(l.varRef), "meta-command in the value of a variable is not supported", ErrUnsupported)
 		l.pos = len(b)
 		return
 	}
@@ -288,11 +288,6 @@ func lookupCmd(name string) cmdInfo {
 	return cmdInfo{kind: cmdInvalid}
 }
 
-// fail records an input error whose cause is err (ErrUnsupported, or nil).
-func (p *parser) fail(at Pos, err error, msg string) {
-	p.errs = append(p.errs, &Error{Pos: at, Msg: msg, Err: err})
-}
-
 // meta runs the meta-command whose backslash is at b[i] and returns the index after it.
 func (l *lexer) meta(b []byte, i int) int {
 	p := l.p
@@ -319,7 +314,7 @@ func (l *lexer) meta(b []byte, i int) int {
 	at := l.f.pos(i)
 	if p.restricted != "" && name != "unrestrict" {
 		// pg_dump's \restrict: psql refuses every other meta-command until \unrestrict.
-		p.errorf(at, "backslash commands are restricted (\\restrict at %s); only \\unrestrict is allowed", p.restrictedAt)
+		p.errs.Add(at, fmt.Sprintf("backslash commands are restricted (\\restrict at %s); only \\unrestrict is allowed", p.restrictedAt))
 		return l.lineEnd(b, j)
 	}
 	switch info.kind {
@@ -331,13 +326,13 @@ func (l *lexer) meta(b []byte, i int) int {
 		// expands no variable in their arguments; an unknown command is still an error.
 		al := l.args(b, j, info, false)
 		if info.kind == cmdInvalid {
-			p.errorf(at, "invalid command \\%s", name)
+			p.errs.Add(at, fmt.Sprintf("invalid command \\%s", name))
 			return l.lineEnd(b, j)
 		}
 		return al.end
 	}
 	if info.kind == cmdInvalid {
-		p.errorf(at, "invalid command \\%s", name)
+		p.errs.Add(at, fmt.Sprintf("invalid command \\%s", name))
 		return l.lineEnd(b, j)
 	}
 	al := l.args(b, j, info, true)
@@ -358,7 +353,7 @@ func (l *lexer) meta(b []byte, i int) int {
 			return end
 		}
 		if al.dynArg[0] {
-			p.fail(at, ErrUnsupported, "\\set: a variable name known only at run time is not supported")
+			p.errs.AddErr(at, "\\set: a variable name known only at run time is not supported", ErrUnsupported)
 			return end
 		}
 		if !validVarName(args[0]) {
@@ -370,7 +365,7 @@ func (l *lexer) meta(b []byte, i int) int {
 			return fail("\\unset: missing required argument")
 		}
 		if al.dynArg[0] {
-			p.fail(at, ErrUnsupported, "\\unset: a variable name known only at run time is not supported")
+			p.errs.AddErr(at, "\\unset: a variable name known only at run time is not supported", ErrUnsupported)
 			return end
 		}
 		l.setVar(at, i, args[0], "", true, al)
@@ -431,13 +426,13 @@ func (l *lexer) meta(b []byte, i int) int {
 		l.send(at, i, end, sendGdesc, nil)
 	case cmdCopy:
 		if p.guard != nil {
-			p.fail(at, ErrUnsupported, "\\copy under an \\if decided at run time is not supported")
+			p.errs.AddErr(at, "\\copy under an \\if decided at run time is not supported", ErrUnsupported)
 			return end
 		}
 		return l.slashCopy(args, i, j, end)
 	case cmdConnect:
 		if p.guard != nil || p.live {
-			p.fail(at, ErrUnsupported, "\\"+name+" in a script that uses variables set at run time is not supported")
+			p.errs.AddErr(at, "\\"+name+" in a script that uses variables set at run time is not supported", ErrUnsupported)
 			return end
 		}
 		p.connect(args, at)
@@ -455,7 +450,7 @@ func (l *lexer) meta(b []byte, i int) int {
 		p.record(a)
 	case cmdOut:
 		if len(args) > 0 && strings.HasPrefix(args[0], "|") {
-			p.fail(at, ErrUnsupported, "\\o |command pipes query output to a shell command: qrun runs no shell commands")
+			p.errs.AddErr(at, "\\o |command pipes query output to a shell command: qrun runs no shell commands", ErrUnsupported)
 			return end
 		}
 		p.warn(name, at, "\\o: qrun writes no query results: \\qecho output goes to the file, and query results are counted, not written")
@@ -469,7 +464,7 @@ func (l *lexer) meta(b []byte, i int) int {
 			return fail("\\getenv: missing required argument")
 		}
 		if al.dynArg[0] {
-			p.fail(at, ErrUnsupported, "\\getenv: a variable name known only at run time is not supported")
+			p.errs.AddErr(at, "\\getenv: a variable name known only at run time is not supported", ErrUnsupported)
 			return end
 		}
 		l.getenv(at, i, args[0], args[1], al)
@@ -478,7 +473,7 @@ func (l *lexer) meta(b []byte, i int) int {
 			return fail("\\setenv: missing required argument")
 		}
 		if al.dynArg[0] {
-			p.fail(at, ErrUnsupported, "\\setenv: an environment variable name known only at run time is not supported")
+			p.errs.AddErr(at, "\\setenv: an environment variable name known only at run time is not supported", ErrUnsupported)
 			return end
 		}
 		if strings.IndexByte(args[0], '=') >= 0 {
@@ -495,20 +490,20 @@ func (l *lexer) meta(b []byte, i int) int {
 			return end
 		}
 		if al.dynArg[0] {
-			p.fail(at, ErrUnsupported, "\\encoding: an encoding known only at run time is not supported")
+			p.errs.AddErr(at, "\\encoding: an encoding known only at run time is not supported", ErrUnsupported)
 			return end
 		}
 		l.slashEncoding(args[0], at, i, end)
 	case cmdDisplay:
 		if name == "s" && len(args) > 0 {
-			p.fail(at, ErrUnsupported, "\\s FILE writes the command history to a file: not supported")
+			p.errs.AddErr(at, "\\s FILE writes the command history to a file: not supported", ErrUnsupported)
 			return end
 		}
 		p.warn(name, at, "")
 	case cmdReject:
-		p.fail(at, ErrUnsupported, "\\"+name+" "+info.why)
+		p.errs.AddErr(at, "\\"+name+" "+info.why, ErrUnsupported)
 	case cmdUnsupported:
-		p.fail(at, ErrUnsupported, "unsupported meta-command \\"+name)
+		p.errs.AddErr(at, "unsupported meta-command \\"+name, ErrUnsupported)
 	}
 	return end
 }
@@ -580,10 +575,10 @@ func (l *lexer) resend() bool {
 	at := l.f.pos(l.pos)
 	switch {
 	case prev.rt() != nil && prev.rt().tmpl != nil, p.guard != nil || prev.guard() != nil:
-		p.fail(at, ErrUnsupported, "resending the previous query with an empty query buffer is not supported here: its text is known only at run time")
+		p.errs.AddErr(at, "resending the previous query with an empty query buffer is not supported here: its text is known only at run time", ErrUnsupported)
 		return false
 	case prev.IsCopyFromStdin:
-		p.fail(at, ErrUnsupported, "resending a COPY ... FROM STDIN with an empty query buffer is not supported")
+		p.errs.AddErr(at, "resending a COPY ... FROM STDIN with an empty query buffer is not supported", ErrUnsupported)
 		return false
 	}
 	l.startStmt(l.pos)
@@ -864,7 +859,7 @@ func (l *lexer) setVar(at Pos, i int, name, value string, unset bool, al argList
 		// The value is known only at run time.
 		l.goLive()
 		if _, _, msg, refuse := assign(name, "", unset); refuse {
-			p.fail(at, ErrUnsupported, msg)
+			p.errs.AddErr(at, msg, ErrUnsupported)
 			return
 		}
 		p.record(l.newAction(actSet, at, i, map[bool]string{true: "unset", false: "set"}[unset], al))
@@ -878,9 +873,9 @@ func (l *lexer) setVar(at Pos, i int, name, value string, unset bool, al argList
 	v, defined, msg, refuse := assign(name, value, unset)
 	if msg != "" {
 		if refuse {
-			p.fail(at, ErrUnsupported, msg)
+			p.errs.AddErr(at, msg, ErrUnsupported)
 		} else {
-			p.errorf(at, "\\%s: %s", map[bool]string{true: "unset", false: "set"}[unset], msg)
+			p.errs.Add(at, fmt.Sprintf("\\%s: %s", map[bool]string{true: "unset", false: "set"}[unset], msg))
 		}
 		return
 	}
@@ -987,7 +982,7 @@ func (p *parser) lookupEnv(name string) (string, bool) {
 func (l *lexer) runtimeInclude(at Pos, i int, name string, al argList) {
 	p := l.p
 	if l.started {
-		p.fail(at, ErrUnsupported, "\\"+name+" of a file named at run time in the middle of a statement is not supported")
+		p.errs.AddErr(at, "\\"+name+" of a file named at run time in the middle of a statement is not supported", ErrUnsupported)
 		return
 	}
 	l.goLive()
@@ -1091,13 +1086,13 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 		expr := strings.Join(al.args, " ")
 		v, ok := ParseBool(expr)
 		if !ok {
-			p.errorf(at, "%s", boolError(expr, "\\"+name+" expression"))
+			p.errs.Add(at, boolError(expr, "\\"+name+" expression"))
 		}
 		return v, false
 	}
 	needNoText := func() bool {
 		if l.started {
-			p.fail(at, ErrUnsupported, fmt.Sprintf("a statement that continues across the \\%s of an \\if decided at run time is not supported: end it with ; before the \\%s", name, name))
+			p.errs.AddErr(at, fmt.Sprintf("a statement that continues across the \\%s of an \\if decided at run time is not supported: end it with ; before the \\%s", name, name), ErrUnsupported)
 			return false
 		}
 		return true
@@ -1135,11 +1130,11 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 		l.conds = append(l.conds, f)
 	case cmdElif, cmdElse:
 		if top == nil {
-			p.errorf(at, "\\%s: no matching \\if", name)
+			p.errs.Add(at, fmt.Sprintf("\\%s: no matching \\if", name))
 			return end
 		}
 		if top.elseSeen {
-			p.errorf(at, "\\%s: cannot occur after \\else", name)
+			p.errs.Add(at, fmt.Sprintf("\\%s: cannot occur after \\else", name))
 			return end
 		}
 		if top.state.inactive() {
@@ -1189,7 +1184,7 @@ func (l *lexer) conditional(b []byte, i, j int, name string, info cmdInfo, at Po
 		}
 	case cmdEndif:
 		if top == nil {
-			p.errorf(at, "\\endif: no matching \\if")
+			p.errs.Add(at, "\\endif: no matching \\if")
 			return end
 		}
 		if top.state.inactive() {

@@ -848,12 +848,12 @@ func (l *lexer) goLive() {
 func (l *lexer) dynRef(i, j int, name string, kind refKind) {
 	p := l.p
 	if l.inVar > 0 {
-		p.fail(l.f.pos(l.varRef), ErrUnsupported, fmt.Sprintf("the value of a variable refers to :%s, known only at run time: not supported", name))
+		p.errs.AddErr(l.f.pos(l.varRef), fmt.Sprintf("the value of a variable refers to :%s, known only at run time: not supported", name), ErrUnsupported)
 		l.text(i, j)
 		return
 	}
 	if l.varAction {
-		p.fail(l.f.pos(i), ErrUnsupported, fmt.Sprintf("a statement that reads :%s, known only at run time, after a meta-command inside its text changed a variable is not supported", name))
+		p.errs.AddErr(l.f.pos(i), fmt.Sprintf("a statement that reads :%s, known only at run time, after a meta-command inside its text changed a variable is not supported", name), ErrUnsupported)
 	}
 	l.goLive()
 	had := l.started

@@ -56,7 +56,13 @@ func (e *Error) Error() string {
 type ErrorList []*Error
 
 // Add appends an error at pos.
-func (l *ErrorList) Add(pos Pos, msg string) { *l = append(*l, &Error{Pos: pos, Msg: msg}) }
+func (l *ErrorList) Add(pos Pos, msg string) { l.AddErr(pos, msg, nil) }
+
+// AddErr appends an error at pos whose cause is err (ErrUnsupported, an *fs.PathError,
+// ...; nil for none), which errors.Is and errors.As then find through the list.
+func (l *ErrorList) AddErr(pos Pos, msg string, err error) {
+	*l = append(*l, &Error{Pos: pos, Msg: msg, Err: err})
+}
 
 // Sort orders the list by file, line and column.
 func (l ErrorList) Sort() {

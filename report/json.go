@@ -24,12 +24,7 @@ import (
 // report (and the reports of several targets) are encoded one at a time through a
 // bufio.Writer, so 100,000 statements never sit in memory as one JSON document.
 func writeJSON(w io.Writer, r *result.Report) error {
-	s := newJSONStreamer(w)
-	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return newJSONStreamer(w).document(reflect.ValueOf(r).Elem())
 }
 
 // WriteJSONChunks writes r as Write does in the json format, except that the queries
@@ -46,11 +41,7 @@ func WriteJSONChunks(w io.Writer, r *result.Report, n int, chunk func(i int) ite
 	}
 	s := newJSONStreamer(w)
 	s.chunks = &queryChunks{n: n, chunk: chunk}
-	if err := s.value(reflect.ValueOf(r).Elem(), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return s.document(reflect.ValueOf(r).Elem())
 }
 
 // queryChunks are the queries of WriteJSONChunks.
@@ -63,12 +54,7 @@ func writeComparisonsJSON(w io.Writer, cs []result.Comparison) error {
 	if cs == nil {
 		cs = []result.Comparison{}
 	}
-	s := newJSONStreamer(w)
-	if err := s.value(reflect.ValueOf(cs), ""); err != nil {
-		return err
-	}
-	s.bw.WriteByte('\n')
-	return s.bw.Flush()
+	return newJSONStreamer(w).document(reflect.ValueOf(cs))
 }
 
 // jsonStreamer writes structs field by field and slices element by element, and hands
@@ -88,6 +74,15 @@ func newJSONStreamer(w io.Writer) *jsonStreamer {
 	s.enc = json.NewEncoder(&s.buf)
 	s.enc.SetEscapeHTML(false)
 	return s
+}
+
+// document writes v as a whole JSON document: v, a newline, and everything flushed.
+func (s *jsonStreamer) document(v reflect.Value) error {
+	if err := s.value(v, ""); err != nil {
+		return err
+	}
+	s.bw.WriteByte('\n')
+	return s.bw.Flush()
 }
 
 // Only the containers of long lists are streamed: a report (its queries, its targets),
@@ -410,29 +405,25 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	if q.StageIndex != 0 {
 		o.int("stage_index", int64(q.StageIndex))
 	}
+	// Every array of a query is laid out by appendElem and appendArrayEnd, its closing
+	// bracket at inner and its elements one level deeper.
+	inner := deeper(indent)
 	if len(q.After) > 0 {
 		o.key("after")
-		o.b = appendStringArray(o.b, q.After, indent+"  ")
+		for i, a := range q.After {
+			o.b = appendJSONString(appendElem(o.b, i, inner), a)
+		}
+		o.b = appendArrayEnd(o.b, inner)
 	}
 	if len(q.Deps) > 0 {
 		o.key("deps")
-		inner := deeper(indent)
-		elem := deeper(inner)
-		o.b = append(o.b, '[')
 		for i, d := range q.Deps {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = append(o.b, '\n')
-			o.b = append(o.b, elem...)
-			do := jsonObject{b: o.b, indent: elem}
+			do := jsonObject{b: appendElem(o.b, i, inner), indent: deeper(inner)}
 			do.str("after", d.After)
 			do.str("reason", d.Reason)
 			o.b = do.end()
 		}
-		o.b = append(o.b, '\n')
-		o.b = append(o.b, inner...)
-		o.b = append(o.b, ']')
+		o.b = appendArrayEnd(o.b, inner)
 	}
 	o.str("status", string(q.Status))
 	if q.Reason != "" {
@@ -463,7 +454,6 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	if q.Target != "" {
 		o.str("target", q.Target)
 	}
-	inner := deeper(indent)
 	if e := q.Error; e != nil {
 		o.key("error")
 		eo := jsonObject{b: o.b, indent: inner}
@@ -544,22 +534,13 @@ func appendQuery(b []byte, q *result.Query, indent string) ([]byte, error) {
 	}
 	if len(q.Statements) > 0 {
 		o.key("statements")
-		o.b = append(o.b, '[')
-		inner2 := deeper(inner)
 		for i := range q.Statements {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = append(o.b, '\n')
-			o.b = append(o.b, inner2...)
 			var err error
-			if o.b, err = appendQuery(o.b, &q.Statements[i], inner2); err != nil {
+			if o.b, err = appendQuery(appendElem(o.b, i, inner), &q.Statements[i], deeper(inner)); err != nil {
 				return nil, err
 			}
 		}
-		o.b = append(o.b, '\n')
-		o.b = append(o.b, inner...)
-		o.b = append(o.b, ']')
+		o.b = appendArrayEnd(o.b, inner)
 	}
 	return o.end(), nil
 }
@@ -574,15 +555,6 @@ func deeper(indent string) string {
 		return indentSpaces[:n]
 	}
 	return indent + "  "
-}
-
-// appendStringArray appends a non-empty []string laid out as MarshalIndent does, the
-// array starting at indent.
-func appendStringArray(b []byte, ss []string, indent string) []byte {
-	for i, x := range ss {
-		b = appendJSONString(appendElem(b, i, indent), x)
-	}
-	return appendArrayEnd(b, indent)
 }
 
 // appendJSONFloat appends f as encoding/json encodes a float64 (ES6 number

@@ -157,8 +157,9 @@ func completeRuns(runs []Run) []Run {
 // TotalRuns returns the indexes of the runs a report's totals are over — the complete
 // runs (not interrupted) in which every unit ended ok, or every complete run when there
 // are none — and how many complete runs had some unit that did not end ok. Indexes are
-// into the complete runs: runs itself, when none was interrupted. The critical path is
-// taken over the same runs.
+// into the complete runs: runs itself, when none was interrupted. (The critical path is
+// not: it adds up each unit's median over the runs in which that unit ended ok, the
+// median the report prints.)
 func TotalRuns(runs []Run) (idx []int, failed int) {
 	runs = completeRuns(runs)
 	for k, r := range runs {

@@ -248,8 +248,9 @@ type Report struct {
 	// SumMs is the sum of the queries' wall times (medians when Runs > 1).
 	SumMs   float64 `json:"sum_ms"`
 	Speedup float64 `json:"speedup"` // SumMs / TotalWallMs
-	// CriticalPath names the longest chain of units by measured time; CriticalPathMs is its
-	// length and Efficiency is CriticalPathMs / TotalWallMs.
+	// CriticalPath names the longest chain of units by measured time (each unit's WallMs:
+	// with several runs, its median over the runs it ended ok); CriticalPathMs is its
+	// length, the sum of those times, and Efficiency is CriticalPathMs / TotalWallMs.
 	CriticalPath []string `json:"critical_path,omitempty"`
 	// CriticalPathWhy says, with --parallel, why each unit of the critical path waited for
 	// the one before it (the first entry is empty): a dependency's reason, or its stage.

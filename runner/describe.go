@@ -7,7 +7,6 @@ import (
 	"github.com/qrunhq/qrun/plan"
 	"github.com/qrunhq/qrun/queries"
 	"github.com/qrunhq/qrun/result"
-	"github.com/qrunhq/qrun/stats"
 )
 
 // Describe returns the plan as a run in which every unit is planned: names, positions,
@@ -83,8 +82,8 @@ func planned(q *result.Query, st *queries.Statement) {
 }
 
 // Summarize aggregates the measured runs of p into a report (result.Aggregate) and adds
-// the critical path: the longest chain of units by their median wall times, its length,
-// and the efficiency, critical path / total wall time.
+// the critical path: the longest chain of units by the median wall times the report
+// gives them (over the runs in which each ended ok), its length, and the efficiency, critical path / total wall time.
 func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Report {
 	rep := result.Aggregate(base, runs)
 	if len(runs) == 0 || len(p.Units) == 0 {
@@ -92,27 +91,16 @@ func Summarize(p *plan.Plan, base result.Report, runs []result.Run) result.Repor
 	}
 	var units []int
 	var total float64
-	// With no time anywhere (a dry run) there is no critical path; a run without
-	// queries (the streamed dry run) needs no median per unit to find that out.
-	if slices.ContainsFunc(runs, func(r result.Run) bool { return len(r.Queries) > 0 }) {
-		// Over the runs the report's totals are over: not a run cut short, nor a run whose
-		// failed statements were quick.
-		complete := result.CompleteRuns(runs)
-		idx, _ := result.TotalRuns(runs)
-		med := make([]float64, len(p.Units))
-		samples := make([]float64, 0, len(idx))
-		for i := range p.Units {
-			samples = samples[:0]
-			for _, k := range idx {
-				if r := complete[k]; i < len(r.Queries) {
-					samples = append(samples, r.Queries[i].WallMs)
-				}
-			}
-			med[i] = stats.Median(samples)
-		}
-		if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
-			units, total = plan.CriticalPath(p, med)
-		}
+	// A unit's time is its median over the runs in which it ended ok, 0 when it never did:
+	// the time the report prints beside it (result.Aggregate), so that critical_path_ms
+	// is the sum of the medians printed along the path. With no time anywhere (a dry run,
+	// or the streamed dry run, whose runs hold no queries) there is no critical path.
+	med := make([]float64, len(p.Units))
+	for i := range min(len(p.Units), len(rep.Queries)) {
+		med[i] = rep.Queries[i].WallMs
+	}
+	if slices.ContainsFunc(med, func(x float64) bool { return x > 0 }) {
+		units, total = plan.CriticalPath(p, med)
 	}
 	rep.CriticalPath = make([]string, len(units))
 	for i, u := range units {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"math"
 	"reflect"
 	"slices"
@@ -92,6 +93,90 @@ func TestSummarize(t *testing.T) {
 	}
 	if empty := Summarize(&plan.Plan{}, result.Report{}, nil); empty.CriticalPath != nil {
 		t.Errorf("got critical path %v for nothing, want none", empty.CriticalPath)
+	}
+}
+
+// TestSummarizeFailedRuns checks that the critical path adds up the medians the report
+// prints beside its units — each unit's median over the runs in which it ended ok, none
+// for a unit that never did — when units fail in some runs or in all of them.
+func TestSummarizeFailedRuns(t *testing.T) {
+	t.Parallel()
+	// boil -> spaghetti, salad and sauce beside.
+	p := buildPlan(t, true,
+		src{name: "boil", sql: "SELECT 1;"},
+		src{name: "salad", sql: "SELECT 2;"},
+		src{name: "spaghetti", sql: "SELECT 3;", after: []string{"boil"}},
+		src{name: "sauce", sql: "SELECT 4;"},
+	)
+	type unit struct {
+		ms     float64
+		status result.Status // "" for ok
+	}
+	runOf := func(wall float64, us ...unit) result.Run {
+		r := Describe(p)
+		r.WallMs = wall
+		for i := range r.Queries {
+			r.Queries[i].Status, r.Queries[i].WallMs = cmp.Or(us[i].status, result.StatusOK), us[i].ms
+		}
+		return r
+	}
+	ok := func(ms float64) unit { return unit{ms, ""} }
+	failed := func(ms float64) unit { return unit{ms, result.StatusError} }
+	timeout := func(ms float64) unit { return unit{ms, result.StatusTimeout} }
+	tests := []struct {
+		name   string
+		runs   []result.Run
+		path   []string
+		pathMs float64
+	}{
+		{
+			// spaghetti fails quickly in run 2: over its ok runs boil's median is 300 and
+			// spaghetti's 750; over the runs in which every unit ended ok (1 and 3) boil's
+			// would be 400.
+			name: "fails in some runs",
+			runs: []result.Run{
+				runOf(1300, ok(500), ok(1000), ok(700), ok(400)),
+				runOf(1000, ok(100), ok(900), failed(5), ok(300)),
+				runOf(1250, ok(300), ok(950), ok(800), ok(350)),
+			},
+			path:   []string{"boil", "spaghetti"},
+			pathMs: 300 + 750,
+		},
+		{
+			// sauce times out after 2 s in every run: it has no median, and its failed runs'
+			// time is not a path 2 s long.
+			name: "never ok",
+			runs: []result.Run{
+				runOf(2000, ok(500), ok(1000), ok(700), timeout(2000)),
+				runOf(2000, ok(100), ok(900), failed(5), timeout(2000)),
+				runOf(2000, ok(300), ok(950), ok(800), timeout(2000)),
+			},
+			path:   []string{"boil", "spaghetti"},
+			pathMs: 300 + 750,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := Summarize(p, result.Report{Mode: "parallel"}, tt.runs)
+			if !slices.Equal(rep.CriticalPath, tt.path) {
+				t.Fatalf("got critical path %v, want %v", rep.CriticalPath, tt.path)
+			}
+			// The medians the report prints (report.medianCell: Stats.P50Ms), along the path.
+			var sum float64
+			for _, name := range rep.CriticalPath {
+				i := slices.IndexFunc(rep.Queries, func(q result.Query) bool { return q.Name == name })
+				if s := rep.Queries[i].Stats; s != nil && s.N > 0 {
+					sum += s.P50Ms
+				}
+			}
+			if rep.CriticalPathMs != sum || rep.CriticalPathMs != tt.pathMs {
+				t.Errorf("got critical path %.1f ms, want %.1f ms, the sum of the printed medians (%.1f ms)",
+					rep.CriticalPathMs, tt.pathMs, sum)
+			}
+			if s := rep.Queries[3].Stats; tt.name == "never ok" && (s == nil || s.N != 0 || rep.Queries[3].WallMs != 0) {
+				t.Errorf("sauce, never ok: got stats %+v and %.1f ms, want no median", s, rep.Queries[3].WallMs)
+			}
+		})
 	}
 }
 

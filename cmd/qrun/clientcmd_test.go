@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -19,13 +20,13 @@ func TestClientCopyAndConnectCommand(t *testing.T) {
 	if i := strings.IndexByte(name, '?'); i >= 0 {
 		name = name[:i]
 	}
-	path := writeSQL(t, "c.sql", "CREATE TABLE t (x int);\n\\copy t from pstdin\n\\c "+name+"\nCREATE TABLE u (x int);\n\\copy u from stdin\n7\n\\.\n")
+	path := qruntest.WriteFile(t, "c.sql", "CREATE TABLE t (x int);\n\\copy t from pstdin\n\\c "+name+"\nCREATE TABLE u (x int);\n\\copy u from stdin\n7\n\\.\n")
 	inv := qrun(t, context.Background(), "1\n2\n3\n", nil, "-d", db, "--format", "json", path)
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", inv.code, inv.stderr)
 	}
-	r := decode(t, inv.stdout)
-	if got := statuses(r); len(got) != 4 || got[0] != result.StatusOK || got[3] != result.StatusOK {
+	r := qruntest.Decode(t, inv.stdout)
+	if got := qruntest.Statuses(r); len(got) != 4 || got[0] != result.StatusOK || got[3] != result.StatusOK {
 		t.Fatalf("got statuses %v, want 4 ok", got)
 	}
 	if r.Queries[1].Rows != 3 || r.Queries[3].Rows != 1 {
@@ -39,7 +40,7 @@ func TestClientCopyAndConnectCommand(t *testing.T) {
 // TestConnectRejectedInParallel: \c with --parallel is an input error, before connecting.
 func TestConnectRejectedInParallel(t *testing.T) {
 	t.Parallel()
-	path := writeSQL(t, "p.sql", "SELECT 1;\n\\c other\nSELECT 2;\n")
+	path := qruntest.WriteFile(t, "p.sql", "SELECT 1;\n\\c other\nSELECT 2;\n")
 	inv := qrun(t, context.Background(), "", nil, "--parallel", "-d", "postgres://nobody@127.0.0.1:1/none", path)
 	if inv.code != exitInput || !strings.HasPrefix(inv.stderr, path+`:2:1: \c is not supported with --parallel: `) {
 		t.Errorf("got exit %d, stderr %q; want 2 and the \\c's position", inv.code, inv.stderr)

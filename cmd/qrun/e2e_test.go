@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -38,34 +39,6 @@ func qrun(t *testing.T, ctx context.Context, stdin string, env map[string]string
 	return inv
 }
 
-// writeSQL writes a file in a temporary directory and returns its path.
-func writeSQL(t *testing.T, name, sql string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(sql), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// decode parses a JSON report, failing the test when it is not one.
-func decode(t *testing.T, s string) result.Report {
-	t.Helper()
-	var r result.Report
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		t.Fatalf("stdout is not a JSON report: %v\n%s", err, s)
-	}
-	return r
-}
-
-func statuses(r result.Report) []result.Status {
-	var s []result.Status
-	for _, q := range r.Queries {
-		s = append(s, q.Status)
-	}
-	return s
-}
-
 func TestLunch(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
@@ -76,7 +49,7 @@ func TestLunch(t *testing.T) {
 		if inv.code != exitOK {
 			t.Fatalf("%v: exit %d, want 0; stderr %s", args, inv.code, inv.stderr)
 		}
-		return decode(t, inv.stdout)
+		return qruntest.Decode(t, inv.stdout)
 	}
 	seq := total("../../examples/lunch.sql")
 	par := total("--parallel", "../../examples/lunch.sql")
@@ -152,8 +125,8 @@ func TestInputErrorsRunNothing(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	dir := t.TempDir()
-	good := writeSQL(t, "good.sql", "CREATE TABLE created_before_the_error (a int);\nSELECT 1;\n")
-	bad := writeSQL(t, "bad.sql", "CREATE TABLE created_before_the_error (a int);\nSELECT 1;\nSELECT 'unterminated;\n")
+	good := qruntest.WriteFile(t, "good.sql", "CREATE TABLE created_before_the_error (a int);\nSELECT 1;\n")
+	bad := qruntest.WriteFile(t, "bad.sql", "CREATE TABLE created_before_the_error (a int);\nSELECT 1;\nSELECT 'unterminated;\n")
 	tests := []struct {
 		name       string
 		args       []string
@@ -191,7 +164,7 @@ func TestInputErrorsRunNothing(t *testing.T) {
 
 func TestConnectionFailure(t *testing.T) {
 	t.Parallel()
-	path := writeSQL(t, "one.sql", "SELECT 1;\n")
+	path := qruntest.WriteFile(t, "one.sql", "SELECT 1;\n")
 	// Port 1 on loopback refuses at once; the password must not leak into any output.
 	inv := qrun(t, context.Background(), "", nil,
 		"-d", "postgres://alice:s3cr3t-pw@127.0.0.1:1/app?sslmode=disable", "--connect-timeout", "5s", path)
@@ -235,13 +208,13 @@ func TestStatusesAndExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeSQL(t, "q.sql", tt.sql)
+			path := qruntest.WriteFile(t, "q.sql", tt.sql)
 			inv := qrun(t, context.Background(), "", nil, append(append([]string{"-d", db, "--format", "json"}, tt.args...), path)...)
 			if inv.code != tt.wantCode {
 				t.Errorf("exit %d, want %d", inv.code, tt.wantCode)
 			}
-			r := decode(t, inv.stdout)
-			if got := statuses(r); !slices.Equal(got, tt.wantStatuses) {
+			r := qruntest.Decode(t, inv.stdout)
+			if got := qruntest.Statuses(r); !slices.Equal(got, tt.wantStatuses) {
 				t.Errorf("statuses %v, want %v", got, tt.wantStatuses)
 			}
 			if tt.wantSQLState == "" {
@@ -268,7 +241,7 @@ func TestDryRunNeedsNoServer(t *testing.T) {
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", inv.code, inv.stderr)
 	}
-	r := decode(t, inv.stdout)
+	r := qruntest.Decode(t, inv.stdout)
 	if r.Mode != "dry-run" {
 		t.Errorf("mode %q, want dry-run", r.Mode)
 	}
@@ -289,7 +262,7 @@ func TestDryRunNeedsNoServer(t *testing.T) {
 // labels; the dry run's summary counted distinct labels and said 2.
 func TestDryRunCountsStageBarriers(t *testing.T) {
 	t.Parallel()
-	path := writeSQL(t, "stages.sql", "-- stage: load\nSELECT 1;\n-- stage: check\nSELECT 2;\n"+
+	path := qruntest.WriteFile(t, "stages.sql", "-- stage: load\nSELECT 1;\n-- stage: check\nSELECT 2;\n"+
 		"-- stage: load\nSELECT 3;\n-- stage: load\nSELECT 4;\n")
 	inv := qrun(t, context.Background(), "", nil, "--dry-run", "-d", "postgres://127.0.0.1:1/none", path)
 	if inv.code != exitOK || !strings.Contains(inv.stdout, "4 units · 4 stages") {
@@ -297,7 +270,7 @@ func TestDryRunCountsStageBarriers(t *testing.T) {
 	}
 	inv = qrun(t, context.Background(), "", nil, "--dry-run", "--format", "json", "-d", "postgres://127.0.0.1:1/none", path)
 	var got []int
-	for _, q := range decode(t, inv.stdout).Queries {
+	for _, q := range qruntest.Decode(t, inv.stdout).Queries {
 		got = append(got, q.StageIndex)
 	}
 	if want := []int{0, 1, 2, 3}; !slices.Equal(got, want) {
@@ -308,7 +281,7 @@ func TestDryRunCountsStageBarriers(t *testing.T) {
 func TestJSONKeys(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "keys.sql", `-- name: numbers
+	path := qruntest.WriteFile(t, "keys.sql", `-- name: numbers
 SELECT g FROM generate_series(1, 3) g;
 -- name: block
 BEGIN;
@@ -385,7 +358,7 @@ func TestStdin(t *testing.T) {
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0", inv.code)
 	}
-	r := decode(t, inv.stdout)
+	r := qruntest.Decode(t, inv.stdout)
 	if len(r.Queries) != 1 || r.Queries[0].Name != "from_stdin" || !strings.Contains(r.Queries[0].SQL, "7::int") {
 		t.Errorf("queries %+v, want from_stdin with 7 interpolated", r.Queries)
 	}
@@ -394,12 +367,12 @@ func TestStdin(t *testing.T) {
 func TestDatabaseURL(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "db.sql", "SELECT current_database();\n")
+	path := qruntest.WriteFile(t, "db.sql", "SELECT current_database();\n")
 	inv := qrun(t, context.Background(), "", map[string]string{"DATABASE_URL": db}, "--format", "json", path)
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0", inv.code)
 	}
-	if r := decode(t, inv.stdout); !strings.HasPrefix(r.Context.Database, "qrun_test_") {
+	if r := qruntest.Decode(t, inv.stdout); !strings.HasPrefix(r.Context.Database, "qrun_test_") {
 		t.Errorf("database %q, want the test's database from DATABASE_URL", r.Context.Database)
 	}
 }
@@ -407,7 +380,7 @@ func TestDatabaseURL(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "slow.sql", "-- name: first\nSELECT pg_sleep(30);\n-- name: second\nSELECT pg_sleep(30);\n")
+	path := qruntest.WriteFile(t, "slow.sql", "-- name: first\nSELECT pg_sleep(30);\n-- name: second\nSELECT pg_sleep(30);\n")
 	tests := []struct {
 		name string
 		args []string
@@ -431,11 +404,11 @@ func TestInterrupted(t *testing.T) {
 			if inv.elapsed > 15*time.Second {
 				t.Errorf("took %v, want the run stopped long before the 30 s sleep", inv.elapsed)
 			}
-			r := decode(t, inv.stdout)
+			r := qruntest.Decode(t, inv.stdout)
 			if !r.Interrupted {
 				t.Error("report: interrupted false, want true")
 			}
-			if got, want := statuses(r), []result.Status{result.StatusCancelled, result.StatusNotRun}; !slices.Equal(got, want) {
+			if got, want := qruntest.Statuses(r), []result.Status{result.StatusCancelled, result.StatusNotRun}; !slices.Equal(got, want) {
 				t.Errorf("statuses %v, want %v", got, want)
 			}
 		})
@@ -448,7 +421,7 @@ func TestBaselineGate(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	dir := t.TempDir()
-	path := writeSQL(t, "sleep.sql", "-- name: nap\nSELECT pg_sleep(:secs);\n")
+	path := qruntest.WriteFile(t, "sleep.sql", "-- name: nap\nSELECT pg_sleep(:secs);\n")
 	bench := func(secs, out string, extra ...string) invocation {
 		args := append([]string{"-d", db, "--runs", "10", "-v", "secs=" + secs, "--format", "json", "-o", filepath.Join(dir, out)}, extra...)
 		return qrun(t, context.Background(), "", nil, append(args, path)...)
@@ -473,7 +446,7 @@ func TestBaselineGate(t *testing.T) {
 			if inv.code != tt.wantCode {
 				t.Errorf("run with --baseline: exit %d, want %d", inv.code, tt.wantCode)
 			}
-			r := decode(t, mustRead(t, filepath.Join(dir, out)))
+			r := qruntest.Decode(t, mustRead(t, filepath.Join(dir, out)))
 			if len(r.Comparison) != 1 {
 				t.Fatalf("got %d comparisons in the report, want 1", len(r.Comparison))
 			}
@@ -506,13 +479,13 @@ func TestTwoTargetsInterleaved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	path := writeSQL(t, "visit.sql", "-- name: visit\nINSERT INTO visits VALUES (clock_timestamp());\n-- name: nap\nSELECT pg_sleep(0.01);\n")
+	path := qruntest.WriteFile(t, "visit.sql", "-- name: visit\nINSERT INTO visits VALUES (clock_timestamp());\n-- name: nap\nSELECT pg_sleep(0.01);\n")
 	const runs = 4
 	inv := qrun(t, ctx, "", nil, "-d", dbs[0], "--dsn", dbs[1], "--runs", "4", "--format", "json", path)
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0", inv.code)
 	}
-	r := decode(t, inv.stdout)
+	r := qruntest.Decode(t, inv.stdout)
 	if len(r.Targets) != 2 {
 		t.Fatalf("got %d targets, want 2", len(r.Targets))
 	}
@@ -558,7 +531,7 @@ func TestTwoTargetsInterleaved(t *testing.T) {
 func TestStderr(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "timing.sql", "\\timing on\n-- name: greet\nSELECT 'hello';\n")
+	path := qruntest.WriteFile(t, "timing.sql", "\\timing on\n-- name: greet\nSELECT 'hello';\n")
 	warning := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(path) + `:1:\d+: warning: .*timing`)
 	inReport := regexp.MustCompile(`(?m)^warning: ` + regexp.QuoteMeta(path) + `:1:\d+: .*timing`)
 	narration := regexp.MustCompile(`(?m)^start greet$[\s\S]*^done greet `)
@@ -602,7 +575,7 @@ func TestStderr(t *testing.T) {
 func TestEcho(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	path := writeSQL(t, "echo.sql", "\\echo hello :'DBNAME'\nSELECT 1 AS n \\gset\n\\qecho n is :n\n\\warn careful\n")
+	path := qruntest.WriteFile(t, "echo.sql", "\\echo hello :'DBNAME'\nSELECT 1 AS n \\gset\n\\qecho n is :n\n\\warn careful\n")
 	dbName := db[strings.LastIndexByte(db, '/')+1 : strings.IndexByte(db, '?')]
 	echoed := "hello '" + dbName + "'\nn is 1\n"
 	t.Run("stderr by default", func(t *testing.T) {
@@ -656,7 +629,7 @@ func TestNoStatementsRuns(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	for name, body := range map[string]string{"empty": "", "blank": "\n  \n\t\n", "comments": "-- nothing here\n\n-- name: x\n", "block": "/* nor /* here */ */\n"} {
 		t.Run(name, func(t *testing.T) {
-			path := writeSQL(t, name+".sql", body)
+			path := qruntest.WriteFile(t, name+".sql", body)
 			inv := qrun(t, context.Background(), "", nil, "-d", db, "--format", "json", path)
 			if inv.code != exitOK {
 				t.Fatalf("exit %d, want 0; stderr %q", inv.code, inv.stderr)
@@ -678,7 +651,7 @@ func TestGateFarFromNoise(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	dir := t.TempDir()
-	path := writeSQL(t, "gate.sql", "-- name: thirty_ms\nSELECT pg_sleep(:secs);\n")
+	path := qruntest.WriteFile(t, "gate.sql", "-- name: thirty_ms\nSELECT pg_sleep(:secs);\n")
 	bench := func(secs, out string, extra ...string) invocation {
 		args := append([]string{"-d", db, "--runs", "12", "--warmup", "1", "-v", "secs=" + secs,
 			"--format", "json", "-o", filepath.Join(dir, out)}, extra...)

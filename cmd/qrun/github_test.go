@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // --format github annotates the failed statement at its file and line, and appends the
@@ -15,7 +16,7 @@ import (
 func TestFormatGitHub(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
-	file := writeSQL(t, "ci.sql", "SELECT 1;\n\nSELECT * FROM\n  missing_table;\n")
+	file := qruntest.WriteFile(t, "ci.sql", "SELECT 1;\n\nSELECT * FROM\n  missing_table;\n")
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	if err := os.WriteFile(summary, []byte("earlier step\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // TestServerStatsGatePlan: a baseline saved with --server-stats, then the same file with
@@ -26,7 +27,7 @@ func TestServerStatsGatePlan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	file := writeSQL(t, "orders.sql", "-- name: point\nSELECT k FROM orders WHERE id = 42;\n-- name: count\nSELECT count(*) FROM orders;\n")
+	file := qruntest.WriteFile(t, "orders.sql", "-- name: point\nSELECT k FROM orders WHERE id = 42;\n-- name: count\nSELECT count(*) FROM orders;\n")
 	dir := t.TempDir()
 	base, next := filepath.Join(dir, "base.json"), filepath.Join(dir, "new.json")
 	ctx := context.Background()
@@ -54,7 +55,7 @@ func TestServerStatsGatePlan(t *testing.T) {
 			t.Errorf("%s: buffers is not an object: %v", q["name"], q["buffers"])
 		}
 	}
-	rep := decode(t, mustRead(t, next))
+	rep := qruntest.Decode(t, mustRead(t, next))
 	if len(rep.Comparison) != 1 {
 		t.Fatalf("got %d comparisons, want 1", len(rep.Comparison))
 	}
@@ -87,7 +88,7 @@ func TestServerStatsGatePlan(t *testing.T) {
 // TestServerStatsTable: the table has server columns only with --server-stats.
 func TestServerStatsTable(t *testing.T) {
 	db := pgtest.NewDatabase(t)
-	file := writeSQL(t, "one.sql", "SELECT 1;\nCREATE TEMP TABLE t (x int);\n")
+	file := qruntest.WriteFile(t, "one.sql", "SELECT 1;\nCREATE TEMP TABLE t (x int);\n")
 	ctx := context.Background()
 	with := qrun(t, ctx, "", nil, "-d", db, "--server-stats", file)
 	without := qrun(t, ctx, "", nil, "-d", db, file)
@@ -105,7 +106,7 @@ func TestServerStatsTable(t *testing.T) {
 }
 
 func TestGatePlanNeedsServerStats(t *testing.T) {
-	file := writeSQL(t, "one.sql", "SELECT 1;\n")
+	file := qruntest.WriteFile(t, "one.sql", "SELECT 1;\n")
 	for _, args := range [][]string{
 		{"--gate-plan", "--baseline", "base.json", file},
 		{"--gate-plan", "--server-stats", file},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -32,15 +33,15 @@ func TestSingleTransaction(t *testing.T) {
 		}
 	}
 	exec1("CREATE TABLE t (n int)")
-	bad := writeSQL(t, "bad.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('x');\nINSERT INTO t VALUES (3);\n")
-	good := writeSQL(t, "good.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n")
+	bad := qruntest.WriteFile(t, "bad.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('x');\nINSERT INTO t VALUES (3);\n")
+	good := qruntest.WriteFile(t, "good.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n")
 
 	inv := qrun(t, ctx, "", nil, "-d", db, "-1", "--format", "json", bad)
 	if inv.code != exitFailed {
 		t.Fatalf("exit %d, want %d", inv.code, exitFailed)
 	}
-	r := decode(t, inv.stdout)
-	if got := statuses(r); len(got) != 3 || got[0] != result.StatusOK || got[1] != result.StatusError || got[2] != result.StatusError {
+	r := qruntest.Decode(t, inv.stdout)
+	if got := qruntest.Statuses(r); len(got) != 3 || got[0] != result.StatusOK || got[1] != result.StatusError || got[2] != result.StatusError {
 		t.Errorf("statuses %v, want ok, error, error (25P02 in the aborted transaction)", got)
 	}
 	if e := r.Queries[2].Error; e == nil || e.SQLState != "25P02" {

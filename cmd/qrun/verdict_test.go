@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/report"
 	"github.com/qrunhq/qrun/result"
 )
@@ -175,7 +176,7 @@ func TestBaselineFailing(t *testing.T) {
 	if inv.code != exitFailed {
 		t.Errorf("run against the baseline: exit %d, want %d", inv.code, exitFailed)
 	}
-	r := decode(t, mustRead(t, newJSON))
+	r := qruntest.Decode(t, mustRead(t, newJSON))
 	if len(r.Comparison) != 1 || len(r.Comparison[0].Rows) != 1 {
 		t.Fatalf("comparison %+v, want one row", r.Comparison)
 	}
@@ -202,7 +203,7 @@ func TestBaselineOfSeveralTargets(t *testing.T) {
 	if inv := qrun(t, context.Background(), "", nil, "-d", db, "--runs", "3", "--format", "json", "-o", single, file); inv.code != exitOK {
 		t.Fatalf("baseline: exit %d", inv.code)
 	}
-	r := decode(t, mustRead(t, single))
+	r := qruntest.Decode(t, mustRead(t, single))
 	other := r
 	other.Context.Target = "nobody@elsewhere:5432/x"
 	matching := saveReport(t, dir, "matching.json", &result.Report{SchemaVersion: result.SchemaVersion, Mode: "sequential", Runs: 3,
@@ -213,7 +214,7 @@ func TestBaselineOfSeveralTargets(t *testing.T) {
 	if inv.code != exitOK {
 		t.Errorf("against the matching target: exit %d, want 0", inv.code)
 	}
-	if got := decode(t, inv.stdout); len(got.Comparison) != 1 || got.Comparison[0].Rows[0].Verdict == result.VerdictAdded {
+	if got := qruntest.Decode(t, inv.stdout); len(got.Comparison) != 1 || got.Comparison[0].Rows[0].Verdict == result.VerdictAdded {
 		t.Errorf("comparison %+v, want nap paired with the baseline's", got.Comparison)
 	}
 	slow := writeFile(t, dir, "slow.sql", "SELECT pg_sleep(5);\n")
@@ -238,7 +239,7 @@ func TestStatisticsOfFailedAndPartialRuns(t *testing.T) {
 	if inv.code != exitFailed {
 		t.Errorf("exit %d, want %d", inv.code, exitFailed)
 	}
-	r := decode(t, inv.stdout)
+	r := qruntest.Decode(t, inv.stdout)
 	byName := map[string]result.Query{}
 	for _, q := range r.Queries {
 		byName[q.Name] = q
@@ -260,7 +261,7 @@ func TestStatisticsOfFailedAndPartialRuns(t *testing.T) {
 	if inv.code != exitInterrupted {
 		t.Errorf("--max-time: exit %d, want %d", inv.code, exitInterrupted)
 	}
-	r = decode(t, inv.stdout)
+	r = qruntest.Decode(t, inv.stdout)
 	// The deadline falls during a nap nearly always, and between two runs otherwise: the
 	// partial run then never started, and took no time.
 	if !r.Interrupted || r.PartialRunMs < 0 || r.Runs < 1 || len(r.TotalRunsMs) != r.Runs && r.Runs > 1 {
@@ -352,7 +353,7 @@ func TestBeforeAndAfterEach(t *testing.T) {
 		if inv.code != exitOK {
 			t.Fatalf("%v: exit %d, want 0; stderr %s", mode, inv.code, inv.stderr)
 		}
-		r := decode(t, inv.stdout)
+		r := qruntest.Decode(t, inv.stdout)
 		l := r.Queries[0]
 		if l.Stats == nil || l.Stats.N != 5 || l.Stats.Errors != 0 || l.Rows != 1000 {
 			t.Errorf("%v: load stats %+v rows %d, want five loads of 1000 rows", mode, l.Stats, l.Rows)
@@ -416,7 +417,7 @@ func TestPsqlHabits(t *testing.T) {
 	if inv.code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s", inv.code, inv.stderr)
 	}
-	r := decode(t, inv.stdout)
+	r := qruntest.Decode(t, inv.stdout)
 	var got []string
 	for _, q := range r.Queries {
 		got = append(got, strings.TrimSpace(strings.SplitN(q.SQL, "--", 2)[0]))

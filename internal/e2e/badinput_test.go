@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // witness is the first statement of every bad file: if qrun ran anything, the table exists.
@@ -102,10 +104,10 @@ func TestBadInput(t *testing.T) {
 				path = r.file(t)
 				table = ""
 			case r.noWitness:
-				path = writeFile(t, "bad.sql", r.body)
+				path = qruntest.WriteFile(t, "bad.sql", r.body)
 				table = ""
 			default:
-				path = writeFile(t, "bad.sql", first+r.body)
+				path = qruntest.WriteFile(t, "bad.sql", first+r.body)
 			}
 			args := append(append([]string{}, r.args...), path)
 			res := qrun(t, db.URL, args...)
@@ -116,7 +118,7 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("table %s exists: qrun ran the first statement of a bad input", table)
 			}
 			if res.Stdout != "" && !r.usage {
-				t.Errorf("stdout is not empty:\n%s", clip(res.Stdout, 2000))
+				t.Errorf("stdout is not empty:\n%s", qruntest.Clip(res.Stdout, 2000))
 			}
 			stderr := strings.TrimSpace(res.Stderr)
 			if stderr == "" {
@@ -214,13 +216,13 @@ func TestBigInputs(t *testing.T) {
 	t.Run("10 MB statement", func(t *testing.T) {
 		const n = 10 << 20
 		sql := "-- name: big\nSELECT length('" + strings.Repeat("x", n) + "') AS n;\n"
-		path := writeFile(t, "big.sql", sql)
+		path := qruntest.WriteFile(t, "big.sql", sql)
 		res := qrun(t, db.URL, "--format", "json", path)
 		if res.Code != 0 {
 			t.Fatalf("exit %d, want 0", res.Code)
 		}
-		r := decode(t, res.Stdout)
-		q := query(t, r, "big")
+		r := qruntest.Decode(t, res.Stdout)
+		q := qruntest.Query(t, r, "big")
 		if q.Status != "ok" || q.Rows != 1 {
 			t.Errorf("big: status %s, rows %d; want ok, 1 (error %+v)", q.Status, q.Rows, q.Error)
 		}
@@ -231,7 +233,7 @@ func TestBigInputs(t *testing.T) {
 			t.Skip("a million statements take seconds to plan and render; skipped with -short")
 		}
 		const n = 1_000_000
-		path := writeFile(t, "million.sql", strings.Repeat("SELECT 1;\n", n))
+		path := qruntest.WriteFile(t, "million.sql", strings.Repeat("SELECT 1;\n", n))
 		planPath := filepath.Join(t.TempDir(), "plan.csv")
 		res := qrunCall(t, call{Args: []string{"--dry-run", "--format", "csv", "-o", planPath, path}, DB: db.URL, Limit: 120 * time.Second})
 		if res.Code != 0 {
@@ -251,7 +253,7 @@ func TestBigInputs(t *testing.T) {
 			t.Skip("50,000 round trips take seconds; skipped with -short")
 		}
 		const n = 50_000
-		path := writeFile(t, "many.sql", strings.Repeat("SELECT 1;\n", n))
+		path := qruntest.WriteFile(t, "many.sql", strings.Repeat("SELECT 1;\n", n))
 		csvPath := filepath.Join(t.TempDir(), "report.csv")
 		res := qrunCall(t, call{Args: []string{"--format", "csv", "-o", csvPath, path}, DB: db.URL, Limit: 120 * time.Second})
 		if res.Code != 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -33,7 +34,7 @@ func checkInterrupted(t *testing.T, r result.Report) {
 		t.Errorf("report has %d queries, want %d", len(r.Queries), len(want))
 	}
 	for name, st := range want {
-		if q := query(t, r, name); q.Status != st {
+		if q := qruntest.Query(t, r, name); q.Status != st {
 			t.Errorf("%s: status %s, want %s", name, q.Status, st)
 		}
 	}
@@ -59,7 +60,7 @@ func TestInterrupt(t *testing.T) {
 				t.Parallel()
 				db := newDB(t)
 				mark := "qrun-e2e-" + strings.ReplaceAll(sig.String()+"-"+mode, " ", "-")
-				path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+				path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 				report := filepath.Join(t.TempDir(), "report.json")
 				args := []string{"--format", "json", "-o", report}
 				if mode == "parallel" {
@@ -74,7 +75,7 @@ func TestInterrupt(t *testing.T) {
 				if res.Code != 130 {
 					t.Errorf("exit %d, want 130", res.Code)
 				}
-				checkInterrupted(t, readReport(t, report))
+				checkInterrupted(t, qruntest.ReadReport(t, report))
 			})
 		}
 	}
@@ -88,7 +89,7 @@ func TestSecondInterrupt(t *testing.T) {
 	db := newDB(t)
 	x := newToxi(t, db.URL)
 	mark := "qrun-e2e-second-sigint"
-	path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+	path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, mark, 20*time.Second)
@@ -114,7 +115,7 @@ func TestMaxTime(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	mark := "qrun-e2e-max-time"
-	path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+	path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 	report := filepath.Join(t.TempDir(), "report.json")
 	res := qrunCall(t, call{Args: []string{"--max-time", "1s", "--format", "json", "-o", report, path}, DB: db.URL, Limit: 30 * time.Second})
 	noneRunning(t, db, mark)
@@ -124,7 +125,7 @@ func TestMaxTime(t *testing.T) {
 	if res.Elapsed > 20*time.Second {
 		t.Errorf("qrun took %v with --max-time 1s", res.Elapsed)
 	}
-	checkInterrupted(t, readReport(t, report))
+	checkInterrupted(t, qruntest.ReadReport(t, report))
 }
 
 // TestTimeout checks that --timeout cancels a statement on the server: its backend is
@@ -139,7 +140,7 @@ SELECT pg_sleep(60) /* ` + mark + ` */;
 -- name: quick
 SELECT 1;
 ` + strings.Repeat("SELECT pg_sleep(0.3);\n", 10) // about 3 s of work beside "slow", each under the timeout
-	path := writeFile(t, "timeout.sql", sql)
+	path := qruntest.WriteFile(t, "timeout.sql", sql)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "2", "--timeout", "500ms", "--format", "json", "-o", report, path}, DB: db.URL})
 	b := db.waitActive(t, mark, 20*time.Second)
@@ -161,8 +162,8 @@ SELECT 1;
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)
 	}
-	r := readReport(t, report)
-	slow := query(t, r, "slow")
+	r := qruntest.ReadReport(t, report)
+	slow := qruntest.Query(t, r, "slow")
 	if slow.Status != result.StatusTimeout {
 		t.Errorf("slow: status %s, want timeout (error %+v)", slow.Status, slow.Error)
 	}
@@ -184,7 +185,7 @@ func TestInterruptWhileConnecting(t *testing.T) {
 	x := newToxi(t, db.URL)
 	x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 	table, first := witness(0)
-	path := writeFile(t, "w.sql", first)
+	path := qruntest.WriteFile(t, "w.sql", first)
 	p := startQrun(t, call{Args: []string{"--connect-timeout", "30s", path}, DB: x.URL(t, db.URL)})
 	// Long enough for qrun to be waiting for the server's answer, not still starting.
 	time.Sleep(1500 * time.Millisecond)

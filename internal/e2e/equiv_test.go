@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -60,7 +61,7 @@ func TestParallelEqualsSequentialRandom(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
-			path := writeFile(t, "random.sql", randomScript(rand.New(rand.NewPCG(seed, 42)), 60))
+			path := qruntest.WriteFile(t, "random.sql", randomScript(rand.New(rand.NewPCG(seed, 42)), 60))
 			checkEquivalent(t, path, 2)
 		})
 	}
@@ -75,7 +76,7 @@ func checkEquivalent(t *testing.T, path string, runs int) {
 	if seq.Code != 0 && seq.Code != 1 {
 		t.Fatalf("sequential run: exit %d\n%s", seq.Code, seq.Stderr)
 	}
-	seqRep := decode(t, seq.Stdout)
+	seqRep := qruntest.Decode(t, seq.Stdout)
 	want := dumpOf(t, seqDB)
 	for i := range runs {
 		parDB := newDB(t)
@@ -83,7 +84,7 @@ func checkEquivalent(t *testing.T, path string, runs int) {
 		if par.Code != seq.Code {
 			t.Errorf("parallel run %d: exit %d, sequential %d\n%s", i, par.Code, seq.Code, par.Stderr)
 		}
-		parRep := decode(t, par.Stdout)
+		parRep := qruntest.Decode(t, par.Stdout)
 		sameOutcomes(t, seqRep, parRep)
 		if got := dumpOf(t, parDB); got != want {
 			t.Errorf("parallel run %d: the database differs from the sequential run's:\n%s", i, diffLines(want, got))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -31,14 +32,14 @@ func TestLatency(t *testing.T) {
 	for i := range 5 {
 		fmt.Fprintf(&sql, "-- name: q%d\nSELECT g FROM generate_series(1, %d) g;\n", i, 10*(i+1))
 	}
-	path := writeFile(t, "latency.sql", sql.String())
+	path := qruntest.WriteFile(t, "latency.sql", sql.String())
 	for _, mode := range [][]string{nil, {"--parallel", "-c", "2"}} {
 		args := append(append([]string{"--format", "json"}, mode...), path)
 		res := qrun(t, x.URL(t, db.URL), args...)
 		if res.Code != 0 {
 			t.Fatalf("%v: exit %d, want 0", mode, res.Code)
 		}
-		r := decode(t, res.Stdout)
+		r := qruntest.Decode(t, res.Stdout)
 		for i, q := range r.Queries {
 			if q.Status != result.StatusOK || q.Rows != int64(10*(i+1)) {
 				t.Errorf("%v %s: status %s, rows %d; want ok, %d", mode, q.Name, q.Status, q.Rows, 10*(i+1))
@@ -67,7 +68,7 @@ func TestResetMidStatement(t *testing.T) {
 	checkConnectionCheck(t, db)
 	x := newToxi(t, db.URL)
 	const mark = "qrun-e2e-reset-peer"
-	path := writeFile(t, "reset.sql", "-- name: victim\n"+streamSQL(mark))
+	path := qruntest.WriteFile(t, "reset.sql", "-- name: victim\n"+streamSQL(mark))
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, mark, 20*time.Second)
@@ -79,8 +80,8 @@ func TestResetMidStatement(t *testing.T) {
 	if res.Elapsed > 25*time.Second {
 		t.Errorf("qrun took %v: it waited for the statement instead of failing it", res.Elapsed)
 	}
-	r := readReport(t, report)
-	if q := query(t, r, "victim"); q.Status != result.StatusError || q.Error == nil || q.Error.Message == "" {
+	r := qruntest.ReadReport(t, report)
+	if q := qruntest.Query(t, r, "victim"); q.Status != result.StatusError || q.Error == nil || q.Error.Message == "" {
 		t.Errorf("victim: status %s, error %+v; want error with a message", q.Status, q.Error)
 	}
 }
@@ -100,7 +101,7 @@ SELECT 1;
 -- name: c
 SELECT count(*) FROM generate_series(1, 1000);
 `
-	path := writeFile(t, "reset.sql", sql)
+	path := qruntest.WriteFile(t, "reset.sql", sql)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "2", "--format", "json", "-o", report, path}, DB: px.URL(t, db.URL)})
 	b := db.waitActive(t, mark, 20*time.Second)
@@ -111,12 +112,12 @@ SELECT count(*) FROM generate_series(1, 1000);
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)
 	}
-	r := readReport(t, report)
-	if q := query(t, r, "victim"); q.Status != result.StatusError || q.Error == nil {
+	r := qruntest.ReadReport(t, report)
+	if q := qruntest.Query(t, r, "victim"); q.Status != result.StatusError || q.Error == nil {
 		t.Errorf("victim: status %s, error %+v; want error", q.Status, q.Error)
 	}
 	for _, name := range []string{"a", "b", "c"} {
-		if q := query(t, r, name); q.Status != result.StatusOK {
+		if q := qruntest.Query(t, r, name); q.Status != result.StatusOK {
 			t.Errorf("%s: status %s, want ok (error %+v)", name, q.Status, q.Error)
 		}
 	}
@@ -131,7 +132,7 @@ func TestBlackHole(t *testing.T) {
 		db := newDB(t)
 		x := newToxi(t, db.URL)
 		const mark = "qrun-e2e-black-hole"
-		path := writeFile(t, "hole.sql", "-- name: victim\nSELECT pg_sleep(60) /* "+mark+" */;\n")
+		path := qruntest.WriteFile(t, "hole.sql", "-- name: victim\nSELECT pg_sleep(60) /* "+mark+" */;\n")
 		report := filepath.Join(t.TempDir(), "report.json")
 		p := startQrun(t, call{Args: []string{"--timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 		db.waitActive(t, mark, 20*time.Second)
@@ -143,8 +144,8 @@ func TestBlackHole(t *testing.T) {
 		if res.Elapsed > 20*time.Second {
 			t.Errorf("qrun took %v with --timeout 1s", res.Elapsed)
 		}
-		r := readReport(t, report)
-		if q := query(t, r, "victim"); q.Status != result.StatusTimeout {
+		r := qruntest.ReadReport(t, report)
+		if q := qruntest.Query(t, r, "victim"); q.Status != result.StatusTimeout {
 			t.Errorf("victim: status %s, want timeout (error %+v)", q.Status, q.Error)
 		}
 	})
@@ -154,7 +155,7 @@ func TestBlackHole(t *testing.T) {
 		x := newToxi(t, db.URL)
 		x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 		table, first := witness(0)
-		path := writeFile(t, "w.sql", first)
+		path := qruntest.WriteFile(t, "w.sql", first)
 		res := qrunCall(t, call{Args: []string{"--connect-timeout", "1s", path}, DB: x.URL(t, db.URL), Limit: 30 * time.Second})
 		if res.Code != 2 {
 			t.Errorf("exit %d, want 2", res.Code)
@@ -199,7 +200,7 @@ SELECT 1;
 -- name: c
 SELECT count(*) FROM generate_series(1, 1000);
 `
-			path := writeFile(t, "kill.sql", sql)
+			path := qruntest.WriteFile(t, "kill.sql", sql)
 			report := filepath.Join(t.TempDir(), "report.json")
 			args := append(append([]string{"--format", "json", "-o", report}, mode...), path)
 			p := startQrun(t, call{Args: args, DB: db.URL})
@@ -211,8 +212,8 @@ SELECT count(*) FROM generate_series(1, 1000);
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)
 			}
-			r := readReport(t, report)
-			v := query(t, r, "victim")
+			r := qruntest.ReadReport(t, report)
+			v := qruntest.Query(t, r, "victim")
 			if v.Status != result.StatusError || v.Error == nil || v.Error.SQLState != "57P01" {
 				t.Errorf("victim: status %s, error %+v; want error 57P01", v.Status, v.Error)
 			}
@@ -223,7 +224,7 @@ SELECT count(*) FROM generate_series(1, 1000);
 				want, reason = result.StatusNotRun, "the connection to the server was lost"
 			}
 			for _, n := range []string{"a", "b", "c"} {
-				if q := query(t, r, n); q.Status != want || q.Reason != reason {
+				if q := qruntest.Query(t, r, n); q.Status != want || q.Reason != reason {
 					t.Errorf("%s: status %s (%q), want %s (%q) (error %+v)", n, q.Status, q.Reason, want, reason, q.Error)
 				}
 			}
@@ -256,7 +257,7 @@ func TestRetries(t *testing.T) {
 			t.Parallel()
 			db := newDB(t)
 			db.exec(t, "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL); INSERT INTO t VALUES (1, 10), (2, 20)")
-			path := writeFile(t, "skew.sql", serializableSQL)
+			path := qruntest.WriteFile(t, "skew.sql", serializableSQL)
 			// --deps none: the two blocks must race for the serialization failure (the
 			// inferred graph would run them one after the other).
 			args := []string{"--parallel", "--deps", "none", "-c", "2", "--format", "json"}
@@ -264,7 +265,7 @@ func TestRetries(t *testing.T) {
 				args = append(args, "--retries", fmt.Sprint(retries))
 			}
 			res := qrun(t, db.URL, append(args, path)...)
-			r := decode(t, res.Stdout)
+			r := qruntest.Decode(t, res.Stdout)
 			var failed, retried int
 			for _, q := range r.Queries {
 				t.Logf("%s: %s, attempts %d, error %+v", q.Name, q.Status, q.Attempts, q.Error)
@@ -309,7 +310,7 @@ func TestTooManyConnections(t *testing.T) {
 	db := newDB(t)
 	maxConn := scalar[int32](t, db, "SELECT current_setting('max_connections')::int")
 	table, first := witness(0)
-	path := writeFile(t, "w.sql", first+"SELECT 1;\n")
+	path := qruntest.WriteFile(t, "w.sql", first+"SELECT 1;\n")
 	res := qrunCall(t, call{Args: []string{"--parallel", "-c", fmt.Sprint(maxConn + 10), path}, DB: db.URL, Limit: 30 * time.Second})
 	if res.Code != 2 {
 		t.Errorf("exit %d, want 2", res.Code)
@@ -335,7 +336,7 @@ func TestNoRetryAfterSend(t *testing.T) {
 			db.exec(t, `CREATE TABLE t (x int);
 CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMMIT; PERFORM pg_sleep(60); END $$`)
 			px := newResetProxy(t, db.URL)
-			path := writeFile(t, "call.sql", "-- name: call\nCALL p() /* qrun-e2e-sent */;\n-- name: after\nSELECT count(*) FROM t;\n")
+			path := qruntest.WriteFile(t, "call.sql", "-- name: call\nCALL p() /* qrun-e2e-sent */;\n-- name: after\nSELECT count(*) FROM t;\n")
 			report := filepath.Join(t.TempDir(), "report.json")
 			args := append([]string{"--retries", "3", "--format", "json", "-o", report}, mode...)
 			p := startQrun(t, call{Args: append(args, path), DB: px.URL(t, db.URL)})
@@ -350,7 +351,7 @@ CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMM
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)
 			}
-			q := query(t, readReport(t, report), "call")
+			q := qruntest.Query(t, qruntest.ReadReport(t, report), "call")
 			if q.Status != result.StatusError || q.Attempts != 1 {
 				t.Errorf("call: status %s after %d attempts, want error after 1", q.Status, q.Attempts)
 			}

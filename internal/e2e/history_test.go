@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // Issue 14: --baseline DIR --history N gates against the pooled samples of the last N
@@ -15,7 +17,7 @@ func TestHistoryBaselineCatchesRegression(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	dir := t.TempDir()
-	sql := writeFile(t, "gate.sql", "-- name: nap\nSELECT pg_sleep(:secs);\n")
+	sql := qruntest.WriteFile(t, "gate.sql", "-- name: nap\nSELECT pg_sleep(:secs);\n")
 	for i := range 3 {
 		o := qrun(t, db.URL, "-v", "secs=0.01", "--runs", "8", "--format", "json", "-o", filepath.Join(dir, fmt.Sprintf("r%d.json", i)), sql)
 		if o.Code != 0 {
@@ -26,7 +28,7 @@ func TestHistoryBaselineCatchesRegression(t *testing.T) {
 	if slow.Code != 3 {
 		t.Fatalf("3x slower against the history: exit %d, want 3\n%s", slow.Code, slow.Stderr)
 	}
-	r := decode(t, slow.Stdout)
+	r := qruntest.Decode(t, slow.Stdout)
 	if len(r.Comparison) != 1 || !strings.Contains(r.Comparison[0].Base, "the last 3 reports, pooled") || r.Comparison[0].Rows[0].BaseN != 24 {
 		t.Errorf("comparison %+v: want the history named and 3 x 8 pooled samples", r.Comparison)
 	}
@@ -52,7 +54,7 @@ func TestHistoryBaselineCatchesRegression(t *testing.T) {
 	if o.Code != 0 {
 		t.Fatalf("scan against its baseline: exit %d\n%s", o.Code, o.Stderr)
 	}
-	if r := decode(t, o.Stdout); len(r.Comparison) < 2 {
+	if r := qruntest.Decode(t, o.Stdout); len(r.Comparison) < 2 {
 		t.Errorf("%d comparisons, want one per combination against the baseline (and between them)", len(r.Comparison))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -53,7 +54,7 @@ func TestLostConnection(t *testing.T) {
 			t.Parallel()
 			db := newDB(t)
 			db.exec(t, "CREATE SCHEMA s1; CREATE TABLE s1.victim (x int); CREATE TABLE public.victim (x int)")
-			path := writeFile(t, "lost.sql", tt.sql)
+			path := qruntest.WriteFile(t, "lost.sql", tt.sql)
 			report := filepath.Join(t.TempDir(), "report.json")
 			p := startQrun(t, call{Args: append(append([]string{"--format", "json", "-o", report}, tt.args...), path), DB: db.URL})
 			b := db.waitActive(t, "qrun-e2e-lost", 20*time.Second)
@@ -64,11 +65,11 @@ func TestLostConnection(t *testing.T) {
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)
 			}
-			r := readReport(t, report)
-			if q := query(t, r, "long"); q.Status != result.StatusError {
+			r := qruntest.ReadReport(t, report)
+			if q := qruntest.Query(t, r, "long"); q.Status != result.StatusError {
 				t.Errorf("long: status %s, want error", q.Status)
 			}
-			if q := query(t, r, "drop"); q.Status != tt.drop {
+			if q := qruntest.Query(t, r, "drop"); q.Status != tt.drop {
 				t.Errorf("drop: status %s (%s, error %+v), want %s", q.Status, q.Reason, q.Error, tt.drop)
 			}
 			if got := db.tableExists(t, "public.victim"); got != tt.public {
@@ -95,7 +96,7 @@ SELECT pg_sleep(60), count(*) FROM victim /* qrun-e2e-lost-session */;
 -- name: drop
 DROP TABLE victim;
 `
-	path := writeFile(t, "session.sql", sql)
+	path := qruntest.WriteFile(t, "session.sql", sql)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "2", "--format", "json", "-o", report, path}, DB: db.URL})
 	b := db.waitActive(t, "qrun-e2e-lost-session", 20*time.Second)
@@ -106,8 +107,8 @@ DROP TABLE victim;
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)
 	}
-	r := readReport(t, report)
-	if q := query(t, r, "drop"); q.Status != result.StatusSkipped {
+	r := qruntest.ReadReport(t, report)
+	if q := qruntest.Query(t, r, "drop"); q.Status != result.StatusSkipped {
 		t.Errorf("drop: status %s (%s, error %+v), want skipped: a statement of the lost session must not run on another", q.Status, q.Reason, q.Error)
 	}
 	if !db.tableExists(t, "public.victim") {
@@ -127,7 +128,7 @@ func TestReconnectBounded(t *testing.T) {
 	for i := range 3 {
 		sql += fmt.Sprintf("-- name: after%d\nSELECT %d;\n", i, i)
 	}
-	path := writeFile(t, "bounded.sql", sql)
+	path := qruntest.WriteFile(t, "bounded.sql", sql)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "1", "--timeout", "1s", "--connect-timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 	db.waitActive(t, "qrun-e2e-bounded", 20*time.Second)
@@ -141,12 +142,12 @@ func TestReconnectBounded(t *testing.T) {
 	if res.Elapsed > 15*time.Second {
 		t.Errorf("qrun took %v: a reconnection must cost about --connect-timeout", res.Elapsed)
 	}
-	r := readReport(t, report)
-	if q := query(t, r, "victim"); q.Status != result.StatusTimeout {
+	r := qruntest.ReadReport(t, report)
+	if q := qruntest.Query(t, r, "victim"); q.Status != result.StatusTimeout {
 		t.Errorf("victim: status %s, want timeout", q.Status)
 	}
 	for i := range 3 {
-		if q := query(t, r, fmt.Sprintf("after%d", i)); q.Status != result.StatusError {
+		if q := qruntest.Query(t, r, fmt.Sprintf("after%d", i)); q.Status != result.StatusError {
 			t.Errorf("after%d: status %s, want error (no connection)", i, q.Status)
 		}
 	}

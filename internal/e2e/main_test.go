@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -21,7 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
-	"github.com/qrunhq/qrun/result"
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // qrunBin is the qrun binary TestMain built; buildErr says why there is none.
@@ -150,7 +149,7 @@ func qrunCall(t testing.TB, c call) out {
 	}
 	r := wait(t, cmd, limit)
 	r.Stdout, r.Stderr, r.Elapsed = stdout.String(), stderr.String(), time.Since(start)
-	t.Logf("qrun %s: exit %d in %v\nstderr:\n%s", strings.Join(c.Args, " "), r.Code, r.Elapsed.Round(time.Millisecond), clip(r.Stderr, 4000))
+	t.Logf("qrun %s: exit %d in %v\nstderr:\n%s", strings.Join(c.Args, " "), r.Code, r.Elapsed.Round(time.Millisecond), qruntest.Clip(r.Stderr, 4000))
 	checkSane(t, r)
 	return r
 }
@@ -198,71 +197,13 @@ func checkSane(t testing.TB, r out) {
 	t.Helper()
 	for _, bad := range []string{"panic:", "goroutine ", "fatal error:", "WARNING: DATA RACE", "SIGSEGV"} {
 		if strings.Contains(r.Stderr, bad) {
-			t.Errorf("stderr holds %q: qrun crashed\n%s", bad, clip(r.Stderr, 8000))
+			t.Errorf("stderr holds %q: qrun crashed\n%s", bad, qruntest.Clip(r.Stderr, 8000))
 			return
 		}
 	}
 	if r.Code < 0 && r.Code != exitHung {
 		t.Errorf("qrun was killed by a signal (exit %d)", r.Code)
 	}
-}
-
-// clip shortens s for logs.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + fmt.Sprintf("... (%d more bytes)", len(s)-n)
-}
-
-// decode parses a JSON report.
-func decode(t testing.TB, data string) result.Report {
-	t.Helper()
-	var r result.Report
-	dec := json.NewDecoder(strings.NewReader(data))
-	if err := dec.Decode(&r); err != nil {
-		t.Fatalf("not a JSON report: %v\n%s", err, clip(data, 4000))
-	}
-	if dec.More() {
-		t.Fatalf("JSON report followed by more data:\n%s", clip(data, 4000))
-	}
-	return r
-}
-
-// readReport reads and parses the JSON report at path.
-func readReport(t testing.TB, path string) result.Report {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read report: %v", err)
-	}
-	return decode(t, string(data))
-}
-
-// query finds the report's query named name.
-func query(t testing.TB, r result.Report, name string) result.Query {
-	t.Helper()
-	for _, q := range r.Queries {
-		if q.Name == name {
-			return q
-		}
-	}
-	var names []string
-	for _, q := range r.Queries {
-		names = append(names, q.Name)
-	}
-	t.Fatalf("no query %q in the report; it has %q", name, names)
-	return result.Query{}
-}
-
-// writeFile writes content to name in a fresh temporary directory and returns its path.
-func writeFile(t testing.TB, name, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // testDB is a fresh database for one test.
@@ -464,7 +405,7 @@ func (p *proc) wait(limit time.Duration) out {
 	p.t.Helper()
 	r := wait(p.t, p.cmd, limit)
 	r.Stdout, r.Stderr, r.Elapsed = p.stdout.String(), p.stderr.String(), time.Since(p.start)
-	p.t.Logf("qrun %s: exit %d in %v\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), r.Code, r.Elapsed.Round(time.Millisecond), clip(r.Stderr, 4000))
+	p.t.Logf("qrun %s: exit %d in %v\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), r.Code, r.Elapsed.Round(time.Millisecond), qruntest.Clip(r.Stderr, 4000))
 	checkSane(p.t, r)
 	return r
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/stats"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestMergeConcurrentInstances(t *testing.T) {
 	db := newDB(t)
 	dir := t.TempDir()
-	sql := writeFile(t, "work.sql", "SELECT pg_sleep(0.01);\nSELECT count(*) FROM generate_series(1, 1000);\n")
+	sql := qruntest.WriteFile(t, "work.sql", "SELECT pg_sleep(0.01);\nSELECT count(*) FROM generate_series(1, 1000);\n")
 	start := time.Now().Add(3 * time.Second).UTC()
 	const n = 4
 	var wg sync.WaitGroup
@@ -41,7 +42,7 @@ func TestMergeConcurrentInstances(t *testing.T) {
 		}
 		f := filepath.Join(dir, fmt.Sprintf("s%d.json", i))
 		files = append(files, f)
-		r := readReport(t, f)
+		r := qruntest.ReadReport(t, f)
 		if r.Context.Labels["shard"] != fmt.Sprint(i) || r.Context.Labels["job"] != "ci" {
 			t.Errorf("instance %d labels %v", i, r.Context.Labels)
 		}
@@ -56,7 +57,7 @@ func TestMergeConcurrentInstances(t *testing.T) {
 	if m.Code != 0 {
 		t.Fatalf("merge: exit %d\n%s", m.Code, m.Stderr)
 	}
-	all := readReport(t, filepath.Join(dir, "all.json"))
+	all := qruntest.ReadReport(t, filepath.Join(dir, "all.json"))
 	if all.Runs != 5*n || len(all.Context.Instances) != n {
 		t.Fatalf("merged %d runs of %d instances, want %d of %d", all.Runs, len(all.Context.Instances), 5*n, n)
 	}
@@ -82,7 +83,7 @@ func TestMergeConcurrentInstances(t *testing.T) {
 	}
 
 	// A report of another workload is refused.
-	other := writeFile(t, "other.sql", "SELECT 1;\n")
+	other := qruntest.WriteFile(t, "other.sql", "SELECT 1;\n")
 	o := qrun(t, db.URL, "--format", "json", "-o", filepath.Join(dir, "other.json"), other)
 	if o.Code != 0 {
 		t.Fatalf("other workload: exit %d", o.Code)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // onTempCreated calls fn as soon as a report's temporary file (.NAME.*.tmp) is created
@@ -53,7 +55,7 @@ func bigScript(t *testing.T, n int) string {
 	for i := range n {
 		fmt.Fprintf(&b, "SELECT %d;\n", i)
 	}
-	return writeFile(t, "big.sql", b.String())
+	return qruntest.WriteFile(t, "big.sql", b.String())
 }
 
 // TestSignalDuringOutput signals qrun while it writes the report to -o, the moment the
@@ -76,7 +78,7 @@ func TestSignalDuringOutput(t *testing.T) {
 			if res.Code != 0 && res.Code != 130 {
 				t.Errorf("exit %d, want 0 (the run had ended) or 130", res.Code)
 			}
-			r := readReport(t, report)
+			r := qruntest.ReadReport(t, report)
 			if len(r.Queries) != 1000 {
 				t.Errorf("report has %d queries, want 1000", len(r.Queries))
 			}
@@ -106,7 +108,7 @@ func TestSignalDuringOutput(t *testing.T) {
 				// On a loaded machine the write can end before the signal is handled:
 				// then the report must be whole.
 				t.Logf("the report was written before the signal was handled")
-				if r := readReport(t, report); len(r.Queries) != 300_000 {
+				if r := qruntest.ReadReport(t, report); len(r.Queries) != 300_000 {
 					t.Errorf("report has %d queries, want 300000", len(r.Queries))
 				}
 			default:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestPoolerDetected(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
-	sql := writeFile(t, "q.sql", "SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT 4;\n")
+	sql := qruntest.WriteFile(t, "q.sql", "SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT 4;\n")
 	for _, tt := range []struct{ mode, want string }{
 		{"session", ""},
 		{"transaction", "transaction"},
@@ -31,7 +32,7 @@ func TestPoolerDetected(t *testing.T) {
 			if o.Code != 0 {
 				t.Fatalf("exit %d\n%s", o.Code, o.Stderr)
 			}
-			r := decode(t, o.Stdout)
+			r := qruntest.Decode(t, o.Stdout)
 			if r.Context.Pooler != tt.want {
 				t.Errorf("pooler %q, want %q", r.Context.Pooler, tt.want)
 			}
@@ -57,7 +58,7 @@ func TestPoolerSetupInEveryUnit(t *testing.T) {
 		b.WriteString("INSERT INTO seen SELECT current_setting('qrun.probe', true);\n")
 	}
 	b.WriteString("BEGIN;\nINSERT INTO seen SELECT current_setting('qrun.probe', true);\nCOMMIT;\n")
-	sql := writeFile(t, "setup.sql", b.String())
+	sql := qruntest.WriteFile(t, "setup.sql", b.String())
 	o := qrun(t, through, "--parallel", "-c", "4", "--setup", "SET qrun.probe = 'yes'", "--format", "json", sql)
 	if o.Code != 0 {
 		t.Fatalf("exit %d\n%s", o.Code, o.Stderr)
@@ -77,7 +78,7 @@ func TestPoolerStatementModeRejectsBlocks(t *testing.T) {
 	db := newDB(t)
 	db.exec(t, "CREATE TABLE t (n int)")
 	through := pgtest.PgBouncer(t, db.URL, "statement")
-	sql := writeFile(t, "tx.sql", "INSERT INTO t VALUES (1);\nBEGIN;\nINSERT INTO t VALUES (2);\nCOMMIT;\n")
+	sql := qruntest.WriteFile(t, "tx.sql", "INSERT INTO t VALUES (1);\nBEGIN;\nINSERT INTO t VALUES (2);\nCOMMIT;\n")
 	o := qrun(t, through, "--parallel", "-c", "2", sql)
 	if o.Code != 2 || !strings.Contains(o.Stderr, "statement pooling") {
 		t.Errorf("exit %d, stderr %q; want exit 2 saying transaction blocks cannot run under statement pooling", o.Code, o.Stderr)
@@ -94,18 +95,18 @@ func TestPoolerCancel(t *testing.T) {
 	through := pgtest.PgBouncer(t, db.URL, "transaction")
 	mark := fmt.Sprintf("pooler_cancel_%d", time.Now().UnixNano())
 
-	sql := writeFile(t, "slow.sql", "SELECT pg_sleep(30) AS "+mark+";\nSELECT 1;\n")
+	sql := qruntest.WriteFile(t, "slow.sql", "SELECT pg_sleep(30) AS "+mark+";\nSELECT 1;\n")
 	o := qrun(t, through, "--parallel", "-c", "2", "--timeout", "300ms", "--format", "json", sql)
 	if o.Code != 1 {
 		t.Fatalf("--timeout: exit %d, want 1\n%s", o.Code, o.Stderr)
 	}
-	if q := decode(t, o.Stdout).Queries[0]; q.Status != result.StatusTimeout {
+	if q := qruntest.Decode(t, o.Stdout).Queries[0]; q.Status != result.StatusTimeout {
 		t.Errorf("--timeout: status %s, want timeout", q.Status)
 	}
 	serverIdle(t, db, mark)
 
 	mark2 := mark + "_int"
-	sql2 := writeFile(t, "slow2.sql", "SELECT pg_sleep(30) AS "+mark2+";\n")
+	sql2 := qruntest.WriteFile(t, "slow2.sql", "SELECT pg_sleep(30) AS "+mark2+";\n")
 	cmd, stdout, stderr := command(t, call{Args: []string{"--parallel", "-c", "2", "--format", "json", sql2}, DB: through})
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestPoolerCancel(t *testing.T) {
 	if r.Code != 130 {
 		t.Fatalf("Ctrl-C: exit %d, want 130\n%s", r.Code, r.Stderr)
 	}
-	if rep := decode(t, r.Stdout); !rep.Interrupted || rep.Queries[0].Status != result.StatusCancelled {
+	if rep := qruntest.Decode(t, r.Stdout); !rep.Interrupted || rep.Queries[0].Status != result.StatusCancelled {
 		t.Errorf("Ctrl-C: interrupted %v, status %s; want an interrupted report with the statement cancelled", rep.Interrupted, rep.Queries[0].Status)
 	}
 	serverIdle(t, db, mark2)

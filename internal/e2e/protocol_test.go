@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // Issue 14: --protocol prepared is refused behind a transaction pooler (exit 2, nothing
@@ -17,7 +18,7 @@ func TestProtocolBehindTransactionPooler(t *testing.T) {
 	db := newDB(t)
 	db.exec(t, "CREATE TABLE t (n int)")
 	through := pgtest.PgBouncer(t, db.URL, "transaction")
-	sql := writeFile(t, "q.sql", "INSERT INTO t VALUES (1);\nSELECT count(*) FROM t;\n")
+	sql := qruntest.WriteFile(t, "q.sql", "INSERT INTO t VALUES (1);\nSELECT count(*) FROM t;\n")
 
 	o := qrun(t, through, "--protocol", "prepared", "--parallel", "-c", "2", sql)
 	if o.Code != 2 || !strings.Contains(o.Stderr, "transaction or statement pooler") {
@@ -31,7 +32,7 @@ func TestProtocolBehindTransactionPooler(t *testing.T) {
 	if o.Code != 0 {
 		t.Fatalf("extended: exit %d\n%s", o.Code, o.Stderr)
 	}
-	if r := decode(t, o.Stdout); r.Context.Protocol != "extended" {
+	if r := qruntest.Decode(t, o.Stdout); r.Context.Protocol != "extended" {
 		t.Errorf("context.protocol %q, want extended", r.Context.Protocol)
 	}
 }

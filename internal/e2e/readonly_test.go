@@ -5,6 +5,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // TestReadOnlyCannotBeUndone checks every way a file could switch --read-only off:
@@ -32,14 +34,14 @@ func TestReadOnlyCannotBeUndone(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, "ro.sql", "SELECT 1;\n"+tt.sql)
+			path := qruntest.WriteFile(t, "ro.sql", "SELECT 1;\n"+tt.sql)
 			for _, mode := range [][]string{nil, {"--parallel", "-c", "2"}} {
 				res := qrun(t, db.URL, append(append([]string{"--read-only"}, mode...), path)...)
 				if res.Code != 2 {
-					t.Errorf("%v: exit %d, want 2; stderr %s", mode, res.Code, clip(res.Stderr, 400))
+					t.Errorf("%v: exit %d, want 2; stderr %s", mode, res.Code, qruntest.Clip(res.Stderr, 400))
 				}
 				if !fileLineCol(path).MatchString(res.Stderr) {
-					t.Errorf("%v: stderr has no file:line:col: %s", mode, clip(res.Stderr, 400))
+					t.Errorf("%v: stderr has no file:line:col: %s", mode, qruntest.Clip(res.Stderr, 400))
 				}
 			}
 			if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 0 {
@@ -70,14 +72,14 @@ COMMIT;
 CREATE SEQUENCE s;
 `
 	for _, mode := range [][]string{nil, {"--parallel", "-c", "1"}} {
-		path := writeFile(t, "ro.sql", sql)
+		path := qruntest.WriteFile(t, "ro.sql", sql)
 		res := qrun(t, db.URL, append(append([]string{"--read-only", "--format", "json"}, mode...), path)...)
 		if res.Code != 1 {
-			t.Errorf("%v: exit %d, want 1; stderr %s", mode, res.Code, clip(res.Stderr, 400))
+			t.Errorf("%v: exit %d, want 1; stderr %s", mode, res.Code, qruntest.Clip(res.Stderr, 400))
 		}
-		r := decode(t, res.Stdout)
+		r := qruntest.Decode(t, res.Stdout)
 		for _, name := range []string{"insert", "block", "seq"} {
-			q := query(t, r, name)
+			q := qruntest.Query(t, r, name)
 			if q.Status != "error" {
 				t.Errorf("%v: %s: status %s, want error", mode, name, q.Status)
 			}
@@ -100,15 +102,15 @@ func TestReadOnlyGexec(t *testing.T) {
 	sql := `SELECT x FROM (VALUES (1, 'SET default_transaction_read_only = off'), (2, 'COMMIT'), (3, 'INSERT INTO t VALUES (1)')) v(i, x) ORDER BY i \gexec
 INSERT INTO t VALUES (2);
 `
-	path := writeFile(t, "ro.sql", sql)
+	path := qruntest.WriteFile(t, "ro.sql", sql)
 	res := qrun(t, db.URL, "--read-only", path)
 	if res.Code != 1 {
-		t.Errorf("exit %d, want 1; stderr %s", res.Code, clip(res.Stderr, 400))
+		t.Errorf("exit %d, want 1; stderr %s", res.Code, qruntest.Clip(res.Stderr, 400))
 	}
 	if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 0 {
 		t.Fatalf("t has %d rows, want 0", n)
 	}
 	if !strings.Contains(res.Stdout+res.Stderr, "read-only") {
-		t.Errorf("output does not say why: %s", clip(res.Stdout+res.Stderr, 600))
+		t.Errorf("output does not say why: %s", qruntest.Clip(res.Stdout+res.Stderr, 600))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -28,8 +29,8 @@ const readSQL = "SELECT count(*) FROM items WHERE v LIKE 'a%';\nSELECT max(id) F
 
 func TestReplicas(t *testing.T) {
 	c := newCluster(t)
-	read := writeFile(t, "read.sql", readSQL)
-	write := writeFile(t, "write.sql", "INSERT INTO items VALUES (0, 'x');\n")
+	read := qruntest.WriteFile(t, "read.sql", readSQL)
+	write := qruntest.WriteFile(t, "write.sql", "INSERT INTO items VALUES (0, 'x');\n")
 	portOf := func(r result.Report) []string { return r.Context.Connections }
 
 	t.Run("primary and replica side by side", func(t *testing.T) {
@@ -37,7 +38,7 @@ func TestReplicas(t *testing.T) {
 		if o.Code != 0 {
 			t.Fatalf("exit %d\n%s", o.Code, o.Stderr)
 		}
-		r := decode(t, o.Stdout)
+		r := qruntest.Decode(t, o.Stdout)
 		if len(r.Targets) != 2 || len(r.Comparison) != 1 {
 			t.Fatalf("%d targets and %d comparisons, want 2 and 1", len(r.Targets), len(r.Comparison))
 		}
@@ -54,7 +55,7 @@ func TestReplicas(t *testing.T) {
 		if o.Code != 1 {
 			t.Fatalf("a write on the standby: exit %d, want 1", o.Code)
 		}
-		if q := decode(t, o.Stdout).Queries[0]; q.Error == nil || q.Error.SQLState != "25006" {
+		if q := qruntest.Decode(t, o.Stdout).Queries[0]; q.Error == nil || q.Error.SQLState != "25006" {
 			t.Errorf("a write on the standby: %+v, want SQLSTATE 25006", q.Error)
 		}
 	})
@@ -70,7 +71,7 @@ func TestReplicas(t *testing.T) {
 			if o.Code != 0 {
 				t.Fatalf("%s: exit %d\n%s", tt.attrs, o.Code, o.Stderr)
 			}
-			if got := portOf(decode(t, o.Stdout)); len(got) != 2 || got[0] != tt.want || got[1] != tt.want {
+			if got := portOf(qruntest.Decode(t, o.Stdout)); len(got) != 2 || got[0] != tt.want || got[1] != tt.want {
 				t.Errorf("%s: connections reached %v, want both on %s", tt.attrs, got, tt.want)
 			}
 		}
@@ -82,7 +83,7 @@ func TestReplicas(t *testing.T) {
 		if o.Code != 0 {
 			t.Fatalf("exit %d\n%s", o.Code, o.Stderr)
 		}
-		got := slices.Clone(portOf(decode(t, o.Stdout)))
+		got := slices.Clone(portOf(qruntest.Decode(t, o.Stdout)))
 		slices.Sort(got)
 		want := []string{c.Primary.HostPort(), c.Primary.HostPort(), c.Replica.HostPort(), c.Replica.HostPort()}
 		slices.Sort(want)
@@ -100,7 +101,7 @@ func TestFailoverMidRun(t *testing.T) {
 	for i := range 60 {
 		fmt.Fprintf(&b, "-- name: s%d\nSELECT pg_sleep(0.05);\n", i)
 	}
-	work := writeFile(t, "work.sql", b.String())
+	work := qruntest.WriteFile(t, "work.sql", b.String())
 	dsn := fmt.Sprintf("host=127.0.0.1,127.0.0.1 port=%d,%d user=postgres dbname=postgres sslmode=disable target_session_attrs=read-write connect_timeout=2",
 		c.Primary.Port, c.Replica.Port)
 
@@ -109,7 +110,7 @@ func TestFailoverMidRun(t *testing.T) {
 		if o.Code != 1 {
 			t.Fatalf("exit %d, want 1 (a statement failed)\n%s", o.Code, o.Stderr)
 		}
-		r := decode(t, o.Stdout)
+		r := qruntest.Decode(t, o.Stdout)
 		if len(r.Queries) != 60 {
 			t.Fatalf("%d statements in the report, want 60", len(r.Queries))
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/report"
 	"github.com/qrunhq/qrun/result"
 )
@@ -33,21 +34,21 @@ BEGIN;
 UPDATE t SET x = 2;
 COMMIT;
 `
-			path := writeFile(t, "ro.sql", sql)
+			path := qruntest.WriteFile(t, "ro.sql", sql)
 			res := qrun(t, db.URL, append(append([]string{"--read-only", "--format", "json"}, mode...), path)...)
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)
 			}
-			r := decode(t, res.Stdout)
+			r := qruntest.Decode(t, res.Stdout)
 			for _, name := range []string{"insert", "create"} {
-				if q := query(t, r, name); q.Status != result.StatusError || q.Error == nil || q.Error.SQLState != "25006" {
+				if q := qruntest.Query(t, r, name); q.Status != result.StatusError || q.Error == nil || q.Error.SQLState != "25006" {
 					t.Errorf("%s: status %s, error %+v; want error 25006", name, q.Status, q.Error)
 				}
 			}
-			if q := query(t, r, "read"); q.Status != result.StatusOK {
+			if q := qruntest.Query(t, r, "read"); q.Status != result.StatusOK {
 				t.Errorf("read: status %s, want ok (error %+v)", q.Status, q.Error)
 			}
-			if q := query(t, r, "block"); q.Status != result.StatusError {
+			if q := qruntest.Query(t, r, "block"); q.Status != result.StatusError {
 				t.Errorf("block: status %s, want error", q.Status)
 			}
 			if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 0 {
@@ -80,12 +81,12 @@ INSERT INTO t VALUES (42);
 DELETE FROM t WHERE x = 0;
 COMMIT;
 `
-			path := writeFile(t, "rb.sql", sql)
+			path := qruntest.WriteFile(t, "rb.sql", sql)
 			res := qrun(t, db.URL, append(append([]string{"--rollback", "--format", "json"}, mode...), path)...)
 			if res.Code != 0 {
 				t.Errorf("exit %d, want 0", res.Code)
 			}
-			r := decode(t, res.Stdout)
+			r := qruntest.Decode(t, res.Stdout)
 			wantRows := map[string]int64{"insert": 1000, "update": 1}
 			for _, q := range r.Queries {
 				if q.Status != result.StatusOK {
@@ -131,7 +132,7 @@ SELECT * FROM no_such_table;
 -- name: settings
 SELECT current_setting('application_name');
 `
-	path := writeFile(t, "s.sql", sql)
+	path := qruntest.WriteFile(t, "s.sql", sql)
 
 	type target struct {
 		name string

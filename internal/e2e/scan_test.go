@@ -3,6 +3,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // Issue 14: --scan c=1,2,4 on a pg_sleep workload: throughput rises with the pool size,
@@ -12,12 +14,12 @@ import (
 func TestScanConcurrency(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
-	sql := writeFile(t, "sleep.sql", strings.Repeat("SELECT pg_sleep(:pause);\n", 8))
+	sql := qruntest.WriteFile(t, "sleep.sql", strings.Repeat("SELECT pg_sleep(:pause);\n", 8))
 	o := qrun(t, db.URL, "--parallel", "--scan", "c=1,2,4", "-v", "pause=0.1", "--runs", "2", "--format", "json", sql)
 	if o.Code != 0 {
 		t.Fatalf("exit %d\n%s", o.Code, o.Stderr)
 	}
-	r := decode(t, o.Stdout)
+	r := qruntest.Decode(t, o.Stdout)
 	if len(r.Targets) != 3 {
 		t.Fatalf("%d targets, want one per value of c", len(r.Targets))
 	}
@@ -43,7 +45,7 @@ func TestScanConcurrency(t *testing.T) {
 	if single.Code != 0 {
 		t.Fatalf("single run: exit %d\n%s", single.Code, single.Stderr)
 	}
-	s := decode(t, single.Stdout)
+	s := qruntest.Decode(t, single.Stdout)
 	if ratio := s.TotalWallMs / wall["2"]; ratio < 0.7 || ratio > 1.4 {
 		t.Errorf("single run with -c 2: %.0f ms, the scan's c=2: %.0f ms: want the same within noise", s.TotalWallMs, wall["2"])
 	}
@@ -52,7 +54,7 @@ func TestScanConcurrency(t *testing.T) {
 	if o.Code != 0 {
 		t.Fatalf("variable scan: exit %d\n%s", o.Code, o.Stderr)
 	}
-	r = decode(t, o.Stdout)
+	r = qruntest.Decode(t, o.Stdout)
 	if len(r.Targets) != 2 || !strings.Contains(r.Targets[1].Queries[0].SQL, "pg_sleep(0.05)") || r.Targets[1].TotalWallMs < 2*r.Targets[0].TotalWallMs {
 		t.Errorf("variable scan: want pause=0.05 in the second target's text and its run the longer")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/qrunhq/qrun/internal/pgtest"
+	"github.com/qrunhq/qrun/internal/qruntest"
 )
 
 // TestSideDoorWarnings checks that --read-only and --rollback say what the connected
@@ -61,14 +62,14 @@ func TestSideDoorWarnings(t *testing.T) {
 					db.exec(t, strings.ReplaceAll(tt.setup, "ROLE", r))
 				}
 			}
-			path := writeFile(t, "s.sql", "-- name: q\nSELECT 1;\n")
+			path := qruntest.WriteFile(t, "s.sql", "-- name: q\nSELECT 1;\n")
 			report := filepath.Join(t.TempDir(), "r.json")
 			res := qrunCall(t, call{Args: append(append([]string{"--format", "json", "-o", report}, tt.args...), path), DB: u})
 			if res.Code != 0 {
 				t.Fatalf("exit %d, want 0", res.Code)
 			}
 			var doors []string
-			for _, w := range readReport(t, report).Warnings {
+			for _, w := range qruntest.ReadReport(t, report).Warnings {
 				if strings.Contains(w, "--read-only/--rollback") {
 					doors = append(doors, w)
 				}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qrunhq/qrun/internal/qruntest"
 	"github.com/qrunhq/qrun/result"
 )
 
@@ -39,7 +40,7 @@ func TestKillSignals(t *testing.T) {
 				t.Parallel()
 				db := newDB(t)
 				mark := "qrun-e2e-kill-" + strings.ReplaceAll(sig.String()+"-"+mode, " ", "-")
-				path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+				path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 				dir := t.TempDir()
 				report := filepath.Join(dir, "report.json")
 				args := []string{"--format", "json", "-o", report}
@@ -54,7 +55,7 @@ func TestKillSignals(t *testing.T) {
 				if res.Code != 130 {
 					t.Errorf("exit %d, want 130", res.Code)
 				}
-				checkInterrupted(t, readReport(t, report))
+				checkInterrupted(t, qruntest.ReadReport(t, report))
 				noTemp(t, dir)
 			})
 		}
@@ -70,7 +71,7 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 				fmt.Fprintf(&data, "%d\n", i)
 			}
 			sql := "-- name: quick\nSELECT 1;\n-- name: long\nCOPY t FROM STDIN;\n" + data.String() + "\\.\n-- name: never\nSELECT 2;\n"
-			path := writeFile(t, "copy.sql", sql)
+			path := qruntest.WriteFile(t, "copy.sql", sql)
 			dir := t.TempDir()
 			report := filepath.Join(dir, "report.json")
 			p := startQrun(t, call{Args: []string{"--format", "json", "-o", report, path}, DB: db.URL})
@@ -82,7 +83,7 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 			if res.Code != 130 {
 				t.Errorf("exit %d, want 130", res.Code)
 			}
-			checkInterrupted(t, readReport(t, report))
+			checkInterrupted(t, qruntest.ReadReport(t, report))
 			if n := scalar[int64](t, db, "SELECT count(*) FROM t"); n != 0 {
 				t.Errorf("t has %d rows after the interrupted COPY, want 0", n)
 			}
@@ -94,7 +95,7 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 			x := newToxi(t, db.URL)
 			x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 			table, first := witness(0)
-			path := writeFile(t, "w.sql", "-- name: quick\n"+first)
+			path := qruntest.WriteFile(t, "w.sql", "-- name: quick\n"+first)
 			dir := t.TempDir()
 			report := filepath.Join(dir, "report.json")
 			p := startQrun(t, call{Args: []string{"--connect-timeout", "30s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
@@ -108,11 +109,11 @@ CREATE TRIGGER slow BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION slow();`)
 			if res.Code != 130 {
 				t.Errorf("exit %d, want 130", res.Code)
 			}
-			r := readReport(t, report)
+			r := qruntest.ReadReport(t, report)
 			if !r.Interrupted {
 				t.Error("report: interrupted is false")
 			}
-			if q := query(t, r, "quick"); q.Status != result.StatusNotRun {
+			if q := qruntest.Query(t, r, "quick"); q.Status != result.StatusNotRun {
 				t.Errorf("quick: status %s, want not_run", q.Status)
 			}
 			if db.tableExists(t, table) {
@@ -132,7 +133,7 @@ func TestMaxTimeWhileConnecting(t *testing.T) {
 	x := newToxi(t, db.URL)
 	x.Add(t, "hole", "timeout", "upstream", `{"timeout":0}`)
 	table, first := witness(0)
-	path := writeFile(t, "w.sql", "-- name: quick\n"+first)
+	path := qruntest.WriteFile(t, "w.sql", "-- name: quick\n"+first)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.json")
 	res := qrunCall(t, call{Args: []string{"--max-time", "1s", "--connect-timeout", "30s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL), Limit: 30 * time.Second})
@@ -142,8 +143,8 @@ func TestMaxTimeWhileConnecting(t *testing.T) {
 	if res.Elapsed > 6*time.Second {
 		t.Errorf("qrun took %v with --max-time 1s", res.Elapsed)
 	}
-	r := readReport(t, report)
-	if q := query(t, r, "quick"); !r.Interrupted || q.Status != result.StatusNotRun {
+	r := qruntest.ReadReport(t, report)
+	if q := qruntest.Query(t, r, "quick"); !r.Interrupted || q.Status != result.StatusNotRun {
 		t.Errorf("report: interrupted %v, quick %s; want true, not_run", r.Interrupted, q.Status)
 	}
 	if db.tableExists(t, table) {
@@ -162,7 +163,7 @@ func TestClosedStderr(t *testing.T) {
 	for i := range 10 {
 		fmt.Fprintf(&sql, "-- name: q%d\nSELECT pg_sleep(0.1);\n", i)
 	}
-	path := writeFile(t, "s.sql", sql.String())
+	path := qruntest.WriteFile(t, "s.sql", sql.String())
 	report := filepath.Join(t.TempDir(), "report.json")
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -181,7 +182,7 @@ func TestClosedStderr(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d, want 0 (141 is death by SIGPIPE)", res.Code)
 	}
-	rep := readReport(t, report)
+	rep := qruntest.ReadReport(t, report)
 	if rep.Interrupted {
 		t.Error("report: interrupted, want a whole run")
 	}
@@ -204,7 +205,7 @@ func TestInterruptBlackHole(t *testing.T) {
 			checkConnectionCheck(t, db)
 			x := newToxi(t, db.URL)
 			mark := "qrun-e2e-hole-" + fmt.Sprint(len(mode))
-			path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+			path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 			dir := t.TempDir()
 			report := filepath.Join(dir, "report.json")
 			args := append([]string{"--connect-timeout", "1s", "--format", "json", "-o", report}, mode...)
@@ -221,7 +222,7 @@ func TestInterruptBlackHole(t *testing.T) {
 			if res.Code != 130 {
 				t.Errorf("exit %d, want 130", res.Code)
 			}
-			r := readReport(t, report)
+			r := qruntest.ReadReport(t, report)
 			if !r.Interrupted {
 				t.Error("report: interrupted is false")
 			}
@@ -238,7 +239,7 @@ func TestInterruptBlackHole(t *testing.T) {
 		checkConnectionCheck(t, db)
 		x := newToxi(t, db.URL)
 		mark := "qrun-e2e-hole-max-time"
-		path := writeFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
+		path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
 		report := filepath.Join(t.TempDir(), "report.json")
 		p := startQrun(t, call{Args: []string{"--max-time", "3s", "--timeout", "60s", "--connect-timeout", "1s", "--format", "json", "-o", report, path}, DB: x.URL(t, db.URL)})
 		db.waitActive(t, mark, 20*time.Second)
@@ -252,7 +253,7 @@ func TestInterruptBlackHole(t *testing.T) {
 		if res.Code != 130 {
 			t.Errorf("exit %d, want 130", res.Code)
 		}
-		if r := readReport(t, report); !r.Interrupted {
+		if r := qruntest.ReadReport(t, report); !r.Interrupted {
 			t.Error("report: interrupted is false")
 		}
 		x.Remove(t, "hole")
@@ -265,7 +266,7 @@ func TestInterruptBlackHole(t *testing.T) {
 func TestNohup(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
-	path := writeFile(t, "s.sql", "-- name: a\nSELECT pg_sleep(1) /* qrun-e2e-nohup */;\n-- name: b\nSELECT 1;\n")
+	path := qruntest.WriteFile(t, "s.sql", "-- name: a\nSELECT pg_sleep(1) /* qrun-e2e-nohup */;\n-- name: b\nSELECT 1;\n")
 	report := filepath.Join(t.TempDir(), "report.json")
 	nohup, err := exec.LookPath("nohup")
 	if err != nil {
@@ -283,7 +284,7 @@ func TestNohup(t *testing.T) {
 	if res.Code != 0 {
 		t.Errorf("exit %d, want 0: SIGHUP under nohup must be ignored", res.Code)
 	}
-	if r := readReport(t, report); r.Interrupted {
+	if r := qruntest.ReadReport(t, report); r.Interrupted {
 		t.Error("report: interrupted")
 	}
 }
