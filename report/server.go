@@ -50,7 +50,8 @@ func gapCell(q *result.Query) string {
 }
 
 // buffersCell is a unit's shared buffers, "84 hit" or "80 hit 4 read", with temporary
-// blocks when it spilled; "-" without buffers.
+// blocks when it spilled and local buffers when it read a temporary table ("0 hit ·
+// local 84 hit"); "-" without buffers.
 func buffersCell(q *result.Query) string {
 	s := q.ServerStats
 	if s == nil || s.Buffers == nil {
@@ -66,6 +67,16 @@ func buffersCell(q *result.Query) string {
 	}
 	if t := b.TempRead + b.TempWritten; t > 0 {
 		out += " " + strconv.FormatInt(t, 10) + " temp"
+	}
+	if l := b.LocalHit + b.LocalRead + b.LocalDirtied; l > 0 {
+		// A temporary table's pages: the session's own local buffers, not shared ones.
+		out += " · local " + strconv.FormatInt(b.LocalHit, 10) + " hit"
+		if b.LocalRead > 0 {
+			out += " " + strconv.FormatInt(b.LocalRead, 10) + " read"
+		}
+		if b.LocalDirtied > 0 {
+			out += " " + strconv.FormatInt(b.LocalDirtied, 10) + " dirtied"
+		}
 	}
 	return out
 }
