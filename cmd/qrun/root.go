@@ -275,8 +275,8 @@ Environment:
 
 Exit status:
   0 every statement ok; 1 some statement failed; 2 usage, input or connection error
-  (nothing was run); 3 a gated regression; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGPIPE,
-  --max-time)
+  (nothing was run); 3 a gated regression, or a changed plan under --gate-plan;
+  130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGPIPE, --max-time)
 `)
 }
 
