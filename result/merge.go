@@ -97,7 +97,29 @@ func Merge(reps []Report, sources []string) (Report, error) {
 	out := Aggregate(base, runs)
 	out.Warnings = append(out.Warnings, fmt.Sprintf("merged %d reports (%d runs); the instances started within %.0f ms of each other",
 		len(reps), len(runs), base.Context.StartSpreadMs))
+	if dropServerStats(&out) || slices.ContainsFunc(reps, func(r Report) bool { return r.ServerPassMs > 0 }) {
+		out.Warnings = append(out.Warnings, "server stats (--server-stats) are not merged: each instance explained its statements "+
+			"on its own and its pg_stat_statements deltas may count the others' runs; read them in each instance's report")
+	}
 	return out, nil
+}
+
+// dropServerStats removes what --server-stats added to r, whose client times are a
+// merge's: one instance's server times, buffers and plans beside pooled client times
+// (and a gap between the two) would read as the merge's. It reports whether r had any.
+func dropServerStats(r *Report) bool {
+	had := r.ServerPassMs > 0 || r.PgStatStatements != ""
+	r.ServerPassMs, r.PgStatStatements = 0, ""
+	for i := range r.Queries {
+		q := &r.Queries[i]
+		had = had || q.ServerStats != nil
+		q.ServerStats = nil
+		for k := range q.Statements {
+			had = had || q.Statements[k].ServerStats != nil
+			q.Statements[k].ServerStats = nil
+		}
+	}
+	return had
 }
 
 // splitRuns turns a report back into its runs: for each measured run, every statement

@@ -75,6 +75,42 @@ func TestMergeUnionOfSamples(t *testing.T) {
 	}
 }
 
+// TestMergeDropsServerStats checks that a merge of reports made with --server-stats
+// keeps none of one instance's server side beside the pooled client times, and says so.
+func TestMergeDropsServerStats(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	a, b := shard(t, t0, "0", []float64{1, 2}, []float64{10, 20}, -1), shard(t, t0, "1", []float64{3}, []float64{30}, -1)
+	for _, r := range []*Report{&a, &b} {
+		r.ServerPassMs, r.PgStatStatements = 12, "ok"
+		for i := range r.Queries {
+			r.Queries[i].ServerStats = &ServerStats{ServerMs: 0.5, ServerRunsMs: []float64{0.5}, GapMs: 1}
+		}
+	}
+	m, err := Merge([]Report{a, b}, []string{"a.json", "b.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ServerPassMs != 0 || m.PgStatStatements != "" {
+		t.Errorf("server_pass_ms %v, pg_stat_statements_status %q: want neither", m.ServerPassMs, m.PgStatStatements)
+	}
+	for _, q := range m.Queries {
+		if q.ServerStats != nil {
+			t.Errorf("%s keeps server stats %+v", q.Name, q.ServerStats)
+		}
+	}
+	if !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "server stats (--server-stats) are not merged") }) {
+		t.Errorf("warnings %q: want one that says server stats are not merged", m.Warnings)
+	}
+	// Without server stats, no such warning.
+	m, err = Merge([]Report{shard(t, t0, "0", []float64{1}, []float64{10}, -1)}, []string{"a.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "server stats") }) {
+		t.Errorf("warnings %q: want none about server stats", m.Warnings)
+	}
+}
+
 func TestMergeRefusesMismatches(t *testing.T) {
 	t0 := time.Now()
 	good := shard(t, t0, "0", []float64{1}, []float64{2}, -1)
