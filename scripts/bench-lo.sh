@@ -25,25 +25,11 @@ MB=${MB:-200}
 RUNS=${RUNS:-3}
 OUT=${OUT:-/tmp/qrun-bench-lo}
 
-die() { echo "bench-lo.sh: $*" >&2; exit 2; }
-for tool in go psql /usr/bin/time cmp; do
-	command -v "$tool" >/dev/null || die "$tool not found"
-done
-
-mkdir -p "$OUT"
-QRUN=$OUT/qrun
-go build -o "$QRUN" ./cmd/qrun || die "qrun does not build"
-
-DB=qrun_bench_lo_$$
-BASE=${DSN%%\?*}
-QUERY=${DSN#"$BASE"}
-DBURL=${BASE%/*}/$DB$QUERY
-cleanup() {
-	psql -X -q -d "$DSN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-	rm -f "$OUT"/in.bin "$OUT"/out-*.bin "$OUT"/*.sql "$OUT"/time.txt "$QRUN"
-}
-trap cleanup EXIT
-psql -X -q -d "$DSN" -c "CREATE DATABASE $DB" >/dev/null || die "cannot create database $DB on $DSN"
+NAME=$(basename "$0")
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+clean_files() { rm -f "$OUT"/in.bin "$OUT"/out-*.bin; }
+bench_start cmp
 
 echo "writing $OUT/in.bin: $MB MB of random bytes ..."
 head -c $(( MB * 1024 * 1024 )) /dev/urandom >"$OUT/in.bin"
@@ -51,19 +37,6 @@ SIZE=$(stat -c %s "$OUT/in.bin")
 
 printf '\\lo_import '\''%s'\''\n' "$OUT/in.bin" >"$OUT/in.sql"
 
-declare -A WALL RSS
-# measure NAME CMD...: runs CMD under /usr/bin/time -v, appends its wall seconds and peak
-# RSS (kB) to WALL[NAME] and RSS[NAME].
-measure() {
-	local name=$1
-	shift
-	/usr/bin/time -v -o "$OUT/time.txt" "$@" >/dev/null || die "$name failed"
-	local wall rss
-	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$OUT/time.txt")
-	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$OUT/time.txt")
-	WALL[$name]+="$wall "
-	RSS[$name]+="$rss "
-}
 empty() { psql -X -q -d "$DBURL" -c "SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata" -c "CHECKPOINT" >/dev/null; }
 # object TOOL: the OID of the one large object, checked for the file's size.
 object() {
@@ -99,23 +72,13 @@ for (( r = 1; r <= RUNS; r++ )); do
 	done
 done
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-maxof() { tr ' ' '\n' | grep . | sort -g | tail -1; }
-
 echo
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(psql -X -A -t -d "$DSN" -c 'SHOW server_version') on $DSN"
+machine_line
 echo "data: $(( SIZE / 1024 / 1024 )) MB of random bytes; $RUNS rounds; medians, peak RSS the largest of the rounds"
 printf '\n| command | tool | wall (median) | MB/s | peak RSS |\n|---|---|---|---|---|\n'
 for dir in in out; do
-	for tool in psql qrun; do
-		name=$tool-$dir
-		wall=$(median <<<"${WALL[$name]}")
-		rss=$(maxof <<<"${RSS[$name]}")
-		cmd='\lo_import'
-		[[ $dir == out ]] && cmd='\lo_export'
-		printf '| `%s` | %s | %.2f s | %.0f | %.1f MB |\n' "$cmd" "$tool" "$wall" "$(awk -v s="$SIZE" -v w="$wall" 'BEGIN { print s / 1048576 / w }')" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
-	done
+	cmd='`\lo_import`'
+	[[ $dir == out ]] && cmd='`\lo_export`'
+	for tool in psql qrun; do result_row "$cmd" "$tool" "$tool-$dir" %.2f; done
 done
-printf '\nall walls (s): '
-for name in psql-in qrun-in psql-out qrun-out; do printf '%s: %s ' "$name" "${WALL[$name]}"; done
-echo
+all_walls
