@@ -50,37 +50,6 @@ func noneRunning(t *testing.T, db *testDB, mark string) {
 	}
 }
 
-// TestInterrupt sends SIGINT (and SIGTERM) to qrun while a statement runs: the query is
-// cancelled on the server, the JSON report is complete, and qrun exits 130.
-func TestInterrupt(t *testing.T) {
-	t.Parallel()
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		for _, mode := range []string{"sequential", "parallel"} {
-			t.Run(sig.String()+" "+mode, func(t *testing.T) {
-				t.Parallel()
-				db := newDB(t)
-				mark := "qrun-e2e-" + strings.ReplaceAll(sig.String()+"-"+mode, " ", "-")
-				path := qruntest.WriteFile(t, "long.sql", strings.Replace(interruptSQL, "MARK", mark, 1))
-				report := filepath.Join(t.TempDir(), "report.json")
-				args := []string{"--format", "json", "-o", report}
-				if mode == "parallel" {
-					// One connection: "never" waits behind "long" and is never started.
-					args = append(args, "--parallel", "-c", "1")
-				}
-				p := startQrun(t, call{Args: append(args, path), DB: db.URL})
-				db.waitActive(t, mark, 20*time.Second)
-				p.signal(sig)
-				res := p.wait(30 * time.Second)
-				noneRunning(t, db, mark)
-				if res.Code != 130 {
-					t.Errorf("exit %d, want 130", res.Code)
-				}
-				checkInterrupted(t, qruntest.ReadReport(t, report))
-			})
-		}
-	}
-}
-
 // TestSecondInterrupt checks that a second Ctrl-C exits at once, even while the first one
 // is still waiting for the server: here the server's answers fall into a black hole, so
 // the cancelled query cannot end before qrun gives up on its socket.
