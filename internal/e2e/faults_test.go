@@ -204,10 +204,7 @@ SELECT count(*) FROM generate_series(1, 1000);
 			report := filepath.Join(t.TempDir(), "report.json")
 			args := append(append([]string{"--format", "json", "-o", report}, mode...), path)
 			p := startQrun(t, call{Args: args, DB: db.URL})
-			b := db.waitActive(t, mark, 20*time.Second)
-			if !scalar[bool](t, db, "SELECT pg_terminate_backend($1)", b.PID) {
-				t.Fatal("pg_terminate_backend returned false")
-			}
+			db.terminateWhenActive(t, mark)
 			res := p.wait(30 * time.Second)
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)

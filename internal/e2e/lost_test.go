@@ -57,10 +57,7 @@ func TestLostConnection(t *testing.T) {
 			path := qruntest.WriteFile(t, "lost.sql", tt.sql)
 			report := filepath.Join(t.TempDir(), "report.json")
 			p := startQrun(t, call{Args: append(append([]string{"--format", "json", "-o", report}, tt.args...), path), DB: db.URL})
-			b := db.waitActive(t, "qrun-e2e-lost", 20*time.Second)
-			if !scalar[bool](t, db, "SELECT pg_terminate_backend($1)", b.PID) {
-				t.Fatal("pg_terminate_backend returned false")
-			}
+			db.terminateWhenActive(t, "qrun-e2e-lost")
 			res := p.wait(30 * time.Second)
 			if res.Code != 1 {
 				t.Errorf("exit %d, want 1", res.Code)
@@ -99,10 +96,7 @@ DROP TABLE victim;
 	path := qruntest.WriteFile(t, "session.sql", sql)
 	report := filepath.Join(t.TempDir(), "report.json")
 	p := startQrun(t, call{Args: []string{"--parallel", "-c", "2", "--format", "json", "-o", report, path}, DB: db.URL})
-	b := db.waitActive(t, "qrun-e2e-lost-session", 20*time.Second)
-	if !scalar[bool](t, db, "SELECT pg_terminate_backend($1)", b.PID) {
-		t.Fatal("pg_terminate_backend returned false")
-	}
+	db.terminateWhenActive(t, "qrun-e2e-lost-session")
 	res := p.wait(30 * time.Second)
 	if res.Code != 1 {
 		t.Errorf("exit %d, want 1", res.Code)

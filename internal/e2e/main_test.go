@@ -409,3 +409,13 @@ func (p *proc) wait(limit time.Duration) out {
 	checkSane(p.t, r)
 	return r
 }
+
+// terminateWhenActive waits until a backend of the database runs a query holding text
+// and terminates it, as an administrator or a failover would.
+func (d *testDB) terminateWhenActive(t testing.TB, text string) {
+	t.Helper()
+	b := d.waitActive(t, text, 20*time.Second)
+	if !scalar[bool](t, d, "SELECT pg_terminate_backend($1)", b.PID) {
+		t.Fatal("pg_terminate_backend returned false")
+	}
+}
